@@ -1,0 +1,29 @@
+"""The activities service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.activities.api import router
+from services.activities.events import OUTBOX
+from services.activities.handlers import SUBSCRIPTIONS
+from services.activities.models import Base
+from services.activities.settings import ActivitiesSettings
+from shared.service import create_service_app
+
+METADATA = Base.metadata
+SETTINGS = ActivitiesSettings
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+
+
+def create_app(settings: ActivitiesSettings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or ActivitiesSettings(),
+        title="Qise activities",
+        description="Activity logging and volunteer hours.",
+        routers=[router],
+        outbox=OUTBOX,
+        subscriptions=SUBSCRIPTIONS,
+    )

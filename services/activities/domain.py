@@ -1,0 +1,3 @@
+"""The activities rules."""
+
+from __future__ import annotations

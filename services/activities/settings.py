@@ -1,0 +1,13 @@
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class ActivitiesSettings(ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ACTIVITIES_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    service: str = "activities"
+    port: int = 8002
+    database_url: str = "sqlite+aiosqlite:///var/activities.db"

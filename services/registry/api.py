@@ -1,0 +1,373 @@
+"""The registry's HTTP routes: parse, call one domain function, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+
+from services.registry import domain
+from services.registry.models import Category, Community, LifeEvent, ResidentUnit, Team, Volunteer
+from services.registry.schemas import (
+    CategoryIn,
+    CategoryOut,
+    CategoryPatch,
+    CommunityIn,
+    CommunityOut,
+    DeactivateIn,
+    ImportResult,
+    LifeEventIn,
+    LifeEventOut,
+    MemberIn,
+    MemberOut,
+    ResidentUnitIn,
+    ResidentUnitOut,
+    TeamIn,
+    TeamOut,
+    TeamPatch,
+    VolunteerIn,
+    VolunteerOut,
+    VolunteerPatch,
+)
+from shared.auth import CurrentUser, Principal
+from shared.errors import PayloadTooLarge
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.phones import mask_phone
+from shared.schemas import Slug
+from shared.service import RuntimeDep, SessionDep
+
+router = APIRouter()
+
+
+def community_out(community: Community) -> CommunityOut:
+    return CommunityOut.model_validate(community, from_attributes=True)
+
+
+def volunteer_out(volunteer: Volunteer, principal: Principal, team_ids: list[str]) -> VolunteerOut:
+    joined = volunteer.party_joined_on
+    return VolunteerOut(
+        id=str(volunteer.id),
+        community_id=volunteer.community_id,
+        name=volunteer.name,
+        phone=volunteer.phone
+        if principal.is_admin_of(volunteer.community_id)
+        else mask_phone(volunteer.phone),
+        gender=volunteer.gender,
+        birth_year=volunteer.birth_year,
+        skills=list(volunteer.skills or []),
+        availability=volunteer.availability,
+        is_party_member=volunteer.is_party_member,
+        party_joined_on=joined,
+        political_birthday=joined.strftime("%m-%d") if joined else None,
+        active=volunteer.active,
+        deactivated_reason=volunteer.deactivated_reason,
+        team_ids=team_ids,
+        created_at=volunteer.created_at,
+        updated_at=volunteer.updated_at,
+    )
+
+
+def team_out(team: Team, member_count: int) -> TeamOut:
+    return TeamOut(
+        id=str(team.id),
+        community_id=team.community_id,
+        category=team.category,
+        name=team.name,
+        leader_volunteer_id=str(team.leader_volunteer_id) if team.leader_volunteer_id else None,
+        status=team.status,
+        member_count=member_count,
+        created_at=team.created_at,
+    )
+
+
+def unit_out(unit: ResidentUnit, principal: Principal) -> ResidentUnitOut:
+    phone = unit.contact_phone
+    if phone and not principal.is_admin_of(unit.community_id):
+        phone = mask_phone(phone)
+    return ResidentUnitOut(
+        id=str(unit.id),
+        community_id=unit.community_id,
+        name=unit.name,
+        kind=unit.kind,
+        contact_name=unit.contact_name,
+        contact_phone=phone,
+        created_at=unit.created_at,
+    )
+
+
+def category_out(category: Category) -> CategoryOut:
+    return CategoryOut(code=category.code, name=category.name, description=category.description)
+
+
+def life_event_out(event: LifeEvent) -> LifeEventOut:
+    return LifeEventOut(
+        id=str(event.id),
+        volunteer_id=str(event.volunteer_id),
+        community_id=event.community_id,
+        kind=event.kind,
+        occurred_on=event.occurred_on,
+        note=event.note,
+        recorded_by=event.recorded_by,
+        created_at=event.created_at,
+    )
+
+
+# -- communities -------------------------------------------------------------------
+
+
+@router.post("/communities", status_code=201, tags=["communities"])
+async def create_community(
+    body: CommunityIn, session: SessionDep, user: CurrentUser
+) -> CommunityOut:
+    """Add a community to the deployment (county_admin)."""
+    return community_out(await domain.create_community(session, user, body))
+
+
+@router.get("/communities", tags=["communities"])
+async def list_communities(session: SessionDep, user: CurrentUser) -> Page[CommunityOut]:
+    """The communities in the caller's scope."""
+    communities = await domain.list_communities(session, user)
+    return Page(items=[community_out(c) for c in communities])
+
+
+@router.get("/communities/{community_id}", tags=["communities"])
+async def get_community(community_id: str, session: SessionDep, user: CurrentUser) -> CommunityOut:
+    return community_out(await domain.get_community(session, user, community_id))
+
+
+@router.post("/resident-units", status_code=201, tags=["communities"])
+async def create_resident_unit(
+    body: ResidentUnitIn, session: SessionDep, user: CurrentUser
+) -> ResidentUnitOut:
+    """Register a resident unit (驻区单位) that co-builds with a community."""
+    return unit_out(await domain.create_resident_unit(session, user, body), user)
+
+
+@router.get("/resident-units", tags=["communities"])
+async def list_resident_units(
+    session: SessionDep,
+    user: CurrentUser,
+    community_id: Slug | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[ResidentUnitOut]:
+    query = domain.list_resident_units(user, community_id)
+    return await paginate(
+        session,
+        query,
+        ResidentUnit.id,
+        limit=limit,
+        cursor=cursor,
+        to_item=lambda u: unit_out(u, user),
+    )
+
+
+# -- categories --------------------------------------------------------------------
+
+
+@router.get("/categories", tags=["categories"])
+async def list_categories(session: SessionDep, user: CurrentUser) -> list[CategoryOut]:
+    """The service categories (colors): the seven by default."""
+    return [category_out(c) for c in await domain.list_categories(session)]
+
+
+@router.post("/categories", status_code=201, tags=["categories"])
+async def define_category(body: CategoryIn, session: SessionDep, user: CurrentUser) -> CategoryOut:
+    """Add a category (county_admin)."""
+    return category_out(await domain.define_category(session, user, body))
+
+
+@router.patch("/categories/{code}", tags=["categories"])
+async def update_category(
+    code: str, body: CategoryPatch, session: SessionDep, user: CurrentUser
+) -> CategoryOut:
+    """Rename a category or change its description (county_admin)."""
+    return category_out(await domain.update_category(session, user, code, body))
+
+
+@router.delete("/categories/{code}", status_code=204, tags=["categories"])
+async def delete_category(code: str, session: SessionDep, user: CurrentUser) -> Response:
+    """Delete a category no team uses (county_admin)."""
+    await domain.delete_category(session, user, code)
+    return Response(status_code=204)
+
+
+# -- teams -------------------------------------------------------------------------
+
+
+async def _team_out(session: SessionDep, team: Team) -> TeamOut:
+    counts = await domain.member_counts(session, [team.id])
+    return team_out(team, counts.get(team.id, 0))
+
+
+@router.post("/teams", status_code=201, tags=["teams"])
+async def register_team(body: TeamIn, session: SessionDep, user: CurrentUser) -> TeamOut:
+    """Register a service team of a category in a community."""
+    return await _team_out(session, await domain.register_team(session, user, body))
+
+
+@router.get("/teams", tags=["teams"])
+async def list_teams(
+    session: SessionDep,
+    user: CurrentUser,
+    community_id: Slug | None = None,
+    category: Slug | None = None,
+    status: Annotated[str | None, Query(pattern="^(active|inactive)$")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[TeamOut]:
+    """Teams in scope, with their active member counts."""
+    query = domain.list_teams(user, community_id, category, status)
+    page = await paginate(session, query, Team.id, limit=limit, cursor=cursor, to_item=lambda t: t)
+    counts = await domain.member_counts(session, [t.id for t in page.items])
+    return Page(
+        items=[team_out(t, counts.get(t.id, 0)) for t in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/teams/{team_id}", tags=["teams"])
+async def get_team(team_id: str, session: SessionDep, user: CurrentUser) -> TeamOut:
+    return await _team_out(session, await domain.get_team(session, user, team_id))
+
+
+@router.patch("/teams/{team_id}", tags=["teams"])
+async def update_team(
+    team_id: str, body: TeamPatch, session: SessionDep, user: CurrentUser
+) -> TeamOut:
+    """Rename a team or change its leader."""
+    return await _team_out(session, await domain.update_team(session, user, team_id, body))
+
+
+@router.post("/teams/{team_id}/deactivate", tags=["teams"])
+async def deactivate_team(team_id: str, session: SessionDep, user: CurrentUser) -> TeamOut:
+    """Stop a team taking orders and activities; it stays on record."""
+    return await _team_out(session, await domain.deactivate_team(session, user, team_id))
+
+
+@router.post("/teams/{team_id}/members", status_code=201, tags=["teams"])
+async def add_member(
+    team_id: str, body: MemberIn, session: SessionDep, user: CurrentUser
+) -> MemberOut:
+    member = await domain.add_member(session, user, team_id, body)
+    return MemberOut(
+        team_id=str(member.team_id),
+        volunteer_id=str(member.volunteer_id),
+        joined_at=member.joined_at,
+    )
+
+
+@router.delete("/teams/{team_id}/members/{volunteer_id}", status_code=204, tags=["teams"])
+async def remove_member(
+    team_id: str, volunteer_id: str, session: SessionDep, user: CurrentUser
+) -> Response:
+    await domain.remove_member(session, user, team_id, volunteer_id)
+    return Response(status_code=204)
+
+
+# -- volunteers --------------------------------------------------------------------
+
+
+async def _volunteer_out(
+    session: SessionDep, volunteer: Volunteer, user: Principal
+) -> VolunteerOut:
+    teams = await domain.team_ids_of(session, [volunteer.id])
+    return volunteer_out(volunteer, user, teams[volunteer.id])
+
+
+@router.post("/volunteers", status_code=201, tags=["volunteers"])
+async def register_volunteer(
+    body: VolunteerIn, session: SessionDep, user: CurrentUser
+) -> VolunteerOut:
+    """Register a volunteer in a community (community admins)."""
+    volunteer = await domain.register_volunteer(session, user, body)
+    return await _volunteer_out(session, volunteer, user)
+
+
+@router.get("/volunteers", tags=["volunteers"])
+async def list_volunteers(
+    session: SessionDep,
+    user: CurrentUser,
+    community_id: Slug | None = None,
+    team_id: str | None = None,
+    q: Annotated[
+        str | None, Query(max_length=50, description="Name contains, or phone ends with")
+    ] = None,
+    is_party_member: bool | None = None,
+    active: bool | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[VolunteerOut]:
+    """Volunteers in scope; search by name or phone suffix, team, party membership."""
+    where = domain.VolunteerFilter(community_id, team_id, q, is_party_member, active)
+    page = await paginate(
+        session,
+        domain.list_volunteers(user, where),
+        Volunteer.id,
+        limit=limit,
+        cursor=cursor,
+        to_item=lambda v: v,
+    )
+    teams = await domain.team_ids_of(session, [v.id for v in page.items])
+    return Page(
+        items=[volunteer_out(v, user, teams[v.id]) for v in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/volunteers/{volunteer_id}", tags=["volunteers"])
+async def get_volunteer(volunteer_id: str, session: SessionDep, user: CurrentUser) -> VolunteerOut:
+    return await _volunteer_out(
+        session, await domain.get_volunteer(session, user, volunteer_id), user
+    )
+
+
+@router.patch("/volunteers/{volunteer_id}", tags=["volunteers"])
+async def update_volunteer(
+    volunteer_id: str, body: VolunteerPatch, session: SessionDep, user: CurrentUser
+) -> VolunteerOut:
+    volunteer = await domain.update_volunteer(session, user, volunteer_id, body)
+    return await _volunteer_out(session, volunteer, user)
+
+
+@router.post("/volunteers/{volunteer_id}/deactivate", tags=["volunteers"])
+async def deactivate_volunteer(
+    volunteer_id: str, body: DeactivateIn, session: SessionDep, user: CurrentUser
+) -> VolunteerOut:
+    """Take a volunteer out of active service; the record is kept."""
+    volunteer = await domain.deactivate_volunteer(session, user, volunteer_id, body.reason)
+    return await _volunteer_out(session, volunteer, user)
+
+
+@router.post("/volunteers/import", tags=["volunteers"])
+async def import_volunteers(
+    session: SessionDep,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    community_id: Slug,
+    file: Annotated[UploadFile, File(description="UTF-8 CSV with a header row")],
+    first_line: Annotated[
+        int, Query(ge=1, description="Line number of the header row, for chunked uploads")
+    ] = 1,
+) -> ImportResult:
+    """Create volunteers from a CSV; good rows land, bad rows are reported by line."""
+    limit = getattr(runtime.settings, "import_max_bytes", 5_000_000)
+    content = await file.read(limit + 1)
+    if len(content) > limit:
+        raise PayloadTooLarge(f"the CSV is larger than {limit} bytes; split it")
+    return await domain.import_volunteers(session, user, community_id, content, first_line)
+
+
+@router.post("/volunteers/{volunteer_id}/life-events", status_code=201, tags=["party members"])
+async def record_life_event(
+    volunteer_id: str, body: LifeEventIn, session: SessionDep, user: CurrentUser
+) -> LifeEventOut:
+    """Record an event in a party member's life that calls for a visit or a talk."""
+    return life_event_out(await domain.record_life_event(session, user, volunteer_id, body))
+
+
+@router.get("/volunteers/{volunteer_id}/life-events", tags=["party members"])
+async def list_life_events(
+    volunteer_id: str, session: SessionDep, user: CurrentUser
+) -> Page[LifeEventOut]:
+    events = await domain.list_life_events(session, user, volunteer_id)
+    return Page(items=[life_event_out(e) for e in events])

@@ -1,0 +1,29 @@
+"""The registry service: communities, categories, teams, volunteers, party-member life events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.registry.api import router
+from services.registry.events import OUTBOX
+from services.registry.handlers import SUBSCRIPTIONS
+from services.registry.models import Base
+from services.registry.settings import RegistrySettings
+from shared.service import create_service_app
+
+METADATA = Base.metadata
+SETTINGS = RegistrySettings
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+
+
+def create_app(settings: RegistrySettings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or RegistrySettings(),
+        title="Qise registry",
+        description="Volunteers, teams, communities and party-member life events.",
+        routers=[router],
+        outbox=OUTBOX,
+        subscriptions=SUBSCRIPTIONS,
+    )

@@ -1,0 +1,130 @@
+"""Events the registry publishes on `qise.registry.events`: its public contract.
+
+Volunteer and team events carry the entity's whole state and a `version`
+that grows with every change, so a reader can apply them in any order and
+keep the newest. Phones travel masked: whole numbers never leave the registry.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from shared.events import EventCatalog, EventData
+from shared.outbox import Outbox
+
+TOPIC = "qise.registry.events"
+OUTBOX = Outbox(service="registry", topic=TOPIC)
+
+
+class CommunityCreated(EventData):
+    event_type = "qise.community.created.v1"
+    description = "A community joined the deployment, under a branch."
+    community_id: str
+    name: str
+    branch: str | None = None
+
+
+class CategoryDefined(EventData):
+    event_type = "qise.category.defined.v1"
+    description = "A service category (color) was added or renamed."
+    code: str
+    name: str
+    description_text: str = ""
+    position: int = 100
+
+
+class TeamState(EventData):
+    team_id: str
+    community_id: str
+    category: str
+    name: str
+    leader_volunteer_id: str | None = None
+    status: Literal["active", "inactive"] = "active"
+    version: int = 1
+
+
+class TeamRegistered(TeamState):
+    event_type = "qise.team.registered.v1"
+    description = "A service team was registered."
+
+
+class TeamUpdated(TeamState):
+    event_type = "qise.team.updated.v1"
+    description = "A team was renamed, got a new leader, or was deactivated; carries its new state."
+
+
+class VolunteerState(EventData):
+    volunteer_id: str
+    community_id: str
+    name: str
+    phone_masked: str
+    gender: str | None = None
+    birth_year: int | None = None
+    skills: list[str] = Field(default_factory=list)
+    is_party_member: bool = False
+    party_joined_on: date | None = None
+    active: bool = True
+    version: int = 1
+
+
+class VolunteerRegistered(VolunteerState):
+    event_type = "qise.volunteer.registered.v1"
+    description = "A volunteer was registered in a community."
+
+
+class VolunteerUpdated(VolunteerState):
+    event_type = "qise.volunteer.updated.v1"
+    description = "A volunteer's details changed; carries the new state."
+
+
+class VolunteerDeactivated(VolunteerState):
+    event_type = "qise.volunteer.deactivated.v1"
+    description = "A volunteer left active service (kept, not deleted); carries the final state."
+    reason: str = ""
+
+
+class TeamMemberJoined(EventData):
+    event_type = "qise.team.member_joined.v1"
+    description = "A volunteer joined a team."
+    team_id: str
+    volunteer_id: str
+
+
+class TeamMemberLeft(EventData):
+    event_type = "qise.team.member_left.v1"
+    description = "A volunteer left a team."
+    team_id: str
+    volunteer_id: str
+
+
+class PartyMemberLifeEventRecorded(EventData):
+    event_type = "qise.party_member.life_event_recorded.v1"
+    description = (
+        "Something happened in a party member's life that calls for a visit or a talk"
+        " (三必访五必谈)."
+    )
+    life_event_id: str
+    volunteer_id: str
+    volunteer_name: str
+    kind: str
+    occurred_on: date
+    note: str | None = None
+
+
+CATALOG = EventCatalog(
+    [
+        CommunityCreated,
+        CategoryDefined,
+        TeamRegistered,
+        TeamUpdated,
+        VolunteerRegistered,
+        VolunteerUpdated,
+        VolunteerDeactivated,
+        TeamMemberJoined,
+        TeamMemberLeft,
+        PartyMemberLifeEventRecorded,
+    ]
+)

@@ -1,0 +1,70 @@
+"""seed the seven color categories, and publish them
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from services.registry.categories import SEVEN_COLORS
+from services.registry.events import OUTBOX, CategoryDefined
+from shared.events import new_event
+
+revision: str = "0002"
+down_revision: str | Sequence[str] | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+categories = sa.table(
+    "categories",
+    sa.column("code", sa.String),
+    sa.column("name", sa.String),
+    sa.column("description", sa.Text),
+    sa.column("position", sa.Integer),
+)
+outbox = sa.table(
+    "outbox",
+    sa.column("event_id", sa.Uuid),
+    sa.column("topic", sa.String),
+    sa.column("key", sa.String),
+    sa.column("event_type", sa.String),
+    sa.column("payload", sa.Text),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+)
+
+
+def upgrade() -> None:
+    op.bulk_insert(
+        categories,
+        [
+            {"code": code, "name": name, "description": text, "position": position}
+            for position, (code, name, text) in enumerate(SEVEN_COLORS, start=1)
+        ],
+    )
+    # The seed is published like any later category, so other services learn the names.
+    rows = []
+    for position, (code, name, text) in enumerate(SEVEN_COLORS, start=1):
+        event = new_event(
+            CategoryDefined(code=code, name=name, description_text=text, position=position),
+            source=OUTBOX.source,
+            community="*",
+            subject=code,
+        )
+        rows.append(
+            {
+                "event_id": event.id,
+                "topic": OUTBOX.topic,
+                "key": "*",
+                "event_type": event.type,
+                "payload": event.to_json().decode(),
+                "created_at": event.time,
+            }
+        )
+    op.bulk_insert(outbox, rows)
+
+
+def downgrade() -> None:
+    op.execute(categories.delete().where(categories.c.code.in_([c for c, _, _ in SEVEN_COLORS])))

@@ -1,0 +1,3 @@
+"""The requests rules."""
+
+from __future__ import annotations

@@ -1,0 +1,28 @@
+"""The stats service: the branch-wide view, built only from the other services' events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.stats.api import router
+from services.stats.handlers import SUBSCRIPTIONS
+from services.stats.models import Base
+from services.stats.settings import StatsSettings
+from shared.service import create_service_app
+
+METADATA = Base.metadata
+SETTINGS = StatsSettings
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+
+
+def create_app(settings: StatsSettings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or StatsSettings(),
+        title="Qise stats",
+        description="Branch-wide statistics, reports and the dashboard, built from events.",
+        routers=[router],
+        outbox=None,
+        subscriptions=SUBSCRIPTIONS,
+    )

@@ -1,0 +1,1 @@
+"""Code every Qise service uses: settings, database, events, outbox, consumer, auth, errors."""

@@ -1,0 +1,252 @@
+"""The idempotent event consumer with its dead-letter topic.
+
+Each message's event id is stored in `processed_events` in the same
+transaction as the handler's effect, and the Kafka offset is committed only
+after that transaction: a crash anywhere re-delivers, and a re-delivered
+event is recognised and skipped. A message that cannot be parsed, or whose
+handler keeps failing, goes to `<topic>.dlq` with the reason in a header, and
+the consumer goes on with the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from pydantic import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.db import utcnow
+from shared.events import CloudEvent, Event, EventCatalog, UnknownEventType
+from shared.kafka import dlq_topic
+from shared.metrics import CONSUMER_LAG, DEAD_LETTERED, EVENTS_CONSUMED
+from shared.tables import processed_events
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
+
+MAX_REASON_BYTES = 2000
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message that parsed into a known event."""
+
+    record: ConsumerRecord[bytes, bytes]
+    event: Event[Any]
+
+
+class PoisonMessage(Exception):
+    """A message no retry can fix: bad JSON, bad envelope, unknown type, bad data."""
+
+
+class EventConsumer:
+    """Applies events from `topics` through `handlers` (event type -> handler), once each."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        name: str,
+        topics: Sequence[str],
+        handlers: Mapping[str, Handler],
+        catalog: EventCatalog,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        producer: AIOKafkaProducer,
+        bootstrap_servers: str,
+        group_id: str,
+        batch_size: int = 500,
+        max_attempts: int = 3,
+    ) -> None:
+        unknown = [t for t in handlers if t not in catalog]
+        if unknown:
+            raise ValueError(f"handlers for event types missing from the catalog: {unknown}")
+        self.service = service
+        self.name = name
+        self.topics = list(topics)
+        self.handlers = dict(handlers)
+        self.catalog = catalog
+        self.sessionmaker = sessionmaker
+        self.producer = producer
+        self.bootstrap_servers = bootstrap_servers
+        self.group_id = group_id
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+
+    # -- the loop ---------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Consume until cancelled; reconnect after broker or database failures."""
+        while True:
+            consumer = AIOKafkaConsumer(
+                *self.topics,
+                bootstrap_servers=self.bootstrap_servers,
+                group_id=self.group_id,
+                client_id=f"qise-{self.service}-{self.name}",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=self.batch_size,
+                metadata_max_age_ms=5000,
+            )
+            try:
+                await consumer.start()
+                await self._consume(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("consumer %s/%s failed, restarting: %r", self.service, self.name, error)
+                await asyncio.sleep(1.0)
+            finally:
+                try:
+                    await consumer.stop()
+                except Exception as error:
+                    log.debug("consumer stop: %r", error)
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
+            for partition, records in batches.items():
+                await self.handle_records(records)
+                await consumer.commit({partition: records[-1].offset + 1})
+                self._observe_lag(consumer, partition, records[-1].offset)
+
+    def _observe_lag(
+        self, consumer: AIOKafkaConsumer, partition: TopicPartition, offset: int
+    ) -> None:
+        highwater = consumer.highwater(partition)
+        if highwater is not None:
+            CONSUMER_LAG.labels(self.service, partition.topic).set(max(highwater - offset - 1, 0))
+
+    # -- applying records -------------------------------------------------------
+
+    async def handle_records(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        """Apply records of one partition; returns once each is applied or dead-lettered."""
+        deliveries: list[Delivery] = []
+        for record in records:
+            try:
+                event = parse_message(self.catalog, record.value)
+            except PoisonMessage as error:
+                await self.dead_letter(record, str(error))
+                continue
+            if event.envelope.type not in self.handlers:
+                EVENTS_CONSUMED.labels(self.service, record.topic, "ignored").inc()
+                continue
+            deliveries.append(Delivery(record, event))
+        if not deliveries:
+            return
+        try:
+            await self._apply_together(deliveries)
+        except Exception as error:
+            if is_transient(error):
+                raise
+            # One bad event must not hold back the others: apply them one by one.
+            log.info("batch of %d failed (%r); applying one by one", len(deliveries), error)
+            for delivery in deliveries:
+                await self._apply_alone(delivery)
+
+    async def _apply_together(self, deliveries: list[Delivery]) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            ids = [d.event.id for d in deliveries]
+            seen = set(
+                await session.scalars(
+                    select(processed_events.c.event_id).where(
+                        processed_events.c.consumer == self.name,
+                        processed_events.c.event_id.in_(ids),
+                    )
+                )
+            )
+            applied: list[Delivery] = []
+            for delivery in deliveries:
+                if delivery.event.id in seen:
+                    continue
+                seen.add(delivery.event.id)
+                await self.handlers[delivery.event.envelope.type](session, delivery.event)
+                applied.append(delivery)
+            if applied:
+                await self._mark_processed(session, [d.event for d in applied])
+        self._count(deliveries, applied)
+
+    async def _apply_alone(self, delivery: Delivery) -> None:
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                await self._apply_together([delivery])
+                return
+            except Exception as error:
+                if is_transient(error):
+                    raise  # the database or broker is away: re-read later, dead-letter nothing
+                if attempt == self.max_attempts:
+                    log.exception("event %s failed %d times", delivery.event.id, attempt)
+                    await self.dead_letter(delivery.record, f"handler failed: {error!r}")
+                    return
+                await asyncio.sleep(0.2 * 2**attempt)
+
+    async def _mark_processed(self, session: AsyncSession, events: list[Event[Any]]) -> None:
+        now = utcnow()
+        await session.execute(
+            insert(processed_events),
+            [
+                {"consumer": self.name, "event_id": e.id, "event_time": e.time, "processed_at": now}
+                for e in events
+            ],
+        )
+
+    def _count(self, deliveries: list[Delivery], applied: list[Delivery]) -> None:
+        applied_ids = {d.event.id for d in applied}
+        for delivery in deliveries:
+            outcome = "applied" if delivery.event.id in applied_ids else "duplicate"
+            EVENTS_CONSUMED.labels(self.service, delivery.record.topic, outcome).inc()
+
+    async def dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+        log.warning(
+            "dead-lettering %s@%s/%s: %s", record.topic, record.partition, record.offset, reason
+        )
+        headers = [
+            ("qise-dlq-reason", reason.encode()[:MAX_REASON_BYTES]),
+            ("qise-dlq-topic", record.topic.encode()),
+            ("qise-dlq-partition", str(record.partition).encode()),
+            ("qise-dlq-offset", str(record.offset).encode()),
+            ("qise-dlq-consumer", self.group_id.encode()),
+        ]
+        await self.producer.send_and_wait(
+            dlq_topic(record.topic), value=record.value, key=record.key, headers=headers
+        )
+        DEAD_LETTERED.labels(self.service, record.topic).inc()
+        EVENTS_CONSUMED.labels(self.service, record.topic, "dead_lettered").inc()
+
+
+def parse_message(catalog: EventCatalog, raw: bytes | None) -> Event[Any]:
+    """A Kafka message as a validated event, or PoisonMessage saying what is wrong with it."""
+    if raw is None:
+        raise PoisonMessage("empty message")
+    try:
+        envelope = CloudEvent.from_json(raw)
+    except ValidationError as error:
+        raise PoisonMessage(f"not a CloudEvents 1.0 JSON document: {_errors(error)}") from None
+    try:
+        return catalog.parse(envelope)
+    except UnknownEventType:
+        raise PoisonMessage(f"unknown event type {envelope.type!r}") from None
+    except ValidationError as error:
+        raise PoisonMessage(f"data does not match {envelope.type}: {_errors(error)}") from None
+
+
+def is_transient(error: BaseException) -> bool:
+    """Failures of the infrastructure, not of the event: retrying later will work."""
+    if isinstance(
+        error, OperationalError | InterfaceError | ConnectionError | TimeoutError | OSError
+    ):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def _errors(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()
+    )[:MAX_REASON_BYTES]

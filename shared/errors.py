@@ -1,0 +1,115 @@
+"""Errors a user can cause, mapped once to RFC 9457 problem+json answers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://qise.dev/problems/"
+
+
+class DomainError(Exception):
+    """Base of every error a user can cause. `code` names it for clients to branch on."""
+
+    status: int = 400
+    code: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status, code, title = 404, "not-found", "Not found"
+
+
+class Forbidden(DomainError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class Unauthorized(DomainError):
+    status, code, title = 401, "unauthorized", "Unauthorized"
+
+
+class Conflict(DomainError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class Invalid(DomainError):
+    """422 naming the fields at fault: `errors=[{"loc": [...], "msg": ...}]`."""
+
+    status, code, title = 422, "validation-error", "Invalid input"
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+        if field is not None and "errors" not in extra:
+            extra["errors"] = [{"loc": ["body", *field.split(".")], "msg": detail}]
+        super().__init__(detail, **extra)
+
+
+class NotYetKnown(DomainError):
+    """A referenced entity has not reached this service's replica yet: retry shortly."""
+
+    status, code, title = 422, "not-yet-known", "Referenced entity not known yet"
+
+
+class PayloadTooLarge(DomainError):
+    status, code, title = 413, "payload-too-large", "Payload too large"
+
+
+def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    headers = {"Retry-After": "1"} if code == NotYetKnown.code else None
+    if status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", "invalid")}
+        for e in error.errors()
+    ]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, error: DomainError) -> JSONResponse:
+        return problem(error.status, error.title, error.detail, error.code, **error.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(error)
+        fields = ", ".join(".".join(e["loc"][1:] or e["loc"]) for e in errors)
+        return problem(
+            422, "Invalid input", f"invalid: {fields}", "validation-error", errors=errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        titles = {401: "Unauthorized", 404: "Not found", 405: "Method not allowed"}
+        title = titles.get(error.status_code, "HTTP error")
+        response = problem(error.status_code, title, str(error.detail), f"http-{error.status_code}")
+        if error.headers:
+            response.headers.update(error.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _bug(_: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem(500, "Internal error", "an unexpected error occurred", "internal")

@@ -1,0 +1,140 @@
+"""The CloudEvents 1.0 envelope of the contract and the catalog of event types.
+
+Every event type is a pydantic model of its `data`, named once with its full
+type string (`qise.volunteer.registered.v1`). A service lists the types it
+publishes in its `events.py`; consumers import those lists (the published
+contract, not the service's code) to validate what they read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.db import utcnow
+
+
+class EventData(BaseModel):
+    """Base of every event's `data`. Unknown fields are ignored so that readers of
+    version N keep working when a producer adds optional fields."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    event_type: ClassVar[str]
+    description: ClassVar[str] = ""
+
+
+class CloudEvent(BaseModel):
+    """A CloudEvents 1.0 structured-mode JSON document with the `community` extension."""
+
+    model_config = ConfigDict(extra="allow")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    source: str
+    type: str
+    time: datetime = Field(default_factory=utcnow)
+    subject: str
+    datacontenttype: Literal["application/json"] = "application/json"
+    community: str = Field(min_length=1)
+    data: dict[str, Any]
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.model_dump(mode="json"))
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> CloudEvent:
+        return cls.model_validate_json(raw)
+
+
+D = TypeVar("D", bound=EventData)
+
+
+class Event(BaseModel, Generic[D]):
+    """An envelope whose `data` has been validated against its type's model."""
+
+    envelope: CloudEvent
+    data: D
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.envelope.id
+
+    @property
+    def community(self) -> str:
+        return self.envelope.community
+
+    @property
+    def time(self) -> datetime:
+        return self.envelope.time
+
+    @property
+    def subject(self) -> str:
+        return self.envelope.subject
+
+
+class UnknownEventType(Exception):
+    pass
+
+
+class EventCatalog:
+    """Event types by their type string: one place that says what each type carries."""
+
+    def __init__(self, models: Iterable[type[EventData]]) -> None:
+        self._models: dict[str, type[EventData]] = {}
+        for model in models:
+            if model.event_type in self._models:
+                raise ValueError(f"event type {model.event_type} registered twice")
+            self._models[model.event_type] = model
+
+    def __contains__(self, event_type: str) -> bool:
+        return event_type in self._models
+
+    def __iter__(self) -> Any:
+        return iter(self._models.values())
+
+    def __add__(self, other: EventCatalog) -> EventCatalog:
+        return EventCatalog([*self, *other])
+
+    def model_for(self, event_type: str) -> type[EventData]:
+        try:
+            return self._models[event_type]
+        except KeyError:
+            raise UnknownEventType(event_type) from None
+
+    def parse(self, envelope: CloudEvent) -> Event[Any]:
+        """Validate `data` against the model of the envelope's type.
+
+        Raises UnknownEventType or pydantic.ValidationError.
+        """
+        model = self.model_for(envelope.type)
+        return Event(envelope=envelope, data=model.model_validate(envelope.data))
+
+    def json_schemas(self) -> dict[str, dict[str, Any]]:
+        return {name: model.model_json_schema() for name, model in sorted(self._models.items())}
+
+
+def new_event(data: EventData, *, source: str, community: str, subject: str) -> CloudEvent:
+    return CloudEvent(
+        source=source,
+        type=data.event_type,
+        subject=subject,
+        community=community,
+        data=data.model_dump(mode="json"),
+    )
+
+
+__all__ = [
+    "CloudEvent",
+    "Event",
+    "EventCatalog",
+    "EventData",
+    "UnknownEventType",
+    "ValidationError",
+    "new_event",
+]

@@ -1,0 +1,56 @@
+"""Kafka clients with the settings every service uses."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
+
+log = logging.getLogger(__name__)
+
+DLQ_SUFFIX = ".dlq"
+
+
+def dlq_topic(topic: str) -> str:
+    return topic + DLQ_SUFFIX
+
+
+def create_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+    # acks=all and no idempotence: the embedded broker rejects the idempotent
+    # producer; duplicates are harmless because every consumer dedupes by event id.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=False,
+        linger_ms=5,
+        request_timeout_ms=15000,
+    )
+
+
+async def ensure_topics(bootstrap_servers: str, topics: list[str], partitions: int = 3) -> None:
+    """Create topics that do not exist yet; an existing topic is left as it is."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
+        if missing:
+            await admin.create_topics(missing)
+    except KafkaError as error:
+        # Another process may have created it meanwhile; auto-creation covers the rest.
+        log.info("topic creation: %r", error)
+    finally:
+        await admin.close()
+
+
+async def broker_answers(producer: AIOKafkaProducer, timeout: float = 2.0) -> bool:
+    try:
+        async with asyncio.timeout(timeout):
+            await producer.client.fetch_all_metadata()
+        return True
+    except Exception:
+        return False

@@ -1,0 +1,29 @@
+"""Prometheus metrics, defined once; every series carries the service name."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUEST_SECONDS = Histogram(
+    "qise_http_request_seconds",
+    "HTTP request latency by route.",
+    ["service", "method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+EVENTS_PUBLISHED = Counter(
+    "qise_events_published_total", "Events the outbox relay published.", ["service", "topic"]
+)
+OUTBOX_BACKLOG = Gauge(
+    "qise_outbox_backlog", "Events written to the outbox and not yet published.", ["service"]
+)
+EVENTS_CONSUMED = Counter(
+    "qise_events_consumed_total",
+    "Events a consumer read, by outcome (applied, duplicate, ignored, dead_lettered).",
+    ["service", "topic", "outcome"],
+)
+DEAD_LETTERED = Counter(
+    "qise_events_dead_lettered_total", "Messages sent to a dead-letter topic.", ["service", "topic"]
+)
+CONSUMER_LAG = Gauge(
+    "qise_consumer_lag", "Messages behind the partition end, as last seen.", ["service", "topic"]
+)

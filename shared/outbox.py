@@ -1,0 +1,180 @@
+"""The transactional outbox and its relay.
+
+A change and the events that report it are written in one transaction
+(`Outbox.record`). The relay publishes unpublished rows in `seq` order, keyed
+by community, then marks them published. Rows are kept: they are the
+service's event log, and `republish` puts them back in the relay's queue
+(after the broker lost its topics, or to rebuild a projection elsewhere).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from shared.db import utcnow
+from shared.events import CloudEvent, EventData, new_event
+from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from shared.tables import outbox
+
+log = logging.getLogger(__name__)
+
+_WAKE_KEY = "qise.outbox.wake"
+
+
+class Outbox:
+    """Where one service records the events it publishes: its source and its topic."""
+
+    def __init__(self, *, service: str, topic: str) -> None:
+        self.service = service
+        self.source = f"/qise/{service}"
+        self.topic = topic
+        self._wake = asyncio.Event()
+
+    async def record(
+        self, session: AsyncSession, data: EventData, *, community: str, subject: str
+    ) -> CloudEvent:
+        """Add an event to the current transaction; it is published once that commits."""
+        envelope = new_event(data, source=self.source, community=community, subject=subject)
+        await session.execute(
+            insert(outbox).values(
+                event_id=envelope.id,
+                topic=self.topic,
+                key=community,
+                event_type=envelope.type,
+                payload=envelope.to_json().decode(),
+                created_at=envelope.time,
+            )
+        )
+        session.sync_session.info[_WAKE_KEY] = self._wake
+        return envelope
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def wait_for_work(self, timeout: float) -> None:
+        try:
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_relay_after_commit(session: Session) -> None:
+    # The relay wakes as soon as a transaction with events commits, instead of
+    # waiting for its next poll: that is most of an event's end-to-end latency.
+    wake = session.info.pop(_WAKE_KEY, None)
+    if wake is not None:
+        wake.set()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_wake_after_rollback(session: Session) -> None:
+    session.info.pop(_WAKE_KEY, None)
+
+
+def _relay_lock_id(service: str) -> int:
+    return zlib.crc32(f"qise-outbox-relay:{service}".encode())
+
+
+class OutboxRelay:
+    """Publishes a service's outbox to Kafka, in order, at least once."""
+
+    def __init__(
+        self,
+        *,
+        outbox: Outbox,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        producer: AIOKafkaProducer,
+        batch_size: int = 500,
+        poll_seconds: float = 0.2,
+    ) -> None:
+        self.outbox = outbox
+        self.sessionmaker = sessionmaker
+        self.producer = producer
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+
+    async def run(self) -> None:
+        backoff = self.poll_seconds
+        while True:
+            try:
+                published = await self.publish_pending()
+                backoff = self.poll_seconds
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                # Broker or database away: keep the rows, try again later.
+                log.warning("outbox relay of %s failed: %r", self.outbox.service, error)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if published < self.batch_size:
+                await self.outbox.wait_for_work(self.poll_seconds)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished events; returns how many."""
+        async with self.sessionmaker() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                # One relay per service publishes at a time, so order holds across replicas.
+                locked = await session.scalar(
+                    text("SELECT pg_try_advisory_xact_lock(:id)"),
+                    {"id": _relay_lock_id(self.outbox.service)},
+                )
+                if not locked:
+                    return 0
+            rows = (
+                await session.execute(
+                    select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.payload)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.seq)
+                    .limit(self.batch_size)
+                )
+            ).all()
+            if not rows:
+                OUTBOX_BACKLOG.labels(self.outbox.service).set(0)
+                return 0
+            sent: list[asyncio.Future[Any]] = []
+            for row in rows:
+                sent.append(
+                    await self.producer.send(
+                        row.topic, value=row.payload.encode(), key=row.key.encode()
+                    )
+                )
+            await asyncio.gather(*sent)
+            await session.execute(
+                update(outbox)
+                .where(outbox.c.seq.in_([row.seq for row in rows]))
+                .values(published_at=utcnow())
+            )
+        for row in rows:
+            EVENTS_PUBLISHED.labels(self.outbox.service, row.topic).inc()
+        await self._update_backlog()
+        return len(rows)
+
+    async def _update_backlog(self) -> None:
+        async with self.sessionmaker() as session:
+            backlog = await session.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+            )
+        OUTBOX_BACKLOG.labels(self.outbox.service).set(backlog or 0)
+
+
+async def republish(session: AsyncSession, *, since_seq: int = 0) -> int:
+    """Queue every event of the log (from `since_seq`) for publication again."""
+    result = await session.execute(
+        update(outbox)
+        .where(outbox.c.seq >= since_seq, outbox.c.published_at.is_not(None))
+        .values(published_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

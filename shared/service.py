@@ -1,0 +1,213 @@
+"""Builds a service's FastAPI app the same way for all four: database, outbox relay,
+consumers, auth, problem+json errors, `/healthz`, `/readyz`, `/metrics`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.consumer import EventConsumer, Handler
+from shared.db import create_engine, create_sessionmaker, database_answers
+from shared.errors import install_problem_handlers
+from shared.events import EventCatalog
+from shared.kafka import broker_answers, create_producer, dlq_topic, ensure_topics
+from shared.metrics import HTTP_REQUEST_SECONDS
+from shared.outbox import Outbox, OutboxRelay
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A consumer of a service: which topics, and which handler for each event type."""
+
+    name: str
+    topics: Sequence[str]
+    handlers: Mapping[str, Handler]
+    catalog: EventCatalog
+
+
+@dataclass
+class Runtime:
+    """What the running service holds; on `app.state.runtime`."""
+
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    producer: AIOKafkaProducer
+    outbox: Outbox | None
+    consumers: list[EventConsumer] = field(default_factory=list)
+    producer_started: bool = False
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+async def _start_messaging(runtime: Runtime, subscriptions: Sequence[Subscription]) -> None:
+    """Connect to Kafka (retrying while it is away), then run the relay and consumers.
+
+    The HTTP API serves meanwhile: writes land in the outbox and go out once
+    the broker answers.
+    """
+    settings = runtime.settings
+    delay = 0.5
+    while True:
+        try:
+            await runtime.producer.start()
+            break
+        except Exception as error:
+            log.warning("%s: Kafka not reachable yet (%r)", settings.service, error)
+            with suppress(Exception):
+                await runtime.producer.stop()
+            runtime.producer = create_producer(settings.kafka_bootstrap_servers, settings.service)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+    runtime.producer_started = True
+    topics = [t for s in subscriptions for t in s.topics]
+    if runtime.outbox is not None:
+        topics.append(runtime.outbox.topic)
+    topics += [dlq_topic(t) for t in topics]
+    await ensure_topics(settings.kafka_bootstrap_servers, sorted(set(topics)))
+    if runtime.outbox is not None:
+        relay = OutboxRelay(
+            outbox=runtime.outbox,
+            sessionmaker=runtime.sessionmaker,
+            producer=runtime.producer,
+            batch_size=settings.outbox_batch_size,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{settings.service}-relay"))
+    for subscription in subscriptions:
+        consumer = EventConsumer(
+            service=settings.service,
+            name=subscription.name,
+            topics=subscription.topics,
+            handlers=subscription.handlers,
+            catalog=subscription.catalog,
+            sessionmaker=runtime.sessionmaker,
+            producer=runtime.producer,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=f"{settings.group_id}-{subscription.name}",
+            batch_size=settings.consumer_batch_size,
+            max_attempts=settings.consumer_max_attempts,
+        )
+        runtime.consumers.append(consumer)
+        runtime.tasks.append(
+            asyncio.create_task(consumer.run(), name=f"{settings.service}-{subscription.name}")
+        )
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    outbox: Outbox | None,
+    subscriptions: Sequence[Subscription] = (),
+    on_startup: Callable[[Runtime], Awaitable[None]] | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        runtime = Runtime(
+            settings=settings,
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            producer=create_producer(settings.kafka_bootstrap_servers, settings.service),
+            outbox=outbox,
+        )
+        app.state.runtime = runtime
+        if on_startup is not None:
+            await on_startup(runtime)
+        starter = asyncio.create_task(_start_messaging(runtime, subscriptions))
+        try:
+            yield
+        finally:
+            starter.cancel()
+            for task in [starter, *runtime.tasks]:
+                task.cancel()
+            for task in [starter, *runtime.tasks]:
+                with suppress(asyncio.CancelledError, Exception):
+                    await task
+            if runtime.producer_started:
+                with suppress(Exception):
+                    await runtime.producer.stop()
+            await engine.dispose()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.middleware("http")(_measure(settings.service))
+    app.include_router(_operations_router())
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _measure(service: str) -> Callable[[Request, Any], Awaitable[Response]]:
+    async def measure(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        HTTP_REQUEST_SECONDS.labels(
+            service, request.method, path, str(response.status_code)
+        ).observe(time.perf_counter() - started)
+        return response
+
+    return measure
+
+
+def _operations_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        """200 only when the database and Kafka answer."""
+        runtime: Runtime = request.app.state.runtime
+        checks = {
+            "database": await database_answers(runtime.engine),
+            "kafka": runtime.producer_started and await broker_answers(runtime.producer),
+        }
+        ready = all(checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", **checks},
+            status_code=200 if ready else 503,
+        )
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        """Prometheus text format."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with get_runtime(request).sessionmaker() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

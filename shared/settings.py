@@ -1,0 +1,67 @@
+"""Settings read from the environment (and an optional `.env`), one class per service.
+
+Settings every service shares keep the names of the public contract
+(`KAFKA_BOOTSTRAP_SERVERS`, `QISE_JWT_SECRET`); a service's own settings carry
+its prefix, e.g. `REGISTRY_DATABASE_URL`, `STATS_PORT`.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "qise-dev-secret-change-me-in-production"
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs. Subclasses set `env_prefix` and the defaults."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    service: str = Field("service", description="Service name, used in event sources and metrics.")
+    host: str = Field("127.0.0.1", description="Interface the HTTP server listens on.")
+    port: int = Field(8000, description="HTTP port.")
+    database_url: str = Field(
+        "sqlite+aiosqlite:///var/service.db",
+        description="SQLAlchemy async URL of this service's own database.",
+    )
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"),
+        description="Kafka bootstrap servers, comma separated.",
+    )
+    jwt_secret: str = Field(
+        DEV_JWT_SECRET,
+        validation_alias=AliasChoices("QISE_JWT_SECRET"),
+        description="HS256 secret that signs and checks access tokens.",
+    )
+    jwt_algorithm: str = Field(
+        "HS256",
+        validation_alias=AliasChoices("QISE_JWT_ALGORITHM"),
+        description="JWT algorithm: HS256 (shared secret) or RS256 (with QISE_JWT_PUBLIC_KEY).",
+    )
+    jwt_public_key: str | None = Field(
+        None,
+        validation_alias=AliasChoices("QISE_JWT_PUBLIC_KEY"),
+        description="PEM public key that checks RS256 tokens.",
+    )
+    jwt_audience: str | None = Field(
+        None,
+        validation_alias=AliasChoices("QISE_JWT_AUDIENCE"),
+        description="When set, tokens must carry this `aud`.",
+    )
+    outbox_poll_seconds: float = Field(
+        0.2, description="How often the outbox relay looks for unpublished events when idle."
+    )
+    outbox_batch_size: int = Field(500, description="Events the relay publishes per round.")
+    consumer_max_attempts: int = Field(
+        3, description="Attempts at one event before it goes to the dead-letter topic."
+    )
+    consumer_batch_size: int = Field(500, description="Events a consumer applies per transaction.")
+    consumer_group: str | None = Field(
+        None, description="Kafka consumer group; defaults to `qise-<service>`."
+    )
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer_group or f"qise-{self.service}"

@@ -1,0 +1,55 @@
+"""The messaging tables every service database has: the outbox (its event log)
+and the inbox of event ids a consumer has applied."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    Uuid,
+    text,
+)
+
+from shared.db import UTCDateTime, new_metadata
+
+MESSAGING_METADATA = new_metadata()
+
+outbox = Table(
+    "outbox",
+    MESSAGING_METADATA,
+    # Publication order; SQLite only autoincrements an INTEGER primary key.
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("event_id", Uuid, nullable=False, unique=True),
+    Column("topic", String(200), nullable=False),
+    Column("key", String(100), nullable=False),
+    Column("event_type", String(200), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime, nullable=True),
+    Index(
+        "ix_outbox_unpublished",
+        "seq",
+        postgresql_where=text("published_at IS NULL"),
+        sqlite_where=text("published_at IS NULL"),
+    ),
+)
+
+processed_events = Table(
+    "processed_events",
+    MESSAGING_METADATA,
+    Column("consumer", String(100), nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("event_time", UTCDateTime, nullable=False),
+    Column("processed_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("consumer", "event_id"),
+    # "as of": the newest event a consumer applied.
+    Index("ix_processed_events_consumer_time", "consumer", "event_time"),
+)
