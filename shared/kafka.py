@@ -31,18 +31,22 @@ def create_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
     )
 
 
-async def ensure_topics(bootstrap_servers: str, topics: list[str], partitions: int = 3) -> None:
-    """Create topics that do not exist yet; an existing topic is left as it is."""
+async def ensure_topics(
+    bootstrap_servers: str, topics: list[str], partitions: int = 3
+) -> list[str]:
+    """Create the topics that do not exist yet and return their names."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
+        missing = [t for t in topics if t not in existing]
         if missing:
-            await admin.create_topics(missing)
+            await admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
+        return missing
     except KafkaError as error:
         # Another process may have created it meanwhile; auto-creation covers the rest.
         log.info("topic creation: %r", error)
+        return []
     finally:
         await admin.close()
 

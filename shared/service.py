@@ -23,7 +23,7 @@ from shared.errors import install_problem_handlers
 from shared.events import EventCatalog
 from shared.kafka import broker_answers, create_producer, dlq_topic, ensure_topics
 from shared.metrics import HTTP_REQUEST_SECONDS
-from shared.outbox import Outbox, OutboxRelay
+from shared.outbox import Outbox, OutboxRelay, republish
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,14 @@ async def _start_messaging(runtime: Runtime, subscriptions: Sequence[Subscriptio
     if runtime.outbox is not None:
         topics.append(runtime.outbox.topic)
     topics += [dlq_topic(t) for t in topics]
-    await ensure_topics(settings.kafka_bootstrap_servers, sorted(set(topics)))
+    created = await ensure_topics(settings.kafka_bootstrap_servers, sorted(set(topics)))
+    if runtime.outbox is not None and runtime.outbox.topic in created:
+        # Our topic is new, yet we may have published before: the broker lost its
+        # data (the embedded one keeps nothing across a restart). Publish the log again.
+        async with runtime.sessionmaker() as session, session.begin():
+            again = await republish(session)
+        if again:
+            log.warning("%s: topic was missing; re-publishing %d events", settings.service, again)
     if runtime.outbox is not None:
         relay = OutboxRelay(
             outbox=runtime.outbox,
