@@ -159,6 +159,75 @@ def up(
         typer.echo("stopped")
 
 
+import_app = typer.Typer(help="Bring data in from files.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+def _service_url(name: str) -> str:
+    settings = _settings(name)
+    return f"http://{settings.host}:{settings.port}"
+
+
+def _bearer(given: str | None) -> dict[str, str]:
+    """The token given, or $TOKEN, or a fresh county_admin one signed with QISE_JWT_SECRET."""
+    value = (
+        given
+        or os.environ.get("TOKEN")
+        or issue_token(ServiceSettings(), sub="qise-cli", role="county_admin", communities=["*"])
+    )
+    return {"Authorization": f"Bearer {value}"}
+
+
+@import_app.command("volunteers")
+def import_volunteers(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="UTF-8 CSV with a header")
+    ],
+    community: Annotated[str, typer.Option(help="Community the volunteers belong to")],
+    url: Annotated[str | None, typer.Option(help="Registry URL")] = None,
+    token: Annotated[str | None, typer.Option(help="Bearer token (default: $TOKEN)")] = None,
+    chunk: Annotated[int, typer.Option(min=1, max=2000, help="Rows per request")] = 100,
+) -> None:
+    """Register volunteers from a spreadsheet; good rows land, bad rows are listed by line."""
+    from rich.progress import Progress
+
+    from services.registry.volunteer_csv import split_csv
+
+    try:
+        chunks = split_csv(file.read_bytes(), chunk)
+    except UnicodeDecodeError:
+        typer.echo(f"{file} is not UTF-8: save it as 'CSV UTF-8' and try again", err=True)
+        raise typer.Exit(2) from None
+    created, errors = 0, []
+    headers = _bearer(token)
+    with httpx.Client(
+        base_url=url or _service_url("registry"), headers=headers, timeout=120
+    ) as client:
+        with Progress() as progress:
+            task = progress.add_task(f"importing into {community}", total=len(chunks))
+            for first_line, body in chunks:
+                response = client.post(
+                    "/volunteers/import",
+                    params={"community_id": community, "first_line": first_line},
+                    files={"file": (file.name, body, "text/csv")},
+                )
+                if response.status_code != 200:
+                    progress.stop()
+                    problem = response.json() if response.content else {}
+                    typer.echo(
+                        f"import stopped: {response.status_code} {problem.get('detail', '')}",
+                        err=True,
+                    )
+                    raise typer.Exit(1)
+                result = response.json()
+                created += result["created"]
+                errors += result["errors"]
+                progress.advance(task)
+    typer.echo(f"created {created} volunteers; {len(errors)} rows not imported")
+    for error in errors:
+        typer.echo(f"  line {error['row']}: {error['detail']}")
+
+
 def _wait_healthy(urls: dict[str, str], children: list[subprocess.Popen[bytes]]) -> None:
     deadline = time.monotonic() + 60
     pending = dict(urls)

@@ -82,7 +82,10 @@ def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JS
 
 def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     return [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", "invalid")}
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "invalid")).removeprefix("Value error, "),
+        }
         for e in error.errors()
     ]
 

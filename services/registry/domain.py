@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +36,7 @@ from services.registry.schemas import (
     VolunteerIn,
     VolunteerPatch,
 )
+from services.registry.volunteer_csv import describe, parse_volunteer_csv, row_to_volunteer
 from shared.auth import ADMINS, Principal
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
@@ -601,90 +600,6 @@ async def team_ids_of(
 
 # -- bulk import -------------------------------------------------------------------
 
-IMPORT_COLUMNS = (
-    "name",
-    "phone",
-    "gender",
-    "birth_year",
-    "is_party_member",
-    "party_joined_on",
-    "skills",
-)
-_TRUE = {"true", "yes", "y", "1", "是", "党员"}
-_FALSE = {"false", "no", "n", "0", "否", ""}
-_GENDERS = {
-    "male": "male",
-    "m": "male",
-    "男": "male",
-    "female": "female",
-    "f": "female",
-    "女": "female",
-}
-
-
-def parse_volunteer_csv(content: bytes, first_line: int = 1) -> list[tuple[int, dict[str, Any]]]:
-    """Rows of a volunteers CSV as (line number, fields), or Invalid for the whole file."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise Invalid(f"the file is not UTF-8 (byte {error.start})", field="file") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in ("name", "phone") if c not in header]
-    if missing:
-        raise Invalid(f"the header row lacks the column(s): {', '.join(missing)}", field="file")
-    unknown = [h for h in header if h not in IMPORT_COLUMNS]
-    if unknown:
-        raise Invalid(
-            f"unknown column(s): {', '.join(unknown)}; known: {', '.join(IMPORT_COLUMNS)}",
-            field="file",
-        )
-    reader.fieldnames = header
-    rows = []
-    for record in reader:
-        line = first_line + reader.line_num - 1
-        if None in record:
-            rows.append((line, {"__error__": "more fields than the header has"}))
-            continue
-        values = {k: (v or "").strip() for k, v in record.items()}
-        if not any(values.values()):
-            continue
-        rows.append((line, values))
-    return rows
-
-
-def _row_to_volunteer(community_id: str, values: dict[str, str]) -> VolunteerIn:
-    if "__error__" in values:
-        raise ValueError(values["__error__"])
-    fields: dict[str, Any] = {
-        "community_id": community_id,
-        "name": values["name"],
-        "phone": values["phone"],
-    }
-    gender = values.get("gender", "").lower()
-    if gender:
-        if gender not in _GENDERS:
-            raise ValueError(f"gender {values['gender']!r} is not male/female/男/女")
-        fields["gender"] = _GENDERS[gender]
-    if values.get("birth_year"):
-        fields["birth_year"] = values["birth_year"]
-    member = values.get("is_party_member", "").lower()
-    if member not in _TRUE | _FALSE:
-        raise ValueError(f"is_party_member {values['is_party_member']!r} is not true/false")
-    fields["is_party_member"] = member in _TRUE
-    if values.get("party_joined_on"):
-        fields["party_joined_on"] = values["party_joined_on"]
-    if values.get("skills"):
-        fields["skills"] = [s for s in values["skills"].split(";") if s.strip()]
-    return VolunteerIn.model_validate(fields)
-
-
-def _describe(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg'].removeprefix('Value error, ')}"
-        for e in error.errors()
-    )
-
 
 async def import_volunteers(
     session: AsyncSession,
@@ -699,9 +614,9 @@ async def import_volunteers(
     created = 0
     for line, values in parse_volunteer_csv(content, first_line):
         try:
-            command = _row_to_volunteer(community_id, values)
+            command = row_to_volunteer(community_id, values)
         except ValidationError as error:
-            errors.append(ImportError_(row=line, detail=_describe(error)))
+            errors.append(ImportError_(row=line, detail=describe(error)))
             continue
         except ValueError as error:
             errors.append(ImportError_(row=line, detail=str(error)))

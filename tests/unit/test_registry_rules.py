@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from services.registry.domain import _row_to_volunteer, parse_volunteer_csv
 from services.registry.schemas import VolunteerIn
+from services.registry.volunteer_csv import parse_volunteer_csv, row_to_volunteer, split_csv
 from shared.db import utcnow
 from shared.errors import Invalid
 
@@ -72,12 +72,12 @@ CSV = (
 def test_csv_rows_carry_their_line_numbers() -> None:
     rows = parse_volunteer_csv(CSV.encode())
     assert [line for line, _ in rows] == [2, 4, 5]
-    first = _row_to_volunteer("longquan", rows[0][1])
+    first = row_to_volunteer("longquan", rows[0][1])
     assert first.gender == "female" and first.is_party_member and first.skills == ["剪纸", "秧歌"]
-    second = _row_to_volunteer("longquan", rows[1][1])
+    second = row_to_volunteer("longquan", rows[1][1])
     assert second.gender == "male" and not second.is_party_member
     with pytest.raises(ValidationError):
-        _row_to_volunteer("longquan", rows[2][1])
+        row_to_volunteer("longquan", rows[2][1])
 
 
 def test_csv_line_numbers_continue_across_chunks() -> None:
@@ -101,4 +101,16 @@ def test_a_csv_that_cannot_be_read_is_refused_whole(content: bytes, message: str
 def test_a_row_with_too_many_fields_is_reported() -> None:
     rows = parse_volunteer_csv(b"name,phone\nA,13800000001,extra\n")
     with pytest.raises(ValueError, match="more fields than the header"):
-        _row_to_volunteer("longquan", rows[0][1])
+        row_to_volunteer("longquan", rows[0][1])
+
+
+def test_chunks_keep_the_line_numbers_of_the_whole_file() -> None:
+    content = b'name,phone\nA,13800000001\n\nB,13800000002\n"C\nD",13800000003\nE,13800000004\n'
+    whole = [line for line, _ in parse_volunteer_csv(content)]
+    chunked = [
+        line
+        for first_line, chunk in split_csv(content, rows_per_chunk=2)
+        for line, _ in parse_volunteer_csv(chunk, first_line)
+    ]
+    assert whole == [2, 4, 6, 7]
+    assert chunked == whole

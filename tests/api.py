@@ -1,0 +1,50 @@
+"""Small steps through the public APIs that many tests take."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import select
+
+from shared.tables import outbox
+from tests.conftest import ADMIN, Stack
+
+_phones = itertools.count(13700000000)
+
+
+def next_phone() -> str:
+    return str(next(_phones))
+
+
+async def create_volunteer(
+    client: httpx.AsyncClient, community: str, headers: dict[str, str] = ADMIN, **fields: Any
+) -> dict[str, Any]:
+    body = {"community_id": community, "name": "王芳", "phone": next_phone(), **fields}
+    response = await client.post("/volunteers", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def create_team(
+    client: httpx.AsyncClient, community: str, category: str = "orange", **fields: Any
+) -> dict[str, Any]:
+    body = {"community_id": community, "category": category, "name": f"{category} 服务队", **fields}
+    response = await client.post("/teams", json=body, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def published_events(stack: Stack, service: str, community: str) -> list[dict[str, Any]]:
+    """The events a service recorded for a community, oldest first (its outbox log)."""
+    async with stack.services[service].runtime.sessionmaker() as session:
+        payloads = await session.scalars(
+            select(outbox.c.payload).where(outbox.c.key == community).order_by(outbox.c.seq)
+        )
+        return [orjson.loads(p) for p in payloads]
+
+
+async def event_types(stack: Stack, service: str, community: str) -> list[str]:
+    return [e["type"] for e in await published_events(stack, service, community)]
