@@ -75,13 +75,15 @@ def row_to_volunteer(community_id: str, values: dict[str, str]) -> VolunteerIn:
     gender = values.get("gender", "").lower()
     if gender:
         if gender not in _GENDERS:
-            raise ValueError(f"gender {values['gender']!r} is not male/female/男/女")
+            raise ValueError(f"gender: {values['gender']!r} is not male/female/男/女")
         fields["gender"] = _GENDERS[gender]
     if values.get("birth_year"):
         fields["birth_year"] = values["birth_year"]
     member = values.get("is_party_member", "").lower()
     if member not in _TRUE | _FALSE:
-        raise ValueError(f"is_party_member {values['is_party_member']!r} is not true/false")
+        raise ValueError(
+            f"is_party_member: {values['is_party_member']!r} is not true/false (是/否)"
+        )
     fields["is_party_member"] = member in _TRUE
     if values.get("party_joined_on"):
         fields["party_joined_on"] = values["party_joined_on"]
