@@ -83,7 +83,7 @@ def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JS
 def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     return [
         {
-            "loc": [str(p) for p in e.get("loc", ())],
+            "loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
             "msg": str(e.get("msg", "invalid")).removeprefix("Value error, "),
         }
         for e in error.errors()
@@ -98,7 +98,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(error)
-        fields = ", ".join(".".join(e["loc"][1:] or e["loc"]) for e in errors)
+        fields = ", ".join(".".join(map(str, e["loc"][1:] or e["loc"])) for e in errors)
         return problem(
             422, "Invalid input", f"invalid: {fields}", "validation-error", errors=errors
         )

@@ -50,6 +50,11 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("QISE_JWT_AUDIENCE"),
         description="When set, tokens must carry this `aud`.",
     )
+    timezone: str = Field(
+        "Asia/Shanghai",
+        validation_alias=AliasChoices("QISE_TIMEZONE"),
+        description="Time zone in which dates (days, periods, reports) are counted.",
+    )
     outbox_poll_seconds: float = Field(
         0.2, description="How often the outbox relay looks for unpublished events when idle."
     )

@@ -1,4 +1,4 @@
-"""The activities service."""
+"""The activities service: what teams did, volunteer hours, service certificates."""
 
 from __future__ import annotations
 

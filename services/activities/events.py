@@ -1,11 +1,64 @@
-"""Events the activities service publishes on `qise.activities.events`."""
+"""Events the activities service publishes on `qise.activities.events`.
+
+Each carries the activity's whole state and a `version`, so a reader keeps
+the newest state whatever the order of arrival.
+"""
 
 from __future__ import annotations
 
-from shared.events import EventCatalog
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from shared.events import EventCatalog, EventData
 from shared.outbox import Outbox
 
 TOPIC = "qise.activities.events"
 OUTBOX = Outbox(service="activities", topic=TOPIC)
 
-CATALOG = EventCatalog([])
+
+class ParticipantHours(BaseModel):
+    volunteer_id: str
+    hours: float
+
+
+class ActivityState(EventData):
+    activity_id: str
+    community_id: str
+    team_id: str
+    category: str
+    kind: str
+    title: str
+    started_at: datetime
+    ended_at: datetime
+    location: str | None = None
+    people_served: int
+    beneficiaries: dict[str, int] = Field(default_factory=dict)
+    outputs: dict[str, float] = Field(default_factory=dict)
+    participants: list[ParticipantHours] = Field(default_factory=list)
+    request_id: str | None = None
+    status: Literal["logged", "verified", "voided"]
+    corrects_activity_id: str | None = None
+    version: int
+
+
+class ActivityLogged(ActivityState):
+    event_type = "qise.activity.logged.v1"
+    description = "A team logged an activity with its volunteers' hours."
+
+
+class ActivityVerified(ActivityState):
+    event_type = "qise.activity.verified.v1"
+    description = "An activity was verified: its hours are now certified."
+    verified_by: str
+
+
+class ActivityVoided(ActivityState):
+    event_type = "qise.activity.voided.v1"
+    description = "An activity was voided; it no longer counts anywhere."
+    reason: str
+    voided_by: str
+
+
+CATALOG = EventCatalog([ActivityLogged, ActivityVerified, ActivityVoided])

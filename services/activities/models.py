@@ -1,11 +1,130 @@
-"""Activities tables."""
+"""Activities tables: the activity log, who took part for how long, the kinds of
+activity, issued certificates, and a replica of the registry's teams and volunteers."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
 
-from shared.db import new_metadata
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import UTCDateTime, new_metadata, utcnow
+from shared.ids import new_id
+
+Hours = Numeric(6, 2)
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
+
+
+# -- the registry, as far as this service needs it (kept from registry events) ------
+
+
+class Community(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    branch: Mapped[str | None] = mapped_column(String(100))
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    leader_volunteer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    status: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class Volunteer(Base):
+    __tablename__ = "volunteers"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    active: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+# -- owned here ---------------------------------------------------------------------
+
+
+class ActivityKind(Base):
+    """A kind of activity (义诊, 治安巡逻, ...): a table a county can extend."""
+
+    __tablename__ = "activity_kinds"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    category_hint: Mapped[str | None] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer, default=100)
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    team_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(ForeignKey("activity_kinds.code"))
+    title: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    location: Mapped[str | None] = mapped_column(String(200))
+    people_served: Mapped[int] = mapped_column(Integer)
+    beneficiaries: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    outputs: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    request_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    status: Mapped[str] = mapped_column(String(20), default="logged")
+    logged_by: Mapped[str] = mapped_column(String(100))
+    verified_by: Mapped[str | None] = mapped_column(String(100))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_by: Mapped[str | None] = mapped_column(String(100))
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str | None] = mapped_column(String(500))
+    corrects_activity_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    corrected_by_activity_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Participation(Base):
+    """A volunteer's hours on one activity."""
+
+    __tablename__ = "participations"
+
+    activity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("activities.id"), primary_key=True)
+    volunteer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True)
+    hours: Mapped[Decimal] = mapped_column(Hours)
+
+
+class Certificate(Base):
+    """A service certificate issued: its number stays the same for the same content."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    community_id: Mapped[str] = mapped_column(String(40))
+    volunteer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    period_from: Mapped[date | None] = mapped_column(Date)
+    period_to: Mapped[date | None] = mapped_column(Date)
+    certified_hours: Mapped[Decimal] = mapped_column(Hours)
+    content_digest: Mapped[str] = mapped_column(String(64), index=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    issued_by: Mapped[str] = mapped_column(String(100))

@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -11,3 +12,6 @@ class ActivitiesSettings(ServiceSettings):
     service: str = "activities"
     port: int = 8002
     database_url: str = "sqlite+aiosqlite:///var/activities.db"
+    clock_skew_minutes: int = Field(
+        10, description="How far in the future an activity may end (devices' clocks differ)."
+    )

@@ -128,9 +128,7 @@ async def create_resident_unit(
     return unit
 
 
-def list_resident_units(
-    principal: Principal, community_id: str | None
-) -> Select[tuple[ResidentUnit]]:
+def list_resident_units(principal: Principal, community_id: str | None) -> Select[ResidentUnit]:
     query = select(ResidentUnit)
     return _scoped(query, ResidentUnit.community_id, principal, community_id)
 
@@ -331,7 +329,7 @@ def list_teams(
     community_id: str | None,
     category: str | None,
     status: str | None,
-) -> Select[tuple[Team]]:
+) -> Select[Team]:
     query = select(Team)
     if category is not None:
         query = query.where(Team.category == category)
@@ -558,7 +556,7 @@ class VolunteerFilter:
     active: bool | None = None
 
 
-def list_volunteers(principal: Principal, where: VolunteerFilter) -> Select[tuple[Volunteer]]:
+def list_volunteers(principal: Principal, where: VolunteerFilter) -> Select[Volunteer]:
     query = select(Volunteer)
     if where.team_id is not None:
         try:

@@ -13,64 +13,8 @@ from services.stats.models import Category, Community, Team, TeamMember, Volunte
 from shared.consumer import Handler
 from shared.db import upsert
 from shared.events import Event
+from shared.replica import replicate
 from shared.service import Subscription
-
-
-async def on_community_created(
-    session: AsyncSession, event: Event[registry.CommunityCreated]
-) -> None:
-    data = event.data
-    await upsert(
-        session,
-        Community.__table__,
-        [{"id": data.community_id, "name": data.name, "branch": data.branch}],
-        key=["id"],
-    )
-
-
-async def on_category_defined(
-    session: AsyncSession, event: Event[registry.CategoryDefined]
-) -> None:
-    data = event.data
-    await upsert(
-        session,
-        Category.__table__,
-        [
-            {
-                "code": data.code,
-                "name": data.name,
-                "description": data.description_text,
-                "position": data.position,
-            }
-        ],
-        key=["code"],
-    )
-
-
-async def on_volunteer_state(session: AsyncSession, event: Event[registry.VolunteerState]) -> None:
-    data = event.data
-    row = {
-        "id": uuid.UUID(data.volunteer_id),
-        "community_id": data.community_id,
-        "name": data.name,
-        "is_party_member": data.is_party_member,
-        "active": data.active,
-        "version": data.version,
-    }
-    await upsert(session, Volunteer.__table__, [row], key=["id"], newer_than="version")
-
-
-async def on_team_state(session: AsyncSession, event: Event[registry.TeamState]) -> None:
-    data = event.data
-    row = {
-        "id": uuid.UUID(data.team_id),
-        "community_id": data.community_id,
-        "category": data.category,
-        "name": data.name,
-        "status": data.status,
-        "version": data.version,
-    }
-    await upsert(session, Team.__table__, [row], key=["id"], newer_than="version")
 
 
 async def on_member_joined(session: AsyncSession, event: Event[registry.TeamMemberJoined]) -> None:
@@ -91,13 +35,13 @@ async def on_member_left(session: AsyncSession, event: Event[registry.TeamMember
 
 
 REGISTRY_HANDLERS: dict[str, Handler] = {
-    registry.CommunityCreated.event_type: on_community_created,
-    registry.CategoryDefined.event_type: on_category_defined,
-    registry.VolunteerRegistered.event_type: on_volunteer_state,
-    registry.VolunteerUpdated.event_type: on_volunteer_state,
-    registry.VolunteerDeactivated.event_type: on_volunteer_state,
-    registry.TeamRegistered.event_type: on_team_state,
-    registry.TeamUpdated.event_type: on_team_state,
+    registry.CommunityCreated.event_type: replicate(Community, id="community_id"),
+    registry.CategoryDefined.event_type: replicate(Category, description="description_text"),
+    registry.VolunteerRegistered.event_type: replicate(Volunteer, id="volunteer_id"),
+    registry.VolunteerUpdated.event_type: replicate(Volunteer, id="volunteer_id"),
+    registry.VolunteerDeactivated.event_type: replicate(Volunteer, id="volunteer_id"),
+    registry.TeamRegistered.event_type: replicate(Team, id="team_id"),
+    registry.TeamUpdated.event_type: replicate(Team, id="team_id"),
     registry.TeamMemberJoined.event_type: on_member_joined,
     registry.TeamMemberLeft.event_type: on_member_left,
 }

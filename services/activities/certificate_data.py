@@ -1,0 +1,33 @@
+"""What a service certificate (志愿服务证明) says; rendered by `certificate.py`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    """One certified activity on the certificate."""
+
+    day: date
+    title: str
+    category_name: str
+    kind_name: str
+    team_name: str
+    hours: float
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    number: str  # e.g. "QS-longquan-2026-000012"
+    issued_on: date
+    volunteer_name: str
+    volunteer_number: str  # the volunteer's id in Qise
+    period_from: date | None
+    period_to: date | None
+    total_hours: float  # certified hours only
+    lines: list[ServiceLine]
+    organisation: str  # e.g. "龙泉社区（城南大支部）"
+    person_in_charge: str | None  # 负责人; None leaves a line to sign
+    handler: str | None  # 经办人; None leaves a line to sign

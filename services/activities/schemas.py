@@ -1,0 +1,120 @@
+"""What the activities API takes and answers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.schemas import Name, ShortText, Slug
+
+Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Status = Literal["logged", "verified", "voided"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParticipantIn(Strict):
+    volunteer_id: uuid.UUID
+    hours: Annotated[float, Field(gt=0, le=24, description="Hours of service, at most 24")]
+
+
+class ActivityIn(Strict):
+    community_id: Slug
+    team_id: uuid.UUID
+    kind: Slug
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    started_at: AwareDatetime
+    ended_at: AwareDatetime
+    location: ShortText | None = None
+    participants: Annotated[list[ParticipantIn], Field(min_length=1, max_length=500)]
+    people_served: Annotated[int, Field(ge=0, le=1_000_000)]
+    beneficiaries: Annotated[
+        dict[Key, Annotated[int, Field(ge=0, le=1_000_000)]], Field(max_length=20)
+    ] = {}
+    outputs: Annotated[
+        dict[Key, Annotated[float, Field(ge=0, le=1_000_000_000)]], Field(max_length=20)
+    ] = {}
+    request_id: uuid.UUID | None = None
+
+
+class ReasonIn(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class CorrectionIn(ActivityIn):
+    """A corrected activity: the old one is voided with `reason` and this one replaces it."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class ParticipantOut(BaseModel):
+    volunteer_id: str
+    hours: float
+
+
+class ActivityOut(BaseModel):
+    id: str
+    community_id: str
+    team_id: str
+    category: str
+    kind: str
+    title: str
+    started_at: datetime
+    ended_at: datetime
+    location: str | None
+    participants: list[ParticipantOut]
+    people_served: int
+    beneficiaries: dict[str, int]
+    outputs: dict[str, float]
+    request_id: str | None
+    status: Status
+    logged_by: str
+    verified_by: str | None
+    verified_at: datetime | None
+    voided_by: str | None
+    voided_at: datetime | None
+    void_reason: str | None
+    corrects_activity_id: str | None
+    corrected_by_activity_id: str | None
+    created_at: datetime
+
+
+class HoursEntry(BaseModel):
+    activity_id: str
+    title: str
+    kind: str
+    category: str
+    team_id: str
+    started_at: datetime
+    ended_at: datetime
+    hours: float
+    status: Status
+
+
+class VolunteerHours(BaseModel):
+    volunteer_id: str
+    total_hours: float
+    certified_hours: float
+    entries: list[HoursEntry]
+
+
+class KindIn(Strict):
+    code: Slug
+    name: Name
+    category_hint: Slug | None = None
+
+
+class KindOut(BaseModel):
+    code: str
+    name: str
+    category_hint: str | None
+
+
+class Period(BaseModel):
+    start: date | None = None
+    end: date | None = None

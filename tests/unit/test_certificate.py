@@ -1,0 +1,175 @@
+"""The service certificate (志愿服务证明) as HTML and as PDF."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import reportlab
+
+from services.activities.certificate import render_html, render_pdf
+from services.activities.certificate_data import CertificateData, ServiceLine
+
+NUMBER = "QS-longquan-2026-000012"
+TITLES = ("重阳节敬老院探访", "龙泉河清洁行动（城南段）", "社区垃圾分类入户宣传")
+
+
+def _lines(count: int) -> list[ServiceLine]:
+    return [
+        ServiceLine(
+            day=date(2026, 1, 5) + timedelta(days=i),
+            title=TITLES[i % len(TITLES)],
+            category_name="关爱帮扶",
+            kind_name="入户探访",
+            team_name="龙泉社区七色志愿服务队",
+            hours=2.5,
+        )
+        for i in range(count)
+    ]
+
+
+def _data(lines: int = 3, **changes: object) -> CertificateData:
+    data = CertificateData(
+        number=NUMBER,
+        issued_on=date(2026, 11, 25),
+        volunteer_name="张晓梅",
+        volunteer_number="V-2026-00345",
+        period_from=date(2026, 1, 1),
+        period_to=date(2026, 11, 25),
+        total_hours=12.5,
+        lines=_lines(lines),
+        organisation="龙泉社区（城南大支部）",
+        person_in_charge=None,
+        handler=None,
+    )
+    return replace(data, **changes)  # type: ignore[arg-type]
+
+
+def _page_count(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type /Page(?!s)", pdf))
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def test_html_states_the_certificate() -> None:
+    page = render_html(_data())
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<html lang="zh-CN">' in page
+    assert '<meta charset="utf-8">' in page
+    assert "@page { size: A4" in page
+    assert "志愿服务证明" in page
+    for text in (
+        NUMBER,
+        "张晓梅",
+        "V-2026-00345",
+        "12.5 小时",
+        "龙泉社区（城南大支部）",
+        "2026年1月1日 至 2026年11月25日",
+        "出具日期",
+        "2026年11月25日",
+        "（单位印章）",
+        "兹证明 张晓梅 同志",
+        "经核实累计志愿服务时长 12.5 小时。特此证明。",
+        *TITLES,
+    ):
+        assert text in page, text
+
+
+def test_html_is_self_contained() -> None:
+    page = render_html(_data())
+    for external in ("<link", "<script", "src=", "http://", "https://", "@import"):
+        assert external not in page, external
+
+
+def test_html_leaves_lines_to_sign_when_nobody_is_named() -> None:
+    page = render_html(_data(person_in_charge=None, handler=None))
+    assert page.count("________") == 2
+
+
+def test_html_prints_the_names_of_who_signs() -> None:
+    page = render_html(_data(person_in_charge="李建国", handler="王芳"))
+    assert "李建国" in page and "王芳" in page
+    assert "________" not in page
+
+
+def test_html_escapes_every_value() -> None:
+    line = replace(_lines(1)[0], title="<script>alert(1)</script>")
+    page = render_html(_data(organisation='A & B "x"'))
+    assert "A &amp; B &quot;x&quot;" in page
+    page = render_html(replace(_data(lines=0), lines=[line], volunteer_name="<b>张</b>"))
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;张&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize(
+    ("period_from", "period_to", "shown"),
+    [
+        (None, None, "服务时间段：</th><td>全部</td>"),
+        (date(2026, 3, 1), None, "2026年3月1日 起"),
+        (None, date(2026, 6, 30), "截至 2026年6月30日"),
+    ],
+)
+def test_html_shows_open_periods(
+    period_from: date | None, period_to: date | None, shown: str
+) -> None:
+    page = render_html(_data(period_from=period_from, period_to=period_to))
+    assert shown in page
+
+
+@pytest.mark.parametrize(
+    ("hours", "shown"), [(12.5, "12.5 小时"), (3.0, "3 小时"), (0.256, "0.26 小时"), (0, "0 小时")]
+)
+def test_html_shows_hours_with_at_most_two_decimals(hours: float, shown: str) -> None:
+    assert shown in render_html(_data(total_hours=hours))
+
+
+def test_html_says_so_when_there_is_no_line() -> None:
+    page = render_html(_data(lines=0, total_hours=0.0))
+    assert "暂无已核实的志愿服务记录" in page
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def test_pdf_of_a_certificate_without_lines() -> None:
+    pdf = render_pdf(_data(lines=0, total_hours=0.0))
+    assert pdf.startswith(b"%PDF")
+    assert _page_count(pdf) == 1
+
+
+def test_pdf_carries_the_number_in_its_metadata() -> None:
+    pdf = render_pdf(_data())
+    # Page streams are compressed; the document info keeps the ASCII number readable.
+    assert b"/Subject (" + NUMBER.encode() + b")" in pdf
+
+
+def test_pdf_flows_a_long_table_onto_further_pages() -> None:
+    pdf = render_pdf(_data(lines=80, total_hours=200.0))
+    assert pdf.startswith(b"%PDF")
+    assert _page_count(pdf) > 1
+
+
+def test_pdf_takes_markup_in_the_data_as_text() -> None:
+    # Paragraph would reject or interpret these tags were they not escaped.
+    line = replace(_lines(1)[0], title="<script>alert(1)</script> <b>未闭合 & 更多")
+    pdf = render_pdf(replace(_data(lines=0), lines=[line], organisation="<i>A & B"))
+    assert pdf.startswith(b"%PDF")
+
+
+def test_pdf_uses_the_built_in_chinese_font_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QISE_CERTIFICATE_FONT", raising=False)
+    assert b"STSong-Light" in render_pdf(_data())
+
+
+def test_pdf_embeds_the_configured_truetype_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    # reportlab ships Vera.ttf: Latin only, but enough to show the font gets embedded.
+    vera = Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"
+    monkeypatch.setenv("QISE_CERTIFICATE_FONT", str(vera))
+    pdf = render_pdf(_data())
+    assert b"STSong-Light" not in pdf
+    assert b"/FontFile2" in pdf
