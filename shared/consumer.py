@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import utcnow
+from shared.errors import DomainError
 from shared.events import CloudEvent, Event, EventCatalog, UnknownEventType
 from shared.kafka import dlq_topic
 from shared.metrics import CONSUMER_LAG, DEAD_LETTERED, EVENTS_CONSUMED
@@ -181,9 +182,11 @@ class EventConsumer:
             except Exception as error:
                 if is_transient(error):
                     raise  # the database or broker is away: re-read later, dead-letter nothing
-                if attempt == self.max_attempts:
+                if isinstance(error, DomainError) or attempt == self.max_attempts:
+                    # A rule the event breaks will break again: no point retrying.
                     log.exception("event %s failed %d times", delivery.event.id, attempt)
-                    await self.dead_letter(delivery.record, f"handler failed: {error!r}")
+                    reason = error.detail if isinstance(error, DomainError) else repr(error)
+                    await self.dead_letter(delivery.record, f"handler failed: {reason}")
                     return
                 await asyncio.sleep(0.2 * 2**attempt)
 

@@ -56,7 +56,7 @@ class Invalid(DomainError):
         super().__init__(detail, **extra)
 
 
-class NotYetKnown(DomainError):
+class NotYetKnown(Invalid):
     """A referenced entity has not reached this service's replica yet: retry shortly."""
 
     status, code, title = 422, "not-yet-known", "Referenced entity not known yet"

@@ -26,7 +26,7 @@ class EventData(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     event_type: ClassVar[str]
-    description: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
 
 
 class CloudEvent(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -123,6 +123,7 @@ def create_service_app(
     outbox: Outbox | None,
     subscriptions: Sequence[Subscription] = (),
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None,
+    background: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = (),
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -138,6 +139,8 @@ def create_service_app(
         if on_startup is not None:
             await on_startup(runtime)
         starter = asyncio.create_task(_start_messaging(runtime, subscriptions))
+        for job in background:
+            runtime.tasks.append(asyncio.create_task(job(runtime), name=f"{settings.service}-job"))
         try:
             yield
         finally:

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.activities.api import router
 from services.activities.events import OUTBOX
-from services.activities.handlers import SUBSCRIPTIONS
+from services.activities.handlers import subscriptions
 from services.activities.models import Base
 from services.activities.settings import ActivitiesSettings
 from shared.service import create_service_app
@@ -19,11 +19,12 @@ MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
 def create_app(settings: ActivitiesSettings | None = None) -> FastAPI:
+    settings = settings or ActivitiesSettings()
     return create_service_app(
-        settings or ActivitiesSettings(),
+        settings,
         title="Qise activities",
         description="Activity logging and volunteer hours.",
         routers=[router],
         outbox=OUTBOX,
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=subscriptions(settings),
     )

@@ -45,18 +45,18 @@ class ActivityState(EventData):
 
 class ActivityLogged(ActivityState):
     event_type = "qise.activity.logged.v1"
-    description = "A team logged an activity with its volunteers' hours."
+    summary = "A team logged an activity with its volunteers' hours."
 
 
 class ActivityVerified(ActivityState):
     event_type = "qise.activity.verified.v1"
-    description = "An activity was verified: its hours are now certified."
+    summary = "An activity was verified: its hours are now certified."
     verified_by: str
 
 
 class ActivityVoided(ActivityState):
     event_type = "qise.activity.voided.v1"
-    description = "An activity was voided; it no longer counts anywhere."
+    summary = "An activity was voided; it no longer counts anywhere."
     reason: str
     voided_by: str
 

@@ -4,6 +4,7 @@ teams and volunteers (see shared/replica.py)."""
 from __future__ import annotations
 
 from services.activities.models import Category, Community, Team, Volunteer
+from services.activities.settings import ActivitiesSettings
 from services.registry import events as registry
 from shared.consumer import Handler
 from shared.replica import replicate
@@ -19,11 +20,13 @@ REGISTRY_HANDLERS: dict[str, Handler] = {
     registry.VolunteerDeactivated.event_type: replicate(Volunteer, id="volunteer_id"),
 }
 
-SUBSCRIPTIONS: list[Subscription] = [
-    Subscription(
-        name="registry-replica",
-        topics=[registry.TOPIC],
-        handlers=REGISTRY_HANDLERS,
-        catalog=registry.CATALOG,
-    ),
-]
+
+def subscriptions(settings: ActivitiesSettings) -> list[Subscription]:
+    return [
+        Subscription(
+            name="registry-replica",
+            topics=[registry.TOPIC],
+            handlers=REGISTRY_HANDLERS,
+            catalog=registry.CATALOG,
+        ),
+    ]

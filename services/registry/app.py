@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.registry.api import router
 from services.registry.events import OUTBOX
-from services.registry.handlers import SUBSCRIPTIONS
+from services.registry.handlers import subscriptions
 from services.registry.models import Base
 from services.registry.settings import RegistrySettings
 from shared.service import create_service_app
@@ -19,11 +19,12 @@ MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
+    settings = settings or RegistrySettings()
     return create_service_app(
-        settings or RegistrySettings(),
+        settings,
         title="Qise registry",
         description="Volunteers, teams, communities and party-member life events.",
         routers=[router],
         outbox=OUTBOX,
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=subscriptions(settings),
     )

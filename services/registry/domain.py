@@ -192,7 +192,7 @@ async def _publish_category(session: AsyncSession, category: Category) -> None:
     data = ev.CategoryDefined(
         code=category.code,
         name=category.name,
-        description_text=category.description,
+        description=category.description,
         position=category.position,
     )
     # Categories belong to the whole county; "*" keys them apart from any community.

@@ -21,7 +21,7 @@ OUTBOX = Outbox(service="registry", topic=TOPIC)
 
 class CommunityCreated(EventData):
     event_type = "qise.community.created.v1"
-    description = "A community joined the deployment, under a branch."
+    summary = "A community joined the deployment, under a branch."
     community_id: str
     name: str
     branch: str | None = None
@@ -29,10 +29,10 @@ class CommunityCreated(EventData):
 
 class CategoryDefined(EventData):
     event_type = "qise.category.defined.v1"
-    description = "A service category (color) was added or renamed."
+    summary = "A service category (color) was added or renamed."
     code: str
     name: str
-    description_text: str = ""
+    description: str = ""
     position: int = 100
 
 
@@ -48,12 +48,12 @@ class TeamState(EventData):
 
 class TeamRegistered(TeamState):
     event_type = "qise.team.registered.v1"
-    description = "A service team was registered."
+    summary = "A service team was registered."
 
 
 class TeamUpdated(TeamState):
     event_type = "qise.team.updated.v1"
-    description = "A team was renamed, got a new leader, or was deactivated; carries its new state."
+    summary = "A team was renamed, got a new leader, or was deactivated; carries its new state."
 
 
 class VolunteerState(EventData):
@@ -72,37 +72,37 @@ class VolunteerState(EventData):
 
 class VolunteerRegistered(VolunteerState):
     event_type = "qise.volunteer.registered.v1"
-    description = "A volunteer was registered in a community."
+    summary = "A volunteer was registered in a community."
 
 
 class VolunteerUpdated(VolunteerState):
     event_type = "qise.volunteer.updated.v1"
-    description = "A volunteer's details changed; carries the new state."
+    summary = "A volunteer's details changed; carries the new state."
 
 
 class VolunteerDeactivated(VolunteerState):
     event_type = "qise.volunteer.deactivated.v1"
-    description = "A volunteer left active service (kept, not deleted); carries the final state."
+    summary = "A volunteer left active service (kept, not deleted); carries the final state."
     reason: str = ""
 
 
 class TeamMemberJoined(EventData):
     event_type = "qise.team.member_joined.v1"
-    description = "A volunteer joined a team."
+    summary = "A volunteer joined a team."
     team_id: str
     volunteer_id: str
 
 
 class TeamMemberLeft(EventData):
     event_type = "qise.team.member_left.v1"
-    description = "A volunteer left a team."
+    summary = "A volunteer left a team."
     team_id: str
     volunteer_id: str
 
 
 class PartyMemberLifeEventRecorded(EventData):
     event_type = "qise.party_member.life_event_recorded.v1"
-    description = (
+    summary = (
         "Something happened in a party member's life that calls for a visit or a talk"
         " (三必访五必谈)."
     )

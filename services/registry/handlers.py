@@ -3,6 +3,9 @@ for people and teams and reads no other service's events."""
 
 from __future__ import annotations
 
+from services.registry.settings import RegistrySettings
 from shared.service import Subscription
 
-SUBSCRIPTIONS: list[Subscription] = []
+
+def subscriptions(settings: RegistrySettings) -> list[Subscription]:
+    return []

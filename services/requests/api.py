@@ -2,6 +2,228 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+
+from services.requests import domain
+from services.requests.models import CareTask, RequestHistory, ServiceKind, ServiceRequest
+from services.requests.schemas import (
+    AssignIn,
+    CancelIn,
+    CareCompleteIn,
+    CareStatus,
+    CareTaskOut,
+    CompleteIn,
+    HistoryOut,
+    RateIn,
+    RequestIn,
+    RequestOut,
+    RequestStatus,
+    ResidentOut,
+    ServiceKindIn,
+    ServiceKindOut,
+)
+from services.requests.settings import RequestsSettings
+from shared.auth import CurrentUser, Principal
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.phones import mask_phone
+from shared.schemas import Slug
+from shared.service import SessionDep
 
 router = APIRouter()
+
+
+def _sla(request: Request) -> domain.Sla:
+    settings: RequestsSettings = request.app.state.settings
+    return domain.Sla(
+        timedelta(hours=settings.sla_urgent_hours), timedelta(hours=settings.sla_normal_hours)
+    )
+
+
+def request_out(
+    order: ServiceRequest, user: Principal, history: Sequence[RequestHistory] = ()
+) -> RequestOut:
+    phone = order.resident_phone
+    return RequestOut(
+        id=str(order.id),
+        community_id=order.community_id,
+        service_kind=order.service_kind,
+        category=order.category,
+        description=order.description,
+        resident=ResidentOut(
+            name=order.resident_name,
+            phone=phone if user.is_admin_of(order.community_id) else mask_phone(phone),
+            address=order.resident_address,
+        ),
+        channel=order.channel,
+        mode=order.mode,
+        paid=order.paid,
+        price=float(order.price) if order.price is not None else None,
+        urgency=order.urgency,
+        status=order.status,
+        team_id=str(order.team_id) if order.team_id else None,
+        due_at=order.due_at,
+        overdue=order.overdue_at is not None,
+        submitted_at=order.submitted_at,
+        completed_at=order.completed_at,
+        completion_note=order.completion_note,
+        activity_id=str(order.activity_id) if order.activity_id else None,
+        cancel_reason=order.cancel_reason,
+        rating=order.rating,
+        rating_comment=order.rating_comment,
+        history=[
+            HistoryOut(
+                at=h.at,
+                actor=h.actor,
+                action=h.action,
+                from_status=h.from_status,
+                to_status=h.to_status,
+                note=h.note,
+            )
+            for h in history
+        ],
+    )
+
+
+async def _full(session: SessionDep, order: ServiceRequest, user: Principal) -> RequestOut:
+    return request_out(order, user, await domain.history_of(session, order))
+
+
+@router.post("/requests", status_code=201, tags=["requests"])
+async def submit_request(
+    body: RequestIn, request: Request, session: SessionDep, user: CurrentUser
+) -> RequestOut:
+    """Take a resident's order; it is routed at once to the least busy team of its color."""
+    order = await domain.create_request(session, user, body, _sla(request))
+    return await _full(session, order, user)
+
+
+@router.get("/requests", tags=["requests"])
+async def list_requests(
+    session: SessionDep,
+    user: CurrentUser,
+    community_id: Slug | None = None,
+    status: RequestStatus | None = None,
+    team_id: uuid.UUID | None = None,
+    unassigned: bool = False,
+    overdue: bool | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[RequestOut]:
+    """Orders in scope; `unassigned=true` is the queue of orders no team could take."""
+    where = domain.RequestFilter(community_id, status, team_id, unassigned, overdue)
+    return await paginate(
+        session,
+        domain.list_requests(user, where),
+        ServiceRequest.id,
+        limit=limit,
+        cursor=cursor,
+        to_item=lambda o: request_out(o, user),
+    )
+
+
+@router.get("/requests/{request_id}", tags=["requests"])
+async def get_request(request_id: str, session: SessionDep, user: CurrentUser) -> RequestOut:
+    """An order with its full history: every transition, who and when."""
+    return await _full(session, await domain.get_request(session, user, request_id), user)
+
+
+@router.post("/requests/{request_id}/assign", tags=["requests"])
+async def assign_request(
+    request_id: str, body: AssignIn, session: SessionDep, user: CurrentUser
+) -> RequestOut:
+    """Assign or reassign an open order to a team of its community."""
+    order = await domain.assign_request(session, user, request_id, body.team_id)
+    return await _full(session, order, user)
+
+
+@router.post("/requests/{request_id}/accept", tags=["requests"])
+async def accept_request(request_id: str, session: SessionDep, user: CurrentUser) -> RequestOut:
+    return await _full(session, await domain.accept_request(session, user, request_id), user)
+
+
+@router.post("/requests/{request_id}/complete", tags=["requests"])
+async def complete_request(
+    request_id: str, body: CompleteIn, session: SessionDep, user: CurrentUser
+) -> RequestOut:
+    order = await domain.complete_request(session, user, request_id, body.note, body.activity_id)
+    return await _full(session, order, user)
+
+
+@router.post("/requests/{request_id}/cancel", tags=["requests"])
+async def cancel_request(
+    request_id: str, body: CancelIn, session: SessionDep, user: CurrentUser
+) -> RequestOut:
+    order = await domain.cancel_request(session, user, request_id, body.reason)
+    return await _full(session, order, user)
+
+
+@router.post("/requests/{request_id}/rate", tags=["requests"])
+async def rate_request(
+    request_id: str, body: RateIn, session: SessionDep, user: CurrentUser
+) -> RequestOut:
+    """The resident's rating of a completed order, 1 to 5; once."""
+    order = await domain.rate_request(session, user, request_id, body.score, body.comment)
+    return await _full(session, order, user)
+
+
+@router.get("/service-kinds", tags=["requests"])
+async def list_service_kinds(session: SessionDep, user: CurrentUser) -> list[ServiceKindOut]:
+    """The routing table: each kind of service and the color that serves it."""
+    return [_kind_out(k) for k in await domain.list_service_kinds(session)]
+
+
+@router.put("/service-kinds/{code}", tags=["requests"])
+async def put_service_kind(
+    code: Slug, body: ServiceKindIn, session: SessionDep, user: CurrentUser
+) -> ServiceKindOut:
+    """Add a service kind or route it to another category (county_admin)."""
+    return _kind_out(await domain.put_service_kind(session, user, code, body))
+
+
+def _kind_out(kind: ServiceKind) -> ServiceKindOut:
+    return ServiceKindOut(code=kind.code, name=kind.name, category=kind.category)
+
+
+def care_out(task: CareTask) -> CareTaskOut:
+    return CareTaskOut(
+        id=str(task.id),
+        community_id=task.community_id,
+        volunteer_id=str(task.volunteer_id),
+        volunteer_name=task.volunteer_name,
+        kind=task.kind,
+        reason=task.reason,
+        owner=task.owner,
+        due_on=task.due_on,
+        status=task.status,
+        overdue=task.overdue_at is not None,
+        note=task.note,
+        completed_at=task.completed_at,
+        completed_by=task.completed_by,
+        created_at=task.created_at,
+    )
+
+
+@router.get("/care-tasks", tags=["care tasks"])
+async def list_care_tasks(
+    session: SessionDep,
+    user: CurrentUser,
+    community_id: Slug | None = None,
+    status: CareStatus | None = None,
+    volunteer_id: uuid.UUID | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[CareTaskOut]:
+    """Visits and talks party members are owed (三必访五必谈)."""
+    query = domain.list_care_tasks(user, community_id, status, volunteer_id)
+    return await paginate(session, query, CareTask.id, limit=limit, cursor=cursor, to_item=care_out)
+
+
+@router.post("/care-tasks/{task_id}/complete", tags=["care tasks"])
+async def complete_care_task(
+    task_id: str, body: CareCompleteIn, session: SessionDep, user: CurrentUser
+) -> CareTaskOut:
+    return care_out(await domain.complete_care_task(session, user, task_id, body.note))

@@ -1,4 +1,5 @@
-"""The requests service."""
+"""The requests service: resident service orders, routing to color teams, SLAs,
+ratings, party-member care tasks and the county platform's inbound requests."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from fastapi import FastAPI
 
 from services.requests.api import router
 from services.requests.events import OUTBOX
-from services.requests.handlers import SUBSCRIPTIONS
+from services.requests.handlers import subscriptions
 from services.requests.models import Base
+from services.requests.scheduler import run_forever
 from services.requests.settings import RequestsSettings
 from shared.service import create_service_app
 
@@ -19,11 +21,13 @@ MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
 def create_app(settings: RequestsSettings | None = None) -> FastAPI:
+    settings = settings or RequestsSettings()
     return create_service_app(
-        settings or RequestsSettings(),
+        settings,
         title="Qise requests",
-        description="Resident service orders, dispatch and care tasks.",
+        description="Resident service orders, dispatch to color teams, SLAs and care tasks.",
         routers=[router],
         outbox=OUTBOX,
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=subscriptions(settings),
+        background=[run_forever],
     )

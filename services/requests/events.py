@@ -1,11 +1,139 @@
-"""Events the requests service publishes on `qise.requests.events`."""
+"""Events the requests service publishes on `qise.requests.events`, and the one it
+reads from the county platform on `qise.county.inbound`.
+
+Order and care-task events carry the whole state and a `version`. Residents'
+names and phone numbers stay in this service: events carry none.
+"""
 
 from __future__ import annotations
 
-from shared.events import EventCatalog
+from datetime import date, datetime
+from typing import Literal
+
+from services.requests.schemas import Channel, Mode, Resident, Urgency
+from shared.events import EventCatalog, EventData
 from shared.outbox import Outbox
 
 TOPIC = "qise.requests.events"
+INBOUND_TOPIC = "qise.county.inbound"
 OUTBOX = Outbox(service="requests", topic=TOPIC)
 
-CATALOG = EventCatalog([])
+
+class RequestState(EventData):
+    request_id: str
+    community_id: str
+    service_kind: str
+    category: str
+    channel: str
+    mode: str
+    paid: bool
+    urgency: str
+    status: Literal["submitted", "assigned", "accepted", "completed", "cancelled"]
+    team_id: str | None = None
+    submitted_at: datetime
+    due_at: datetime
+    completed_at: datetime | None = None
+    rating: int | None = None
+    overdue: bool = False
+    version: int
+
+
+class RequestSubmitted(RequestState):
+    event_type = "qise.request.submitted.v1"
+    summary = "A resident's service order was taken."
+
+
+class RequestAssigned(RequestState):
+    event_type = "qise.request.assigned.v1"
+    summary = "An order was routed or reassigned to a team."
+
+
+class RequestAccepted(RequestState):
+    event_type = "qise.request.accepted.v1"
+    summary = "The team accepted the order."
+
+
+class RequestCompleted(RequestState):
+    event_type = "qise.request.completed.v1"
+    summary = "The team completed the order."
+    activity_id: str | None = None
+
+
+class RequestRated(RequestState):
+    event_type = "qise.request.rated.v1"
+    summary = "The resident rated a completed order (1-5)."
+
+
+class RequestCancelled(RequestState):
+    event_type = "qise.request.cancelled.v1"
+    summary = "An open order was cancelled."
+    reason: str
+
+
+class RequestOverdue(RequestState):
+    event_type = "qise.request.overdue.v1"
+    summary = "An open order passed its due time (published once per order)."
+
+
+class CareTaskState(EventData):
+    care_task_id: str
+    community_id: str
+    volunteer_id: str
+    kind: Literal["visit", "talk"]
+    reason: str
+    owner: str
+    due_on: date
+    status: Literal["open", "done"]
+    overdue: bool = False
+    completed_at: datetime | None = None
+    version: int
+
+
+class CareTaskCreated(CareTaskState):
+    event_type = "qise.care_task.created.v1"
+    summary = "A visit or talk a party member is owed was created."
+
+
+class CareTaskCompleted(CareTaskState):
+    event_type = "qise.care_task.completed.v1"
+    summary = "A care task was done."
+
+
+class CareTaskOverdue(CareTaskState):
+    event_type = "qise.care_task.overdue.v1"
+    summary = "A care task passed its due date (published once per task)."
+
+
+CATALOG = EventCatalog(
+    [
+        RequestSubmitted,
+        RequestAssigned,
+        RequestAccepted,
+        RequestCompleted,
+        RequestRated,
+        RequestCancelled,
+        RequestOverdue,
+        CareTaskCreated,
+        CareTaskCompleted,
+        CareTaskOverdue,
+    ]
+)
+
+
+class CountyRequestSubmitted(EventData):
+    """The `POST /requests` body, written by the county platform."""
+
+    event_type = "qise.county.request.submitted.v1"
+    summary = "The county platform passes on a resident's request."
+    community_id: str
+    service_kind: str
+    description: str
+    resident: Resident
+    channel: Channel = "county_platform"
+    mode: Mode
+    paid: bool
+    price: float | None = None
+    urgency: Urgency = "normal"
+
+
+INBOUND_CATALOG = EventCatalog([CountyRequestSubmitted])

@@ -1,7 +1,86 @@
-"""Events from other services that requests reacts to."""
+"""Events that requests reacts to: the registry (replica, life events) and the
+county platform's inbound requests."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.registry import events as registry
+from services.requests import domain
+from services.requests import events as ev
+from services.requests.models import CareTask, Community, Team, Volunteer
+from services.requests.schemas import RequestIn
+from services.requests.settings import RequestsSettings
+from shared.consumer import Handler
+from shared.events import Event
+from shared.replica import replicate
 from shared.service import Subscription
 
-SUBSCRIPTIONS: list[Subscription] = []
+
+def on_life_event(settings: RequestsSettings) -> Handler:
+    async def create_care_task(
+        session: AsyncSession, event: Event[registry.PartyMemberLifeEventRecorded]
+    ) -> None:
+        data = event.data
+        life_event_id = uuid.UUID(data.life_event_id)
+        if await session.scalar(select(CareTask.id).where(CareTask.life_event_id == life_event_id)):
+            return
+        recorded_on = event.time.astimezone(ZoneInfo(settings.timezone)).date()
+        await domain.create_care_task(
+            session,
+            community_id=event.community,
+            volunteer_id=uuid.UUID(data.volunteer_id),
+            volunteer_name=data.volunteer_name,
+            reason=data.kind,
+            due_on=recorded_on + timedelta(days=settings.care_due_days),
+            life_event_id=life_event_id,
+        )
+
+    return create_care_task
+
+
+def on_county_request(settings: RequestsSettings) -> Handler:
+    sla = domain.Sla(
+        timedelta(hours=settings.sla_urgent_hours), timedelta(hours=settings.sla_normal_hours)
+    )
+
+    async def submit(session: AsyncSession, event: Event[Any]) -> None:
+        body = event.data.model_dump()
+        body["channel"] = "county_platform"
+        command = RequestIn.model_validate(body)
+        await domain.submit_request(
+            session, "county_platform", command, sla, inbound_event_id=event.id
+        )
+
+    return submit
+
+
+def subscriptions(settings: RequestsSettings) -> list[Subscription]:
+    return [
+        Subscription(
+            name="registry",
+            topics=[registry.TOPIC],
+            handlers={
+                registry.CommunityCreated.event_type: replicate(Community, id="community_id"),
+                registry.TeamRegistered.event_type: replicate(Team, id="team_id"),
+                registry.TeamUpdated.event_type: replicate(Team, id="team_id"),
+                registry.VolunteerRegistered.event_type: replicate(Volunteer, id="volunteer_id"),
+                registry.VolunteerUpdated.event_type: replicate(Volunteer, id="volunteer_id"),
+                registry.VolunteerDeactivated.event_type: replicate(Volunteer, id="volunteer_id"),
+                registry.PartyMemberLifeEventRecorded.event_type: on_life_event(settings),
+            },
+            catalog=registry.CATALOG,
+        ),
+        Subscription(
+            name="county-inbound",
+            topics=[ev.INBOUND_TOPIC],
+            handlers={ev.CountyRequestSubmitted.event_type: on_county_request(settings)},
+            catalog=ev.INBOUND_CATALOG,
+        ),
+    ]

@@ -1,11 +1,150 @@
-"""Requests tables."""
+"""Requests tables: resident orders with their history, care tasks, the routing
+table, and a replica of the registry's teams and volunteers."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
 
-from shared.db import new_metadata
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import UTCDateTime, new_metadata, utcnow
+from shared.ids import new_id
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
+
+
+# -- the registry, as far as this service needs it ------------------------------------
+
+
+class Community(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    leader_volunteer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    status: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class Volunteer(Base):
+    __tablename__ = "volunteers"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    is_party_member: Mapped[bool] = mapped_column(Boolean)
+    party_joined_on: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+# -- owned here ---------------------------------------------------------------------
+
+
+class ServiceKind(Base):
+    """The routing table: which category (color) serves a kind of request."""
+
+    __tablename__ = "service_kinds"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer, default=100)
+
+
+class ServiceRequest(Base):
+    __tablename__ = "service_requests"
+    __table_args__ = (Index("ix_service_requests_open_by_team", "team_id", "status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    service_kind: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(2000))
+    resident_name: Mapped[str] = mapped_column(String(50))
+    resident_phone: Mapped[str] = mapped_column(String(20))
+    resident_address: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))
+    mode: Mapped[str] = mapped_column(String(20))
+    paid: Mapped[bool] = mapped_column(Boolean)
+    price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    urgency: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completion_note: Mapped[str | None] = mapped_column(String(2000))
+    activity_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(String(500))
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    inbound_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class RequestHistory(Base):
+    """Every transition of an order: who, when, from what to what."""
+
+    __tablename__ = "request_history"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_requests.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(2000))
+
+
+class CareTask(Base):
+    """A visit or a talk a party member is owed (三必访五必谈)."""
+
+    __tablename__ = "care_tasks"
+    __table_args__ = (
+        UniqueConstraint("volunteer_id", "birthday_year", name="uq_care_tasks_birthday"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    volunteer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    volunteer_name: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(10))  # visit | talk
+    reason: Mapped[str] = mapped_column(String(40))  # a life event kind, or political_birthday
+    life_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
+    birthday_year: Mapped[int | None] = mapped_column(Integer)
+    owner: Mapped[str] = mapped_column(String(100))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    note: Mapped[str | None] = mapped_column(String(2000))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -11,3 +12,12 @@ class RequestsSettings(ServiceSettings):
     service: str = "requests"
     port: int = 8003
     database_url: str = "sqlite+aiosqlite:///var/requests.db"
+    sla_urgent_hours: float = Field(4, description="Hours an urgent order has until it is due.")
+    sla_normal_hours: float = Field(72, description="Hours a normal order has until it is due.")
+    care_due_days: int = Field(7, description="Days to do a visit or talk after its life event.")
+    birthday_lead_days: int = Field(
+        7, description="Days before a political birthday that its talk task is created."
+    )
+    scheduler_seconds: float = Field(
+        30, description="How often overdue orders and tasks are marked and birthdays looked at."
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.stats.api import router
-from services.stats.handlers import SUBSCRIPTIONS
+from services.stats.handlers import subscriptions
 from services.stats.models import Base
 from services.stats.settings import StatsSettings
 from shared.service import create_service_app
@@ -18,11 +18,12 @@ MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
 def create_app(settings: StatsSettings | None = None) -> FastAPI:
+    settings = settings or StatsSettings()
     return create_service_app(
-        settings or StatsSettings(),
+        settings,
         title="Qise stats",
         description="Branch-wide statistics, reports and the dashboard, built from events.",
         routers=[router],
         outbox=None,
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=subscriptions(settings),
     )

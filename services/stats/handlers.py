@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry import events as registry
 from services.stats.models import Category, Community, Team, TeamMember, Volunteer
+from services.stats.settings import StatsSettings
 from shared.consumer import Handler
 from shared.db import upsert
 from shared.events import Event
@@ -36,7 +37,7 @@ async def on_member_left(session: AsyncSession, event: Event[registry.TeamMember
 
 REGISTRY_HANDLERS: dict[str, Handler] = {
     registry.CommunityCreated.event_type: replicate(Community, id="community_id"),
-    registry.CategoryDefined.event_type: replicate(Category, description="description_text"),
+    registry.CategoryDefined.event_type: replicate(Category),
     registry.VolunteerRegistered.event_type: replicate(Volunteer, id="volunteer_id"),
     registry.VolunteerUpdated.event_type: replicate(Volunteer, id="volunteer_id"),
     registry.VolunteerDeactivated.event_type: replicate(Volunteer, id="volunteer_id"),
@@ -46,11 +47,13 @@ REGISTRY_HANDLERS: dict[str, Handler] = {
     registry.TeamMemberLeft.event_type: on_member_left,
 }
 
-SUBSCRIPTIONS: list[Subscription] = [
-    Subscription(
-        name="projections",
-        topics=[registry.TOPIC],
-        handlers=REGISTRY_HANDLERS,
-        catalog=registry.CATALOG,
-    ),
-]
+
+def subscriptions(settings: StatsSettings) -> list[Subscription]:
+    return [
+        Subscription(
+            name="projections",
+            topics=[registry.TOPIC],
+            handlers=REGISTRY_HANDLERS,
+            catalog=registry.CATALOG,
+        ),
+    ]

@@ -48,7 +48,7 @@ def upgrade() -> None:
     rows = []
     for position, (code, name, text) in enumerate(SEVEN_COLORS, start=1):
         event = new_event(
-            CategoryDefined(code=code, name=name, description_text=text, position=position),
+            CategoryDefined(code=code, name=name, description=text, position=position),
             source=OUTBOX.source,
             community="*",
             subject=code,

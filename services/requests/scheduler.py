@@ -1,0 +1,42 @@
+"""The requests service's clock: marks overdue orders and care tasks, and creates
+political-birthday talks ahead of the anniversary."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from zoneinfo import ZoneInfo
+
+from services.requests import domain
+from services.requests.settings import RequestsSettings
+from shared.db import utcnow
+from shared.service import Runtime
+
+log = logging.getLogger(__name__)
+
+
+async def run_once(runtime: Runtime) -> tuple[int, int]:
+    settings = runtime.settings
+    assert isinstance(settings, RequestsSettings)
+    now = utcnow()
+    async with runtime.sessionmaker() as session:
+        marked = await domain.mark_overdue(session, now, settings.timezone)
+    async with runtime.sessionmaker() as session:
+        today = now.astimezone(ZoneInfo(settings.timezone)).date()
+        talks = await domain.create_birthday_talks(session, today, settings.birthday_lead_days)
+    return marked, talks
+
+
+async def run_forever(runtime: Runtime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, RequestsSettings)
+    while True:
+        try:
+            marked, talks = await run_once(runtime)
+            if marked or talks:
+                log.info("scheduler: %d marked overdue, %d birthday talks created", marked, talks)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("scheduler round failed: %r", error)
+        await asyncio.sleep(settings.scheduler_seconds)
