@@ -32,6 +32,17 @@ from shared.tables import processed_events
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, list[Event[Any]]], Awaitable[None]]
+
+
+def one_by_one(handlers: Mapping[str, Handler]) -> BatchHandler:
+    """A batch handler that hands each event, in order, to the handler of its type."""
+
+    async def apply(session: AsyncSession, events: list[Event[Any]]) -> None:
+        for event in events:
+            await handlers[event.envelope.type](session, event)
+
+    return apply
 
 MAX_REASON_BYTES = 2000
 
@@ -49,7 +60,7 @@ class PoisonMessage(Exception):
 
 
 class EventConsumer:
-    """Applies events from `topics` through `handlers` (event type -> handler), once each."""
+    """Applies the events of `types` from `topics`, once each, a batch at a time through `apply`."""
 
     def __init__(
         self,
@@ -57,7 +68,8 @@ class EventConsumer:
         service: str,
         name: str,
         topics: Sequence[str],
-        handlers: Mapping[str, Handler],
+        types: frozenset[str],
+        apply: BatchHandler,
         catalog: EventCatalog,
         sessionmaker: async_sessionmaker[AsyncSession],
         producer: AIOKafkaProducer,
@@ -66,13 +78,14 @@ class EventConsumer:
         batch_size: int = 500,
         max_attempts: int = 3,
     ) -> None:
-        unknown = [t for t in handlers if t not in catalog]
+        unknown = [t for t in types if t not in catalog]
         if unknown:
             raise ValueError(f"handlers for event types missing from the catalog: {unknown}")
         self.service = service
         self.name = name
         self.topics = list(topics)
-        self.handlers = dict(handlers)
+        self.types = types
+        self.apply = apply
         self.catalog = catalog
         self.sessionmaker = sessionmaker
         self.producer = producer
@@ -136,7 +149,7 @@ class EventConsumer:
             except PoisonMessage as error:
                 await self.dead_letter(record, str(error))
                 continue
-            if event.envelope.type not in self.handlers:
+            if event.envelope.type not in self.types:
                 EVENTS_CONSUMED.labels(self.service, record.topic, "ignored").inc()
                 continue
             deliveries.append(Delivery(record, event))
@@ -165,12 +178,11 @@ class EventConsumer:
             )
             applied: list[Delivery] = []
             for delivery in deliveries:
-                if delivery.event.id in seen:
-                    continue
-                seen.add(delivery.event.id)
-                await self.handlers[delivery.event.envelope.type](session, delivery.event)
-                applied.append(delivery)
+                if delivery.event.id not in seen:
+                    seen.add(delivery.event.id)
+                    applied.append(delivery)
             if applied:
+                await self.apply(session, [d.event for d in applied])
                 await self._mark_processed(session, [d.event for d in applied])
         self._count(deliveries, applied)
 

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared.consumer import EventConsumer, Handler
+from shared.consumer import BatchHandler, EventConsumer, Handler, one_by_one
 from shared.db import create_engine, create_sessionmaker, database_answers
 from shared.errors import install_problem_handlers
 from shared.events import EventCatalog
@@ -31,12 +31,24 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Subscription:
-    """A consumer of a service: which topics, and which handler for each event type."""
+    """A consumer of a service: its topics, the event types it applies, and how.
+
+    `apply` takes a whole batch of new events in one transaction; most
+    services build it from one handler per type with `subscribe`.
+    """
 
     name: str
     topics: Sequence[str]
-    handlers: Mapping[str, Handler]
     catalog: EventCatalog
+    types: frozenset[str]
+    apply: BatchHandler
+
+
+def subscribe(
+    name: str, topics: Sequence[str], catalog: EventCatalog, handlers: Mapping[str, Handler]
+) -> Subscription:
+    """A subscription that applies each event with the handler of its type."""
+    return Subscription(name, topics, catalog, frozenset(handlers), one_by_one(handlers))
 
 
 @dataclass
@@ -99,7 +111,8 @@ async def _start_messaging(runtime: Runtime, subscriptions: Sequence[Subscriptio
             service=settings.service,
             name=subscription.name,
             topics=subscription.topics,
-            handlers=subscription.handlers,
+            types=subscription.types,
+            apply=subscription.apply,
             catalog=subscription.catalog,
             sessionmaker=runtime.sessionmaker,
             producer=runtime.producer,

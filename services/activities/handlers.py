@@ -8,7 +8,7 @@ from services.activities.settings import ActivitiesSettings
 from services.registry import events as registry
 from shared.consumer import Handler
 from shared.replica import replicate
-from shared.service import Subscription
+from shared.service import Subscription, subscribe
 
 REGISTRY_HANDLERS: dict[str, Handler] = {
     registry.CommunityCreated.event_type: replicate(Community, id="community_id"),
@@ -23,7 +23,7 @@ REGISTRY_HANDLERS: dict[str, Handler] = {
 
 def subscriptions(settings: ActivitiesSettings) -> list[Subscription]:
     return [
-        Subscription(
+        subscribe(
             name="registry-replica",
             topics=[registry.TOPIC],
             handlers=REGISTRY_HANDLERS,

@@ -20,7 +20,7 @@ from services.requests.settings import RequestsSettings
 from shared.consumer import Handler
 from shared.events import Event
 from shared.replica import replicate
-from shared.service import Subscription
+from shared.service import Subscription, subscribe
 
 
 def on_life_event(settings: RequestsSettings) -> Handler:
@@ -63,7 +63,7 @@ def on_county_request(settings: RequestsSettings) -> Handler:
 
 def subscriptions(settings: RequestsSettings) -> list[Subscription]:
     return [
-        Subscription(
+        subscribe(
             name="registry",
             topics=[registry.TOPIC],
             handlers={
@@ -77,7 +77,7 @@ def subscriptions(settings: RequestsSettings) -> list[Subscription]:
             },
             catalog=registry.CATALOG,
         ),
-        Subscription(
+        subscribe(
             name="county-inbound",
             topics=[ev.INBOUND_TOPIC],
             handlers={ev.CountyRequestSubmitted.event_type: on_county_request(settings)},

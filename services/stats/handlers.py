@@ -15,7 +15,7 @@ from shared.consumer import Handler
 from shared.db import upsert
 from shared.events import Event
 from shared.replica import replicate
-from shared.service import Subscription
+from shared.service import Subscription, subscribe
 
 
 async def on_member_joined(session: AsyncSession, event: Event[registry.TeamMemberJoined]) -> None:
@@ -50,7 +50,7 @@ REGISTRY_HANDLERS: dict[str, Handler] = {
 
 def subscriptions(settings: StatsSettings) -> list[Subscription]:
     return [
-        Subscription(
+        subscribe(
             name="projections",
             topics=[registry.TOPIC],
             handlers=REGISTRY_HANDLERS,
