@@ -44,6 +44,7 @@ def one_by_one(handlers: Mapping[str, Handler]) -> BatchHandler:
 
     return apply
 
+
 MAX_REASON_BYTES = 2000
 
 
@@ -86,6 +87,7 @@ class EventConsumer:
         self.topics = list(topics)
         self.types = types
         self.apply = apply
+        self.lag: dict[tuple[str, int], int] = {}
         self.catalog = catalog
         self.sessionmaker = sessionmaker
         self.producer = producer
@@ -136,7 +138,9 @@ class EventConsumer:
     ) -> None:
         highwater = consumer.highwater(partition)
         if highwater is not None:
-            CONSUMER_LAG.labels(self.service, partition.topic).set(max(highwater - offset - 1, 0))
+            self.lag[(partition.topic, partition.partition)] = max(highwater - offset - 1, 0)
+            topic_lag = sum(v for (t, _), v in self.lag.items() if t == partition.topic)
+            CONSUMER_LAG.labels(self.service, partition.topic).set(topic_lag)
 
     # -- applying records -------------------------------------------------------
 

@@ -141,3 +141,27 @@ async def upsert(
     else:
         statement = statement.on_conflict_do_nothing(index_elements=key)
     await session.execute(statement)
+
+
+async def add_to(
+    session: AsyncSession,
+    table: FromClause,
+    rows: list[dict[str, Any]],
+    *,
+    key: list[str],
+    amounts: list[str],
+) -> None:
+    """Add each row's `amounts` to the row with the same key, creating it when missing.
+
+    Rollups take deltas this way: one statement for a whole batch.
+    """
+    if not rows:
+        return
+    target = cast(Table, table)
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(target).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=key,
+        set_={name: target.c[name] + statement.excluded[name] for name in amounts},
+    )
+    await session.execute(statement)

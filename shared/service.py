@@ -15,8 +15,10 @@ from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.auth import CurrentUser
 from shared.consumer import BatchHandler, EventConsumer, Handler, one_by_one
 from shared.db import create_engine, create_sessionmaker, database_answers
 from shared.errors import install_problem_handlers
@@ -25,6 +27,7 @@ from shared.kafka import broker_answers, create_producer, dlq_topic, ensure_topi
 from shared.metrics import HTTP_REQUEST_SECONDS
 from shared.outbox import Outbox, OutboxRelay, republish
 from shared.settings import ServiceSettings
+from shared.tables import outbox as outbox_log
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +63,17 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     producer: AIOKafkaProducer
     outbox: Outbox | None
+    subscriptions: Sequence[Subscription] = ()
     consumers: list[EventConsumer] = field(default_factory=list)
+    consumer_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     producer_started: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Consumer groups are named `<group_prefix>-<subscription>`; a projection
+    # rebuild changes the prefix so a new group reads the topics from the start.
+    group_prefix: str = ""
 
 
-async def _start_messaging(runtime: Runtime, subscriptions: Sequence[Subscription]) -> None:
+async def _start_messaging(runtime: Runtime) -> None:
     """Connect to Kafka (retrying while it is away), then run the relay and consumers.
 
     The HTTP API serves meanwhile: writes land in the outbox and go out once
@@ -85,7 +93,7 @@ async def _start_messaging(runtime: Runtime, subscriptions: Sequence[Subscriptio
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
     runtime.producer_started = True
-    topics = [t for s in subscriptions for t in s.topics]
+    topics = [t for s in runtime.subscriptions for t in s.topics]
     if runtime.outbox is not None:
         topics.append(runtime.outbox.topic)
     topics += [dlq_topic(t) for t in topics]
@@ -106,7 +114,12 @@ async def _start_messaging(runtime: Runtime, subscriptions: Sequence[Subscriptio
             poll_seconds=settings.outbox_poll_seconds,
         )
         runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{settings.service}-relay"))
-    for subscription in subscriptions:
+    start_consumers(runtime)
+
+
+def start_consumers(runtime: Runtime) -> None:
+    settings = runtime.settings
+    for subscription in runtime.subscriptions:
         consumer = EventConsumer(
             service=settings.service,
             name=subscription.name,
@@ -117,14 +130,24 @@ async def _start_messaging(runtime: Runtime, subscriptions: Sequence[Subscriptio
             sessionmaker=runtime.sessionmaker,
             producer=runtime.producer,
             bootstrap_servers=settings.kafka_bootstrap_servers,
-            group_id=f"{settings.group_id}-{subscription.name}",
+            group_id=f"{runtime.group_prefix or settings.group_id}-{subscription.name}",
             batch_size=settings.consumer_batch_size,
             max_attempts=settings.consumer_max_attempts,
         )
         runtime.consumers.append(consumer)
-        runtime.tasks.append(
+        runtime.consumer_tasks.append(
             asyncio.create_task(consumer.run(), name=f"{settings.service}-{subscription.name}")
         )
+
+
+async def stop_consumers(runtime: Runtime) -> None:
+    for task in runtime.consumer_tasks:
+        task.cancel()
+    for task in runtime.consumer_tasks:
+        with suppress(asyncio.CancelledError, Exception):
+            await task
+    runtime.consumer_tasks.clear()
+    runtime.consumers.clear()
 
 
 def create_service_app(
@@ -147,17 +170,19 @@ def create_service_app(
             sessionmaker=create_sessionmaker(engine),
             producer=create_producer(settings.kafka_bootstrap_servers, settings.service),
             outbox=outbox,
+            subscriptions=subscriptions,
         )
         app.state.runtime = runtime
         if on_startup is not None:
             await on_startup(runtime)
-        starter = asyncio.create_task(_start_messaging(runtime, subscriptions))
+        starter = asyncio.create_task(_start_messaging(runtime))
         for job in background:
             runtime.tasks.append(asyncio.create_task(job(runtime), name=f"{settings.service}-job"))
         try:
             yield
         finally:
             starter.cancel()
+            await stop_consumers(runtime)
             for task in [starter, *runtime.tasks]:
                 task.cancel()
             for task in [starter, *runtime.tasks]:
@@ -173,6 +198,8 @@ def create_service_app(
     install_problem_handlers(app)
     app.middleware("http")(_measure(settings.service))
     app.include_router(_operations_router())
+    if outbox is not None:
+        app.include_router(_outbox_router())
     for router in routers:
         app.include_router(router)
     return app
@@ -218,6 +245,35 @@ def _operations_router() -> APIRouter:
     async def metrics() -> Response:
         """Prometheus text format."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def _outbox_router() -> APIRouter:
+    router = APIRouter(prefix="/admin/outbox", tags=["operations"])
+
+    @router.get("")
+    async def outbox_status(request: Request, user: CurrentUser) -> dict[str, int]:
+        """How many events this service's log holds, and how many wait to be published."""
+        user.require_role("county_admin")
+        async with get_runtime(request).sessionmaker() as session:
+            total, waiting = (
+                await session.execute(
+                    select(func.count(), func.count().filter(outbox_log.c.published_at.is_(None)))
+                )
+            ).one()
+        return {"events": total, "unpublished": waiting}
+
+    @router.post("/republish")
+    async def republish_log(request: Request, user: CurrentUser) -> dict[str, int]:
+        """Publish the whole event log again (after the broker lost it, or for a rebuild)."""
+        user.require_role("county_admin")
+        runtime = get_runtime(request)
+        async with runtime.sessionmaker() as session, session.begin():
+            queued = await republish(session)
+        if runtime.outbox is not None:
+            runtime.outbox.wake()
+        return {"queued": queued}
 
     return router
 

@@ -1,24 +1,172 @@
-"""The stats HTTP routes."""
+"""The stats HTTP routes: figures, time series, leaderboard, reports, the dashboard."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
-from services.stats import domain
-from services.stats.schemas import Overview, Scope
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from services.stats import domain, rebuild
+from services.stats.report import render_report_html, render_report_markdown
+from services.stats.schemas import (
+    Areas,
+    ConsumerLag,
+    Interval,
+    Lag,
+    Metric,
+    OpenRequest,
+    Overview,
+    Point,
+    RankBy,
+    Ranked,
+    Scope,
+)
+from services.stats.settings import StatsSettings
 from shared.auth import CurrentUser
-from shared.service import SessionDep
+from shared.db import utcnow
+from shared.service import RuntimeDep, SessionDep
 
 router = APIRouter()
+
+Start = Annotated[date | None, Query(alias="from", description="First day (inclusive)")]
+End = Annotated[date | None, Query(alias="to", description="Last day (inclusive)")]
+AreaId = Annotated[
+    str | None, Query(alias="id", max_length=100, description="Branch or community id")
+]
+
+
+def _zone(request: Request) -> str:
+    settings: StatsSettings = request.app.state.settings
+    return settings.timezone
 
 
 @router.get("/stats/overview", tags=["stats"])
 async def overview(
+    request: Request,
     session: SessionDep,
     user: CurrentUser,
     scope: Scope = "county",
-    id: str | None = None,
+    area_id: AreaId = None,
+    start: Start = None,
+    end: End = None,
 ) -> Overview:
-    """Headline figures for the county, a branch or a community, as of the newest event applied."""
-    area = await domain.resolve_area(session, user, scope, id)
-    return await domain.overview(session, area)
+    """Headline figures for the county, a branch or a community, as of the newest event applied.
+
+    Activities, people served, hours and orders count within the period; volunteers,
+    teams and care tasks are as they stand now.
+    """
+    area = await domain.resolve_area(session, user, scope, area_id)
+    return await domain.overview(session, area, domain.period(start, end, _zone(request)))
+
+
+@router.get("/stats/timeseries", tags=["stats"])
+async def timeseries(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    metric: Metric = "activities",
+    interval: Interval = "day",
+    scope: Scope = "county",
+    area_id: AreaId = None,
+    start: Start = None,
+    end: End = None,
+) -> list[Point]:
+    """A metric per day, ISO week or month; every period listed, zero where nothing happened."""
+    area = await domain.resolve_area(session, user, scope, area_id)
+    zone = _zone(request)
+    today = utcnow().astimezone(ZoneInfo(zone)).date()
+    return await domain.timeseries(
+        session, area, metric, interval, domain.period(start, end, zone), today
+    )
+
+
+@router.get("/stats/leaderboard", tags=["stats"])
+async def leaderboard(
+    session: SessionDep,
+    user: CurrentUser,
+    metric: RankBy = "hours",
+    scope: Scope = "county",
+    area_id: AreaId = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+) -> list[Ranked]:
+    """Volunteers ranked by their hours (or certified hours) on activities that count."""
+    area = await domain.resolve_area(session, user, scope, area_id)
+    return await domain.leaderboard(session, area, metric, limit)
+
+
+@router.get("/stats/open-requests", tags=["stats"])
+async def open_requests(
+    session: SessionDep,
+    user: CurrentUser,
+    scope: Scope = "county",
+    area_id: AreaId = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[OpenRequest]:
+    """Orders not yet done, overdue first, then by due time."""
+    area = await domain.resolve_area(session, user, scope, area_id)
+    return await domain.open_requests(session, area, limit)
+
+
+@router.get("/stats/areas", tags=["stats"])
+async def areas(session: SessionDep, user: CurrentUser) -> Areas:
+    """The communities and branches the caller may look at."""
+    return await domain.areas(session, user)
+
+
+@router.get("/stats/lag", tags=["stats"])
+async def lag(session: SessionDep, runtime: RuntimeDep, user: CurrentUser) -> Lag:
+    """How far behind each consumer is, and the time of the newest event applied."""
+    applied = await rebuild.applied_counts(session)
+    consumers = [
+        ConsumerLag(
+            consumer=consumer.name,
+            topic=topic,
+            lag=sum(v for (t, _), v in consumer.lag.items() if t == topic)
+            if consumer.lag
+            else None,
+            applied=applied.get(consumer.name, 0),
+        )
+        for consumer in runtime.consumers
+        for topic in consumer.topics
+    ]
+    return Lag(
+        as_of=await domain.as_of(session),
+        generation=await rebuild.generation(session),
+        consumers=consumers,
+    )
+
+
+@router.post("/admin/rebuild", tags=["operations"])
+async def rebuild_projections(runtime: RuntimeDep, user: CurrentUser) -> dict[str, int]:
+    """Empty the projections and build them again from the topics (county_admin)."""
+    user.require_role("county_admin")
+    return {"generation": await rebuild.rebuild(runtime)}
+
+
+@router.get(
+    "/reports/summary",
+    tags=["reports"],
+    response_class=Response,
+    responses={200: {"content": {"text/markdown": {}, "text/html": {}}}},
+)
+async def summary_report(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    scope: Scope = "county",
+    area_id: AreaId = None,
+    start: Start = None,
+    end: End = None,
+    format: Literal["markdown", "html"] = "markdown",
+) -> Response:
+    """A report in Chinese in the style of the source document's own summary."""
+    area = await domain.resolve_area(session, user, scope, area_id)
+    figures = await domain.overview(session, area, domain.period(start, end, _zone(request)))
+    if format == "html":
+        return HTMLResponse(render_report_html(figures))
+    return PlainTextResponse(
+        render_report_markdown(figures), media_type="text/markdown; charset=utf-8"
+    )

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.stats.api import router
 from services.stats.handlers import subscriptions
 from services.stats.models import Base
+from services.stats.rebuild import use_current_generation
 from services.stats.settings import StatsSettings
 from shared.service import create_service_app
 
@@ -26,4 +27,5 @@ def create_app(settings: StatsSettings | None = None) -> FastAPI:
         routers=[router],
         outbox=None,
         subscriptions=subscriptions(settings),
+        on_startup=use_current_generation,
     )

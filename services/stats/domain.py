@@ -1,22 +1,49 @@
-"""Figures for a scope (county, branch, community), read from the projections."""
+"""Figures for a scope (county, branch, community) and a period, read from the projections."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, distinct, func, select, true
+from sqlalchemy import and_, case, distinct, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.stats.models import Category, Community, Team, TeamMember, Volunteer
-from services.stats.schemas import CareTaskFigures, CategoryFigures, Overview, RequestFigures, Scope
+from services.stats.handlers import CONSUMERS
+from services.stats.models import (
+    CareTask,
+    Category,
+    Community,
+    DailyFigures,
+    Request,
+    Team,
+    TeamMember,
+    Volunteer,
+    VolunteerHours,
+)
+from services.stats.schemas import (
+    AreaCommunity,
+    Areas,
+    CareTaskFigures,
+    CategoryFigures,
+    Interval,
+    Metric,
+    OpenRequest,
+    Overview,
+    Point,
+    RankBy,
+    Ranked,
+    RequestFigures,
+    Scope,
+)
 from shared.auth import Principal
 from shared.errors import Invalid, NotFound
 from shared.tables import processed_events
 
-CONSUMER = "projections"
+OPEN = ("submitted", "assigned", "accepted")
 
 
 @dataclass(frozen=True)
@@ -25,10 +52,42 @@ class Area:
 
     scope: Scope
     id: str | None
+    name: str
     communities: list[str] | None
 
     def restrict(self, column: Any) -> Any:
         return true() if self.communities is None else column.in_(self.communities)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date | None
+    end: date | None
+    zone: ZoneInfo
+
+    def days(self, column: Any) -> Any:
+        conditions = []
+        if self.start is not None:
+            conditions.append(column >= self.start)
+        if self.end is not None:
+            conditions.append(column <= self.end)
+        return and_(true(), *conditions)
+
+    def times(self, column: Any) -> Any:
+        conditions = []
+        if self.start is not None:
+            conditions.append(column >= datetime.combine(self.start, time(), self.zone))
+        if self.end is not None:
+            conditions.append(
+                column < datetime.combine(self.end + timedelta(days=1), time(), self.zone)
+            )
+        return and_(true(), *conditions)
+
+
+def period(start: date | None, end: date | None, zone: str) -> Period:
+    if start and end and start > end:
+        raise Invalid("from is after to", errors=[{"loc": ["query", "from"], "msg": "after to"}])
+    return Period(start, end, ZoneInfo(zone))
 
 
 async def resolve_area(
@@ -37,72 +96,131 @@ async def resolve_area(
     """The communities of a scope that the caller may see; 404 when that leaves none."""
     visible = principal.community_filter()
     if scope == "county":
-        return Area(scope, area_id, visible)
+        return Area(scope, None, "全县", visible)
     if area_id is None:
         raise Invalid(
             f"scope={scope} needs an id", errors=[{"loc": ["query", "id"], "msg": "required"}]
         )
     if scope == "community":
         principal.require_read(area_id, "community")
-        return Area(scope, area_id, [area_id])
+        community = await session.get(Community, area_id)
+        return Area(scope, area_id, community.name if community else area_id, [area_id])
     members = list(await session.scalars(select(Community.id).where(Community.branch == area_id)))
     if visible is not None:
         members = [c for c in members if c in visible]
     if not members:
         raise NotFound("branch not found")
-    return Area(scope, area_id, members)
+    return Area(scope, area_id, area_id, members)
 
 
 async def as_of(session: AsyncSession) -> datetime | None:
     newest: datetime | None = await session.scalar(
         select(func.max(processed_events.c.event_time)).where(
-            processed_events.c.consumer == CONSUMER
+            processed_events.c.consumer.in_(CONSUMERS)
         )
     )
     return newest
 
 
-async def overview(session: AsyncSession, area: Area) -> Overview:
+async def overview(session: AsyncSession, area: Area, when: Period) -> Overview:
     active = Volunteer.active.is_(True)
     volunteers, party_members = (
         await session.execute(
-            select(
-                func.count(),
-                func.count().filter(Volunteer.is_party_member.is_(True)),
-            ).where(active, area.restrict(Volunteer.community_id))
+            select(func.count(), func.count().filter(Volunteer.is_party_member.is_(True))).where(
+                active, area.restrict(Volunteer.community_id)
+            )
         )
     ).one()
-    active_team = Team.status == "active"
     teams = await session.scalar(
-        select(func.count()).select_from(Team).where(active_team, area.restrict(Team.community_id))
+        select(func.count())
+        .select_from(Team)
+        .where(Team.status == "active", area.restrict(Team.community_id))
     )
+    totals = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(DailyFigures.activities), 0),
+                func.coalesce(func.sum(DailyFigures.people_served), 0),
+                func.coalesce(func.sum(DailyFigures.volunteer_hours), 0),
+                func.coalesce(func.sum(DailyFigures.certified_hours), 0),
+            ).where(area.restrict(DailyFigures.community_id), when.days(DailyFigures.day))
+        )
+    ).one()
     return Overview(
         scope=area.scope,
         id=area.id,
+        name=area.name,
+        start=when.start,
+        end=when.end,
         communities=sorted(area.communities) if area.communities is not None else [],
         volunteers=volunteers,
         party_member_volunteers=party_members,
         teams=teams or 0,
-        requests=RequestFigures(),
-        care_tasks=CareTaskFigures(),
-        by_category=await _by_category(session, area),
+        activities=int(totals[0]),
+        people_served=int(totals[1]),
+        volunteer_hours=float(totals[2]),
+        certified_hours=float(totals[3]),
+        requests=await _requests(session, area, when),
+        care_tasks=await _care_tasks(session, area),
+        by_category=await _by_category(session, area, when),
         as_of=await as_of(session),
     )
 
 
-async def _counts(session: AsyncSession, statement: Any) -> dict[str, int]:
-    return {key: count for key, count in await session.execute(statement)}
+async def _requests(session: AsyncSession, area: Area, when: Period) -> RequestFigures:
+    completed = Request.status == "completed"
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(Request.status.in_(OPEN)),
+                func.count().filter(completed),
+                func.count().filter(Request.status == "cancelled"),
+                func.count().filter(Request.status.in_(OPEN), Request.overdue.is_(True)),
+                func.count().filter(completed, Request.completed_at <= Request.due_at),
+                func.avg(Request.rating),
+            ).where(area.restrict(Request.community_id), when.times(Request.submitted_at))
+        )
+    ).one()
+    submitted, open_, done, cancelled, overdue, on_time, rating = row
+    return RequestFigures(
+        submitted=submitted,
+        open=open_,
+        completed=done,
+        cancelled=cancelled,
+        overdue=overdue,
+        on_time_rate=round(on_time / done, 4) if done else None,
+        avg_rating=round(float(rating), 2) if rating is not None else None,
+    )
 
 
-async def _by_category(session: AsyncSession, area: Area) -> list[CategoryFigures]:
-    categories: Sequence[Category] = (
+async def _care_tasks(session: AsyncSession, area: Area) -> CareTaskFigures:
+    is_open = CareTask.status == "open"
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(is_open),
+                func.count().filter(CareTask.status == "done"),
+                func.count().filter(is_open, CareTask.overdue.is_(True)),
+            ).where(area.restrict(CareTask.community_id))
+        )
+    ).one()
+    return CareTaskFigures(open=row[0], done=row[1], overdue=row[2])
+
+
+async def _grouped(session: AsyncSession, statement: Any) -> dict[str, Sequence[Any]]:
+    return {row[0]: row[1:] for row in await session.execute(statement)}
+
+
+async def _by_category(session: AsyncSession, area: Area, when: Period) -> list[CategoryFigures]:
+    categories = (
         await session.scalars(select(Category).order_by(Category.position, Category.code))
     ).all()
     active_team = and_(Team.status == "active", area.restrict(Team.community_id))
-    teams = await _counts(
+    teams = await _grouped(
         session, select(Team.category, func.count()).where(active_team).group_by(Team.category)
     )
-    members = await _counts(
+    members = await _grouped(
         session,
         select(Team.category, func.count(distinct(TeamMember.volunteer_id)))
         .join(TeamMember, TeamMember.team_id == Team.id)
@@ -110,12 +228,167 @@ async def _by_category(session: AsyncSession, area: Area) -> list[CategoryFigure
         .where(active_team, Volunteer.active.is_(True))
         .group_by(Team.category),
     )
-    return [
-        CategoryFigures(
-            category=c.code,
-            name=c.name,
-            teams=teams.get(c.code, 0),
-            volunteers=members.get(c.code, 0),
+    figures = await _grouped(
+        session,
+        select(
+            DailyFigures.category,
+            func.sum(DailyFigures.activities),
+            func.sum(DailyFigures.people_served),
+            func.sum(DailyFigures.volunteer_hours),
+            func.sum(DailyFigures.certified_hours),
         )
-        for c in categories
+        .where(area.restrict(DailyFigures.community_id), when.days(DailyFigures.day))
+        .group_by(DailyFigures.category),
+    )
+    requests = await _grouped(
+        session,
+        select(Request.category, func.count())
+        .where(area.restrict(Request.community_id), when.times(Request.submitted_at))
+        .group_by(Request.category),
+    )
+    result = []
+    for c in categories:
+        f = figures.get(c.code, (0, 0, 0, 0))
+        result.append(
+            CategoryFigures(
+                category=c.code,
+                name=c.name,
+                teams=teams.get(c.code, (0,))[0],
+                volunteers=members.get(c.code, (0,))[0],
+                activities=int(f[0] or 0),
+                people_served=int(f[1] or 0),
+                volunteer_hours=float(f[2] or 0),
+                certified_hours=float(f[3] or 0),
+                requests=requests.get(c.code, (0,))[0],
+            )
+        )
+    return result
+
+
+# -- time series -----------------------------------------------------------------------
+
+
+def period_label(day: date, interval: Interval) -> str:
+    if interval == "day":
+        return day.isoformat()
+    if interval == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def default_range(today: date, interval: Interval) -> tuple[date, date]:
+    if interval == "day":
+        return today - timedelta(days=29), today
+    if interval == "week":
+        return today - timedelta(weeks=11, days=today.weekday()), today
+    start = date(today.year - 1, today.month, 1) if today.month < 12 else date(today.year, 1, 1)
+    return start, today
+
+
+def buckets(start: date, end: date, interval: Interval, values: dict[date, float]) -> list[Point]:
+    """Every period from start to end, zero where nothing happened."""
+    totals: dict[str, float] = {}
+    day = start
+    while day <= end:
+        totals.setdefault(period_label(day, interval), 0.0)
+        day += timedelta(days=1)
+    for day, value in values.items():
+        label = period_label(day, interval)
+        if label in totals:
+            totals[label] += value
+    return [Point(period=label, value=round(value, 2)) for label, value in totals.items()]
+
+
+async def timeseries(
+    session: AsyncSession, area: Area, metric: Metric, interval: Interval, when: Period, today: date
+) -> list[Point]:
+    start, end = default_range(today, interval)
+    span = Period(when.start or start, when.end or end, when.zone)
+    assert span.start is not None and span.end is not None
+    if (span.end - span.start).days > 3700:
+        raise Invalid(
+            "a time series covers at most ten years",
+            errors=[{"loc": ["query", "from"], "msg": "too far"}],
+        )
+    values: dict[date, float] = defaultdict(float)
+    if metric.startswith("requests_"):
+        column = Request.submitted_at if metric == "requests_submitted" else Request.completed_at
+        rows = await session.scalars(
+            select(column).where(
+                area.restrict(Request.community_id), span.times(column), column.is_not(None)
+            )
+        )
+        for moment in rows:
+            if moment is not None:
+                values[moment.astimezone(span.zone).date()] += 1
+    else:
+        field = getattr(DailyFigures, metric)
+        rows2 = await session.execute(
+            select(DailyFigures.day, func.sum(field))
+            .where(area.restrict(DailyFigures.community_id), span.days(DailyFigures.day))
+            .group_by(DailyFigures.day)
+        )
+        for day, value in rows2:
+            values[day] += float(value or 0)
+    return buckets(span.start, span.end, interval, values)
+
+
+# -- leaderboard, open orders, areas -----------------------------------------------------
+
+
+async def leaderboard(session: AsyncSession, area: Area, by: RankBy, limit: int) -> list[Ranked]:
+    column = VolunteerHours.hours if by == "hours" else VolunteerHours.certified_hours
+    rows = await session.execute(
+        select(VolunteerHours, Volunteer.name)
+        .join(Volunteer, Volunteer.id == VolunteerHours.volunteer_id)
+        .where(area.restrict(VolunteerHours.community_id), Volunteer.active.is_(True), column > 0)
+        .order_by(column.desc(), VolunteerHours.volunteer_id)
+        .limit(limit)
+    )
+    return [
+        Ranked(
+            rank=rank,
+            volunteer_id=str(entry.volunteer_id),
+            name=name,
+            community_id=entry.community_id,
+            hours=float(entry.hours),
+            certified_hours=float(entry.certified_hours),
+        )
+        for rank, (entry, name) in enumerate(rows, start=1)
     ]
+
+
+async def open_requests(session: AsyncSession, area: Area, limit: int) -> list[OpenRequest]:
+    rows = await session.scalars(
+        select(Request)
+        .where(area.restrict(Request.community_id), Request.status.in_(OPEN))
+        .order_by(case((Request.overdue.is_(True), 0), else_=1), Request.due_at)
+        .limit(limit)
+    )
+    return [
+        OpenRequest(
+            request_id=str(r.id),
+            community_id=r.community_id,
+            category=r.category,
+            service_kind=r.service_kind,
+            status=r.status,
+            submitted_at=r.submitted_at,
+            due_at=r.due_at,
+            overdue=r.overdue,
+        )
+        for r in rows
+    ]
+
+
+async def areas(session: AsyncSession, principal: Principal) -> Areas:
+    query = select(Community).order_by(Community.id)
+    visible = principal.community_filter()
+    if visible is not None:
+        query = query.where(Community.id.in_(visible))
+    communities = (await session.scalars(query)).all()
+    return Areas(
+        communities=[AreaCommunity(id=c.id, name=c.name, branch=c.branch) for c in communities],
+        branches=sorted({c.branch for c in communities if c.branch}),
+        county=principal.sees_all,
+    )

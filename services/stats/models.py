@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Boolean, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, Date, Index, Integer, Numeric, String, Text, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import new_metadata
+from shared.db import UTCDateTime, new_metadata
+
+Hours = Numeric(14, 2)
 
 
 class Base(DeclarativeBase):
@@ -58,3 +62,92 @@ class TeamMember(Base):
 
     team_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     volunteer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True)
+
+
+class Activity(Base):
+    """The newest state of each activity, as its contribution to the rollups was counted."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    people_served: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class ActivityHours(Base):
+    __tablename__ = "activity_hours"
+
+    activity_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    volunteer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    hours: Mapped[Decimal] = mapped_column(Hours)
+
+
+class DailyFigures(Base):
+    """Activities, people served and hours per community, category and day: what
+    overview, time series and reports add up. Voided activities are taken out."""
+
+    __tablename__ = "daily_figures"
+
+    community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    activities: Mapped[int] = mapped_column(Integer, default=0)
+    people_served: Mapped[int] = mapped_column(Integer, default=0)
+    volunteer_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
+    certified_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
+
+
+class VolunteerHours(Base):
+    """Each volunteer's hours across activities that count: the leaderboard."""
+
+    __tablename__ = "volunteer_hours"
+    __table_args__ = (Index("ix_volunteer_hours_rank", "community_id", "hours"),)
+
+    volunteer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    community_id: Mapped[str] = mapped_column(String(40))
+    hours: Mapped[Decimal] = mapped_column(Hours, default=0)
+    certified_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
+
+
+class Request(Base):
+    __tablename__ = "requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    service_kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    overdue: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class CareTask(Base):
+    __tablename__ = "care_tasks"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10))
+    overdue: Mapped[bool] = mapped_column(Boolean)
+    due_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class ProjectionState(Base):
+    """Which generation of the projections this is: a rebuild starts a new one,
+    read from the start of the topics by a new consumer group."""
+
+    __tablename__ = "projection_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
