@@ -1,19 +1,220 @@
-"""The summary report; replaced by the full renderer."""
+"""The summary report (志愿服务工作情况报告) as Markdown and as HTML.
+
+The wording follows the source document's own summary ("已吸收志愿者500余人，注册队伍21支，
+开展活动100余次，服务群众2万余人次") and its paragraph per color team, but with exact figures
+for the chosen scope and period. One function decides what the report says (`report_blocks`);
+the two renderers only lay those blocks out, so both formats always say the same thing.
+"""
 
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
 
-from services.stats.schemas import Overview
+from services.stats.schemas import CategoryFigures, Overview
+
+# Reports are read by county and community staff, who think in Beijing time.
+REPORT_ZONE = ZoneInfo("Asia/Shanghai")
+NO_VALUE = "—"
+
+BlockKind = Literal["title", "meta", "paragraph", "heading"]
+Quote = Callable[[str], str]
 
 
-def render_report_markdown(figures: Overview) -> str:
+@dataclass(frozen=True)
+class Block:
+    """One piece of the report; `text` is ready for its format except for the outer escaping."""
+
+    kind: BlockKind
+    text: str
+
+
+# ---------------------------------------------------------------- numbers and dates
+
+
+def _decimal(value: float) -> str:
+    # At most one decimal and no trailing ".0" (1234.5, 12), and no thousands separator:
+    # the source writes "10000余份", not "10,000".
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def _percent(rate: float | None) -> str:
+    # on_time_rate is a fraction (0.9231); the report speaks in percent with one decimal.
+    return NO_VALUE if rate is None else f"{rate * 100:.1f}%"
+
+
+def _rating(score: float | None) -> str:
+    return NO_VALUE if score is None else f"{_decimal(score)}分"
+
+
+def _date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _moment(when: datetime | None) -> str:
+    if when is None:
+        return "暂无数据"
+    # A naive time can only come from a caller building figures by hand; the store keeps UTC.
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    local = aware.astimezone(REPORT_ZONE)
+    return f"{_date(local.date())} {local:%H:%M}"
+
+
+def _period(start: date | None, end: date | None) -> str:
+    if start is not None and end is not None:
+        return f"{_date(start)}至{_date(end)}"
+    if start is not None:
+        return f"自{_date(start)}起"
+    if end is not None:
+        return f"截至{_date(end)}"
+    return "全部"
+
+
+# ---------------------------------------------------------------- names from users
+
+
+def _one_line(name: str) -> str:
+    # A line break inside a name would end the paragraph (or start a heading) in Markdown,
+    # and is never meant in a team or community name anyway.
+    return " ".join(name.split())
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def _markdown_name(name: str) -> str:
+    # CommonMark lets any ASCII punctuation be backslash-escaped and then shows it literally,
+    # so escaping all of it neutralises emphasis, links, headings, lists, tables and raw HTML
+    # alike, without a list of which character matters where.
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", _one_line(name))
+
+
+# ---------------------------------------------------------------- what the report says
+
+
+def _headline(figures: Overview) -> str:
     return (
-        f"# {figures.name}志愿服务工作总结\n\n"
-        f"已吸收志愿者{figures.volunteers}人，注册队伍{figures.teams}支，"
-        f"开展活动{figures.activities}次，服务群众{figures.people_served}人次。\n"
+        f"已吸收志愿者{figures.volunteers}人（其中党员{figures.party_member_volunteers}人），"
+        f"注册队伍{figures.teams}支，开展活动{figures.activities}次，"
+        f"服务群众{figures.people_served}人次，"
+        f"累计志愿服务{_decimal(figures.volunteer_hours)}小时"
+        f"（已认证{_decimal(figures.certified_hours)}小时）。"
     )
 
 
+def _orders(figures: Overview) -> str:
+    r = figures.requests
+    return (
+        f"推行订单式服务，受理居民服务订单{r.submitted}件，已办结{r.completed}件，"
+        f"办理中{r.open}件，{f'已取消{r.cancelled}件，' if r.cancelled else ''}"
+        f"按时办结率{_percent(r.on_time_rate)}，"
+        f"居民平均评分{_rating(r.avg_rating)}。"
+    )
+
+
+def _care(figures: Overview) -> str:
+    c = figures.care_tasks
+    return (
+        f"落实党员“三必访五必谈”制度，关爱走访和谈心谈话任务待办{c.open}项"
+        f"（其中逾期{c.overdue}项）、已完成{c.done}项。"
+    )
+
+
+def _category(figures: CategoryFigures, name: str) -> str:
+    orders = f"受理订单{figures.requests}件。" if figures.requests else ""
+    if figures.teams == 0 and figures.activities == 0:
+        # A row of zeros reads as a failed report; say plainly that nothing is there yet.
+        # Orders may still have come in for the category with no team to take them.
+        return f"{name}暂无注册服务队伍，本期暂无活动记录。{orders}"
+    strength = f"{name}服务队伍{figures.teams}支、志愿者{figures.volunteers}人"
+    if figures.activities == 0:
+        return f"{strength}，本期暂无活动记录。{orders}"
+    return (
+        f"{strength}，开展活动{figures.activities}次，服务群众{figures.people_served}人次，"
+        f"志愿服务{_decimal(figures.volunteer_hours)}小时，受理订单{figures.requests}件。"
+    )
+
+
+def report_blocks(figures: Overview, quote: Quote = _one_line) -> list[Block]:
+    """The report as blocks, in order; `quote` makes user-provided names safe for the format."""
+    meta = f"统计期间：{_period(figures.start, figures.end)}　数据截至：{_moment(figures.as_of)}"
+    blocks = [
+        Block("title", f"{quote(figures.name)}志愿服务工作情况报告"),
+        Block("meta", meta),
+        Block("paragraph", _headline(figures)),
+        Block("paragraph", _orders(figures)),
+        Block("paragraph", _care(figures)),
+    ]
+    for category in figures.by_category:
+        name = quote(category.name)
+        blocks.append(Block("heading", name))
+        blocks.append(Block("paragraph", _category(category, name)))
+    return blocks
+
+
+# ---------------------------------------------------------------- Markdown
+
+_MARKDOWN_PREFIX: dict[BlockKind, str] = {
+    "title": "# ",
+    "heading": "## ",
+    "meta": "",
+    "paragraph": "",
+}
+
+
+def render_report_markdown(figures: Overview) -> str:
+    """The report as Markdown: `#` title, plain paragraphs, a `##` section per category."""
+    # Only names are escaped: our own prose has no markup, and escaping it would litter
+    # every decimal point with a backslash.
+    blocks = report_blocks(figures, _markdown_name)
+    return "\n\n".join(_MARKDOWN_PREFIX[b.kind] + b.text for b in blocks) + "\n"
+
+
+# ---------------------------------------------------------------- HTML
+
+_CSS = """
+@page { size: A4; margin: 20mm 18mm; }
+* { box-sizing: border-box; }
+body {
+  margin: 0 auto; max-width: 180mm; padding: 12mm 0; color: #111;
+  font-family: "Songti SC", "SimSun", "Noto Serif CJK SC", "Source Han Serif SC",
+    "WenQuanYi Zen Hei", serif;
+  font-size: 12pt; line-height: 1.8;
+}
+@media print { body { padding: 0; max-width: none; } }
+h1 { text-align: center; font-size: 20pt; margin: 4mm 0 3mm; }
+.meta { text-align: center; font-size: 10.5pt; color: #444; margin: 0 0 6mm; }
+p { text-indent: 2em; margin: 0 0 3mm; }
+.meta { text-indent: 0; }
+h2 { font-size: 13pt; margin: 6mm 0 2mm; padding-left: 2mm; border-left: 3pt solid #b22; }
+h2, h2 + p { break-inside: avoid; }
+h2 { break-after: avoid; }
+"""
+
+_HTML_TAG: dict[BlockKind, str] = {
+    "title": "<h1>{}</h1>",
+    "meta": '<p class="meta">{}</p>',
+    "heading": "<h2>{}</h2>",
+    "paragraph": "<p>{}</p>",
+}
+
+
 def render_report_html(figures: Overview) -> str:
-    return f"<html><body><pre>{html.escape(render_report_markdown(figures))}</pre></body></html>"
+    """The report as a self-contained, printable HTML page (no external resources)."""
+    # Everything is escaped here, names and prose alike: escaping is invisible in HTML.
+    blocks = report_blocks(figures)
+    title = html.escape(blocks[0].text)
+    body = "\n".join(_HTML_TAG[b.kind].format(html.escape(b.text)) for b in blocks)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"{body}\n"
+        "</body>\n</html>\n"
+    )

@@ -1,0 +1,401 @@
+"""Every stats figure against what the owning services hold, written through their
+APIs: with voids, deactivations, duplicates, a restart mid-stream and a rebuild."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from services.activities import events as activity_events
+from shared.events import new_event
+from tests.api import create_team, create_volunteer
+from tests.conftest import ADMIN, Stack, auth, eventually
+from tests.integration.test_activities import activity_body, log
+from tests.integration.test_requests import order, submit, team_known
+
+
+async def overview(client: httpx.AsyncClient, community: str, **params: str) -> dict[str, Any]:
+    response = await client.get(
+        "/stats/overview", params={"scope": "community", "id": community, **params}, headers=ADMIN
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def truth(stack: Stack, community: str) -> dict[str, Any]:
+    """The figures as the owning services hold them, read through their APIs."""
+    registry, activities, requests = stack["registry"], stack["activities"], stack["requests"]
+    volunteers = (
+        await registry.get(
+            "/volunteers",
+            params={"community_id": community, "active": True, "limit": 500},
+            headers=ADMIN,
+        )
+    ).json()["items"]
+    teams = (
+        await registry.get(
+            "/teams", params={"community_id": community, "status": "active"}, headers=ADMIN
+        )
+    ).json()["items"]
+    logged = (
+        await activities.get(
+            "/activities", params={"community_id": community, "limit": 500}, headers=ADMIN
+        )
+    ).json()["items"]
+    counted = [a for a in logged if a["status"] != "voided"]
+    orders = (
+        await requests.get(
+            "/requests", params={"community_id": community, "limit": 500}, headers=ADMIN
+        )
+    ).json()["items"]
+    done = [o for o in orders if o["status"] == "completed"]
+    rated = [o["rating"] for o in orders if o["rating"] is not None]
+    tasks = (
+        await requests.get("/care-tasks", params={"community_id": community}, headers=ADMIN)
+    ).json()["items"]
+    hours = [sum(p["hours"] for p in a["participants"]) for a in counted]
+    return {
+        "volunteers": len(volunteers),
+        "party_member_volunteers": sum(v["is_party_member"] for v in volunteers),
+        "teams": len(teams),
+        "activities": len(counted),
+        "people_served": sum(a["people_served"] for a in counted),
+        "volunteer_hours": round(sum(hours), 2),
+        "certified_hours": round(
+            sum(h for a, h in zip(counted, hours, strict=True) if a["status"] == "verified"), 2
+        ),
+        "requests": {
+            "submitted": len(orders),
+            "open": sum(o["status"] in ("submitted", "assigned", "accepted") for o in orders),
+            "completed": len(done),
+            "cancelled": sum(o["status"] == "cancelled" for o in orders),
+            "on_time_rate": round(
+                sum(o["completed_at"] <= o["due_at"] for o in done) / len(done), 4
+            )
+            if done
+            else None,
+            "avg_rating": round(sum(rated) / len(rated), 2) if rated else None,
+        },
+        "care_tasks": {
+            "open": sum(t["status"] == "open" for t in tasks),
+            "done": sum(t["status"] == "done" for t in tasks),
+        },
+    }
+
+
+def headline(figures: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "volunteers",
+        "party_member_volunteers",
+        "teams",
+        "activities",
+        "people_served",
+        "volunteer_hours",
+        "certified_hours",
+    )
+    requests = {
+        k: figures["requests"][k]
+        for k in ("submitted", "open", "completed", "cancelled", "on_time_rate", "avg_rating")
+    }
+    care = {k: figures["care_tasks"][k] for k in ("open", "done")}
+    return {**{k: figures[k] for k in keys}, "requests": requests, "care_tasks": care}
+
+
+async def stats_agree(
+    stack: Stack, community: str, client: httpx.AsyncClient | None = None
+) -> dict[str, Any]:
+    async def agree() -> dict[str, Any]:
+        # The services' own truth is read again each time: their consumers (care
+        # tasks from life events) are on their way too.
+        expected = await truth(stack, community)
+        figures = await overview(client or stack["stats"], community)
+        assert headline(figures) == expected
+        return figures
+
+    return await eventually(agree)
+
+
+async def busy_community(stack: Stack, community: str) -> dict[str, Any]:
+    """Volunteers, two teams, activities (verified, voided, corrected), orders, a care task."""
+    registry, activities, requests = stack["registry"], stack["activities"], stack["requests"]
+    party = await create_volunteer(
+        registry, community, name="党员甲", is_party_member=True, party_joined_on="1990-07-01"
+    )
+    wang = await create_volunteer(registry, community, name="王芳")
+    li = await create_volunteer(registry, community, name="李强")
+    leaving = await create_volunteer(registry, community, name="将离开")
+    orange = await team_known(stack, community, "orange", leader_volunteer_id=party["id"])
+    green = await create_team(registry, community, "green", name="绿色环保队")
+    for member in (wang, li):
+        await registry.post(
+            f"/teams/{orange['id']}/members", json={"volunteer_id": member["id"]}, headers=ADMIN
+        )
+    await registry.post(
+        f"/teams/{green['id']}/members", json={"volunteer_id": wang["id"]}, headers=ADMIN
+    )
+
+    first = (await log(activities, activity_body(community, orange, [wang, li]))).json()
+    await activities.post(f"/activities/{first['id']}/verify", headers=ADMIN)
+    doubled = (
+        await log(
+            activities, activity_body(community, orange, [wang], people_served=40, beneficiaries={})
+        )
+    ).json()
+    await activities.post(
+        f"/activities/{doubled['id']}/void", json={"reason": "重复"}, headers=ADMIN
+    )
+    green_one = (
+        await log(
+            activities,
+            activity_body(
+                community,
+                green,
+                [wang],
+                kind="environment_campaign",
+                people_served=300,
+                beneficiaries={},
+            ),
+        )
+    ).json()
+    corrected = activity_body(
+        community,
+        green,
+        [wang],
+        kind="environment_campaign",
+        people_served=350,
+        beneficiaries={},
+        reason="人数更正",
+    )
+    assert (
+        await activities.post(
+            f"/activities/{green_one['id']}/correct", json=corrected, headers=ADMIN
+        )
+    ).status_code == 201
+
+    done = await submit(requests, order(community))
+    await requests.post(f"/requests/{done['id']}/accept", headers=ADMIN)
+    await requests.post(f"/requests/{done['id']}/complete", json={}, headers=ADMIN)
+    await requests.post(f"/requests/{done['id']}/rate", json={"score": 4}, headers=ADMIN)
+    await submit(requests, order(community))
+    dropped = await submit(requests, order(community, service_kind="environment"))
+    await requests.post(f"/requests/{dropped['id']}/cancel", json={"reason": "撤回"}, headers=ADMIN)
+    await registry.post(
+        f"/volunteers/{party['id']}/life-events",
+        json={"kind": "ill", "occurred_on": "2026-11-01"},
+        headers=ADMIN,
+    )
+    await registry.post(
+        f"/volunteers/{leaving['id']}/deactivate", json={"reason": "搬走"}, headers=ADMIN
+    )
+    return {"wang": wang, "li": li, "orange": orange, "green": green}
+
+
+async def test_every_figure_equals_the_owning_services(stack: Stack, community: str) -> None:
+    people = await busy_community(stack, community)
+    figures = await stats_agree(stack, community)
+    assert figures["volunteers"] == 3 and figures["activities"] == 2
+    assert figures["requests"]["avg_rating"] == 4.0 and figures["care_tasks"]["open"] == 1
+    by_category = {c["category"]: c for c in figures["by_category"]}
+    assert by_category["orange"]["activities"] == 1 and by_category["orange"]["volunteers"] == 3
+    assert by_category["green"]["people_served"] == 350 and by_category["green"]["teams"] == 1
+    assert by_category["red"]["activities"] == 0
+    assert [c["category"] for c in figures["by_category"]][:7] == [
+        "red",
+        "orange",
+        "gold",
+        "green",
+        "cyan",
+        "blue",
+        "purple",
+    ]
+
+    stats = stack["stats"]
+    params = {"scope": "community", "id": community}
+    board = (await stats.get("/stats/leaderboard", params=params, headers=ADMIN)).json()
+    assert board[0]["volunteer_id"] == people["wang"]["id"] and board[0]["rank"] == 1
+    hours = (
+        await stack["activities"].get(f"/volunteer-hours/{people['wang']['id']}", headers=ADMIN)
+    ).json()
+    assert board[0]["hours"] == hours["total_hours"]
+    assert board[0]["certified_hours"] == hours["certified_hours"]
+
+    series = (
+        await stats.get(
+            "/stats/timeseries", params={**params, "metric": "people_served"}, headers=ADMIN
+        )
+    ).json()
+    assert len(series) == 30 and sum(p["value"] for p in series) == figures["people_served"]
+    monthly = (
+        await stats.get(
+            "/stats/timeseries",
+            params={**params, "metric": "requests_submitted", "interval": "month"},
+            headers=ADMIN,
+        )
+    ).json()
+    assert sum(p["value"] for p in monthly) == 3
+
+    open_orders = (await stats.get("/stats/open-requests", params=params, headers=ADMIN)).json()
+    assert len(open_orders) == 1 and open_orders[0]["status"] == "assigned"
+
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
+    long_ago = await overview(stats, community, **{"from": "2020-01-01", "to": "2020-12-31"})
+    assert long_ago["activities"] == 0 and long_ago["requests"]["submitted"] == 0
+    recent = await overview(stats, community, **{"from": str(yesterday - timedelta(days=2))})
+    assert recent["activities"] == figures["activities"]
+
+
+async def test_report_tells_the_figures_in_chinese(stack: Stack, community: str) -> None:
+    await busy_community(stack, community)
+    figures = await stats_agree(stack, community)
+    report = await stack["stats"].get(
+        "/reports/summary", params={"scope": "community", "id": community}, headers=ADMIN
+    )
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/markdown")
+    text = report.text
+    assert f"已吸收志愿者{figures['volunteers']}人" in text
+    assert f"注册队伍{figures['teams']}支" in text
+    assert f"开展活动{figures['activities']}次" in text
+    assert f"服务群众{figures['people_served']}人次" in text
+    html = await stack["stats"].get(
+        "/reports/summary",
+        params={"scope": "community", "id": community, "format": "html"},
+        headers=ADMIN,
+    )
+    assert html.headers["content-type"].startswith("text/html") and "橙色关爱" in html.text
+
+
+async def test_scope_and_tenancy(stack: Stack, community: str) -> None:
+    stats = stack["stats"]
+    outsider = auth("community_admin", ["elsewhere"])
+    assert (
+        await stats.get(
+            "/stats/overview", params={"scope": "community", "id": community}, headers=outsider
+        )
+    ).status_code == 404
+    assert (
+        await stats.get(
+            "/stats/overview", params={"scope": "branch", "id": "测试大支部"}, headers=outsider
+        )
+    ).status_code == 404
+    county = (await stats.get("/stats/overview", headers=outsider)).json()
+    assert county["volunteers"] == 0 and county["communities"] == ["elsewhere"]
+    mine = auth("community_admin", [community])
+
+    async def only_mine() -> None:
+        areas = (await stats.get("/stats/areas", headers=mine)).json()
+        assert [c["id"] for c in areas["communities"]] == [community] and areas["county"] is False
+
+    await eventually(only_mine)
+    assert (
+        await stats.get("/stats/overview", params={"scope": "branch"}, headers=ADMIN)
+    ).status_code == 422
+
+
+async def test_duplicate_and_out_of_order_activity_events(stack: Stack, community: str) -> None:
+    activity_id, volunteer_id = str(uuid.uuid4()), str(uuid.uuid4())
+
+    def state(
+        event: type[activity_events.ActivityState], status: str, version: int, **extra: str
+    ) -> bytes:
+        now = datetime.now(UTC)
+        data = event(
+            activity_id=activity_id,
+            community_id=community,
+            team_id=str(uuid.uuid4()),
+            category="purple",
+            kind="performance",
+            title="广场舞展演",
+            started_at=now - timedelta(hours=3),
+            ended_at=now - timedelta(hours=1),
+            people_served=200,
+            participants=[activity_events.ParticipantHours(volunteer_id=volunteer_id, hours=2)],
+            status=status,
+            version=version,
+            **extra,
+        )
+        return new_event(
+            data, source="/qise/activities", community=community, subject=activity_id
+        ).to_json()
+
+    verified = state(activity_events.ActivityVerified, "verified", 2, verified_by="x")
+    producer = AIOKafkaProducer(bootstrap_servers=stack.broker.bootstrap)
+    await producer.start()
+    try:
+        for message in (
+            verified,
+            state(activity_events.ActivityLogged, "logged", 1),
+            verified,
+            verified,
+        ):
+            await producer.send_and_wait(activity_events.TOPIC, message, key=community.encode())
+    finally:
+        await producer.stop()
+
+    async def counted_once() -> None:
+        figures = await overview(stack["stats"], community)
+        assert (figures["activities"], figures["people_served"]) == (1, 200)
+        assert (figures["volunteer_hours"], figures["certified_hours"]) == (2.0, 2.0)
+
+    await eventually(counted_once)
+
+
+async def test_a_restart_mid_stream_loses_nothing(stack: Stack, community: str) -> None:
+    database = await stack.database("stats_midstream")
+    stats = await stack.start("stats", database, consumer_group="qise-stats-midstream")
+    try:
+        people = await busy_community(stack, community)
+        await stats_agree(stack, community, stats.client)
+    finally:
+        await stats.stop()
+    activities = stack["activities"]
+    logged = (
+        await log(
+            activities,
+            activity_body(
+                community, people["orange"], [people["li"]], people_served=9, beneficiaries={}
+            ),
+        )
+    ).json()
+    await activities.post(f"/activities/{logged['id']}/verify", headers=ADMIN)
+    await stack["registry"].post(
+        f"/volunteers/{people['li']['id']}/deactivate", json={"reason": "x"}, headers=ADMIN
+    )
+    stats = await stack.start("stats", database, consumer_group="qise-stats-midstream")
+    try:
+        await stats_agree(stack, community, stats.client)
+    finally:
+        await stats.stop()
+
+
+async def test_a_rebuild_gives_identical_figures(stack: Stack, community: str) -> None:
+    await busy_community(stack, community)
+    before = await stats_agree(stack, community)
+    county_before = (await stack["stats"].get("/stats/overview", headers=ADMIN)).json()
+    refused = await stack["stats"].post(
+        "/admin/rebuild", headers=auth("community_admin", [community])
+    )
+    assert refused.status_code == 403
+    rebuilt = await stack["stats"].post("/admin/rebuild", headers=ADMIN)
+    assert rebuilt.status_code == 200 and rebuilt.json()["generation"] >= 2
+
+    async def same() -> None:
+        after = await overview(stack["stats"], community)
+        assert {k: v for k, v in after.items() if k != "as_of"} == {
+            k: v for k, v in before.items() if k != "as_of"
+        }
+        county = (await stack["stats"].get("/stats/overview", headers=ADMIN)).json()
+        for key in (
+            "volunteers",
+            "teams",
+            "activities",
+            "people_served",
+            "volunteer_hours",
+            "requests",
+        ):
+            assert county[key] == county_before[key], key
+
+    await eventually(same, timeout=60)
