@@ -107,6 +107,9 @@ def up(
         typer.echo(f"starting the embedded broker (Tansu) on 127.0.0.1:{port}")
         broker = start_embedded_broker(port, log_file=log_dir / "broker.log")
         env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{port}"
+        # One machine, one process per service: a restarted consumer need not wait long.
+        for name in SERVICE_NAMES:
+            env.setdefault(f"{name.upper()}_CONSUMER_SESSION_TIMEOUT_MS", "3000")
     children: list[subprocess.Popen[bytes]] = []
     try:
         for name in SERVICE_NAMES:
@@ -226,6 +229,107 @@ def import_volunteers(
     typer.echo(f"created {created} volunteers; {len(errors)} rows not imported")
     for error in errors:
         typer.echo(f"  line {error['row']}: {error['detail']}")
+
+
+stats_app = typer.Typer(help="The statistics service.", no_args_is_help=True)
+app.add_typer(stats_app, name="stats")
+
+PUBLISHERS = ("registry", "activities", "requests")
+
+
+async def _events_in_topics(bootstrap: str, topics: list[str]) -> int:
+    """Messages the broker still holds in `topics` (an estimate: offsets, not a count)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in (consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))
+        ]
+        if not partitions:
+            return 0
+        first = await consumer.beginning_offsets(partitions)
+        last = await consumer.end_offsets(partitions)
+        return sum(last[p] - first[p] for p in partitions)
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer: object, topic: str) -> set[int]:
+    client = consumer._client  # type: ignore[attr-defined]
+    await client.force_metadata_update()
+    return set(client.cluster.partitions_for_topic(topic) or ())
+
+
+@stats_app.command("rebuild")
+def stats_rebuild(
+    source: Annotated[
+        str,
+        typer.Option(
+            help="auto (the topics if the broker still holds the events, else the outboxes),"
+            " topics, or outbox"
+        ),
+    ] = "auto",
+    token: Annotated[str | None, typer.Option(help="county_admin token (default: $TOKEN)")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the rebuild to finish")] = 600,
+) -> None:
+    """Empty the stats projections and build them again from the events, with a progress bar."""
+    import asyncio
+
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    headers = _bearer(token)
+    urls = {name: _service_url(name) for name in SERVICE_NAMES}
+    logs = {}
+    for name in PUBLISHERS:
+        response = httpx.get(f"{urls[name]}/admin/outbox", headers=headers, timeout=30)
+        response.raise_for_status()
+        logs[name] = response.json()["events"]
+    total = sum(logs.values())
+    topics = [f"qise.{name}.events" for name in PUBLISHERS]
+    if source == "auto":
+        held = asyncio.run(_events_in_topics(ServiceSettings().kafka_bootstrap_servers, topics))
+        source = "topics" if held >= total else "outbox"
+        typer.echo(
+            f"the services' logs hold {total} events; the broker holds {held}: using the {source}"
+        )
+    rebuilt = httpx.post(f"{urls['stats']}/admin/rebuild", headers=headers, timeout=60)
+    rebuilt.raise_for_status()
+    if source == "outbox":
+        for name in PUBLISHERS:
+            httpx.post(
+                f"{urls[name]}/admin/outbox/republish", headers=headers, timeout=60
+            ).raise_for_status()
+    columns = [
+        TextColumn("rebuilding"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f} events applied"),
+    ]
+    deadline = time.monotonic() + timeout
+    with Progress(*columns) as progress:
+        task = progress.add_task("rebuild", total=total)
+        previous, steady = -1, 0
+        while steady < 4:
+            if time.monotonic() > deadline:
+                typer.echo("not finished in time; it goes on in the background", err=True)
+                raise typer.Exit(1)
+            time.sleep(0.5)
+            lag = httpx.get(f"{urls['stats']}/stats/lag", headers=headers, timeout=30).json()
+            applied = sum(c["applied"] for c in lag["consumers"])
+            behind = any(c["lag"] for c in lag["consumers"])
+            progress.update(task, completed=applied)
+            steady = steady + 1 if applied == previous and not behind else 0
+            previous = applied
+        progress.update(task, completed=total)
+    overview = httpx.get(f"{urls['stats']}/stats/overview", headers=headers, timeout=30).json()
+    typer.echo(
+        f"rebuilt (generation {rebuilt.json()['generation']}): {overview['volunteers']} volunteers,"
+        f" {overview['teams']} teams, {overview['activities']} activities,"
+        f" {overview['requests']['submitted']} orders"
+    )
 
 
 def _wait_healthy(urls: dict[str, str], children: list[subprocess.Popen[bytes]]) -> None:

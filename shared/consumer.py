@@ -78,6 +78,7 @@ class EventConsumer:
         group_id: str,
         batch_size: int = 500,
         max_attempts: int = 3,
+        session_timeout_ms: int = 10000,
     ) -> None:
         unknown = [t for t in types if t not in catalog]
         if unknown:
@@ -95,6 +96,7 @@ class EventConsumer:
         self.group_id = group_id
         self.batch_size = batch_size
         self.max_attempts = max_attempts
+        self.session_timeout_ms = session_timeout_ms
 
     # -- the loop ---------------------------------------------------------------
 
@@ -110,6 +112,9 @@ class EventConsumer:
                 auto_offset_reset="earliest",
                 max_poll_records=self.batch_size,
                 metadata_max_age_ms=5000,
+                session_timeout_ms=self.session_timeout_ms,
+                heartbeat_interval_ms=max(self.session_timeout_ms // 6, 100),
+                rebalance_timeout_ms=self.session_timeout_ms,
             )
             try:
                 await consumer.start()

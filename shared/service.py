@@ -133,6 +133,7 @@ def start_consumers(runtime: Runtime) -> None:
             group_id=f"{runtime.group_prefix or settings.group_id}-{subscription.name}",
             batch_size=settings.consumer_batch_size,
             max_attempts=settings.consumer_max_attempts,
+            session_timeout_ms=settings.consumer_session_timeout_ms,
         )
         runtime.consumers.append(consumer)
         runtime.consumer_tasks.append(

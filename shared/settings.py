@@ -63,6 +63,10 @@ class ServiceSettings(BaseSettings):
         3, description="Attempts at one event before it goes to the dead-letter topic."
     )
     consumer_batch_size: int = Field(500, description="Events a consumer applies per transaction.")
+    consumer_session_timeout_ms: int = Field(
+        10000,
+        description="Kafka consumer session timeout: how soon a dead consumer's partitions move on.",
+    )
     consumer_group: str | None = Field(
         None, description="Kafka consumer group; defaults to `qise-<service>`."
     )

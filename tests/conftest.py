@@ -95,6 +95,7 @@ class Stack:
             kafka_bootstrap_servers=self.broker.bootstrap,
             jwt_secret=TEST_SECRET,
             outbox_poll_seconds=0.05,
+            consumer_session_timeout_ms=3000,
             **overrides,
         )
         app = module.create_app(settings)
