@@ -6,6 +6,7 @@ not exist); writing into such a community answers 403.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -22,6 +23,10 @@ Role = Literal["county_admin", "community_admin", "team_leader", "volunteer"]
 ROLES: tuple[Role, ...] = ("county_admin", "community_admin", "team_leader", "volunteer")
 ALL_COMMUNITIES = "*"
 ADMINS: tuple[Role, ...] = ("county_admin", "community_admin")
+
+# Who is making the current change: set with the caller's token, read by the outbox so
+# that every event (and so the audit log) names its author.
+ACTOR: ContextVar[str] = ContextVar("qise_actor", default="system")
 
 
 class Principal(BaseModel):
@@ -106,7 +111,9 @@ async def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("a bearer token is required: Authorization: Bearer <JWT>")
     settings: ServiceSettings = request.app.state.settings
-    return decode_token(settings, credentials.credentials)
+    principal = decode_token(settings, credentials.credentials)
+    ACTOR.set(principal.sub)
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]

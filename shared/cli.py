@@ -24,6 +24,9 @@ app = typer.Typer(
     help="Qise (七色): community volunteer service for a county.", no_args_is_help=True
 )
 
+# The services that publish events (stats only reads them).
+PUBLISHERS = ("registry", "activities", "requests")
+
 
 def _settings(name: str) -> ServiceSettings:
     settings: ServiceSettings = service_module(name).SETTINGS()
@@ -231,10 +234,61 @@ def import_volunteers(
         typer.echo(f"  line {error['row']}: {error['detail']}")
 
 
+@app.command()
+def demo(
+    prefix: Annotated[
+        str, typer.Option(help="Prefix of the demo community ids, to load a second set")
+    ] = "",
+    volunteers: Annotated[int, typer.Option(min=1)] = 500,
+    activities: Annotated[int, typer.Option(min=0)] = 300,
+    orders: Annotated[int, typer.Option(min=0)] = 200,
+    token: Annotated[str | None, typer.Option(help="county_admin token (default: $TOKEN)")] = None,
+) -> None:
+    """Load a Xi-County-like data set through the APIs: 3 communities, 21 teams, 500 volunteers."""
+    import asyncio
+
+    from rich.progress import Progress
+
+    from shared.demo import STEPS, DemoError, DemoPlan, load_demo, planned_totals
+
+    plan = DemoPlan(prefix=prefix, volunteers=volunteers, activities=activities, orders=orders)
+    headers = _bearer(token)
+
+    async def run(progress: Progress) -> None:
+        totals = planned_totals(plan)
+        tasks = {step: progress.add_task(step, total=totals.get(step)) for step in STEPS}
+        clients = {
+            name: httpx.AsyncClient(base_url=_service_url(name), headers=headers, timeout=60)
+            for name in PUBLISHERS
+        }
+        try:
+            result = await load_demo(
+                clients.__getitem__,
+                plan,
+                lambda step, done: progress.update(tasks[step], completed=done),
+            )
+        finally:
+            for client in clients.values():
+                await client.aclose()
+        progress.stop()
+        typer.echo(
+            f"loaded {', '.join(result.communities)}: {result.teams} teams, {result.volunteers}"
+            f" volunteers, {result.activities} activities ({result.verified} verified,"
+            f" {result.voided} voided), {result.orders} orders ({result.completed} completed),"
+            f" {result.life_events} party-member life events"
+        )
+
+    try:
+        with Progress() as progress:
+            asyncio.run(run(progress))
+    except DemoError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"dashboard: {_service_url('stats')}/")
+
+
 stats_app = typer.Typer(help="The statistics service.", no_args_is_help=True)
 app.add_typer(stats_app, name="stats")
-
-PUBLISHERS = ("registry", "activities", "requests")
 
 
 async def _events_in_topics(bootstrap: str, topics: list[str]) -> int:

@@ -42,6 +42,7 @@ class CloudEvent(BaseModel):
     subject: str
     datacontenttype: Literal["application/json"] = "application/json"
     community: str = Field(min_length=1)
+    actor: str | None = Field(None, description="Extension: who made the change (a token's sub).")
     data: dict[str, Any]
 
     def to_json(self) -> bytes:
@@ -119,12 +120,15 @@ class EventCatalog:
         return {name: model.model_json_schema() for name, model in sorted(self._models.items())}
 
 
-def new_event(data: EventData, *, source: str, community: str, subject: str) -> CloudEvent:
+def new_event(
+    data: EventData, *, source: str, community: str, subject: str, actor: str | None = None
+) -> CloudEvent:
     return CloudEvent(
         source=source,
         type=data.event_type,
         subject=subject,
         community=community,
+        actor=actor,
         data=data.model_dump(mode="json"),
     )
 

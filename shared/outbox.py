@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from shared.auth import ACTOR
 from shared.db import utcnow
 from shared.events import CloudEvent, EventData, new_event
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
@@ -43,7 +44,9 @@ class Outbox:
         self, session: AsyncSession, data: EventData, *, community: str, subject: str
     ) -> CloudEvent:
         """Add an event to the current transaction; it is published once that commits."""
-        envelope = new_event(data, source=self.source, community=community, subject=subject)
+        envelope = new_event(
+            data, source=self.source, community=community, subject=subject, actor=ACTOR.get()
+        )
         await session.execute(
             insert(outbox).values(
                 event_id=envelope.id,

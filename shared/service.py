@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.audit import router as audit_router
 from shared.auth import CurrentUser
 from shared.consumer import BatchHandler, EventConsumer, Handler, one_by_one
 from shared.db import create_engine, create_sessionmaker, database_answers
@@ -201,6 +202,7 @@ def create_service_app(
     app.include_router(_operations_router())
     if outbox is not None:
         app.include_router(_outbox_router())
+        app.include_router(audit_router)
     for router in routers:
         app.include_router(router)
     return app

@@ -65,7 +65,7 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(500, description="Events a consumer applies per transaction.")
     consumer_session_timeout_ms: int = Field(
         10000,
-        description="Kafka consumer session timeout: how soon a dead consumer's partitions move on.",
+        description="Kafka consumer session timeout: how soon a dead consumer's work moves on.",
     )
     consumer_group: str | None = Field(
         None, description="Kafka consumer group; defaults to `qise-<service>`."

@@ -543,6 +543,15 @@ async def _issue(
             issued_by=principal.sub,
         )
         session.add(issued)
+        data = ev.CertificateIssued(
+            number=issued.number,
+            volunteer_id=str(volunteer.id),
+            community_id=volunteer.community_id,
+            certified_hours=float(total),
+            period_from=start,
+            period_to=end,
+        )
+        await OUTBOX.record(session, data, community=volunteer.community_id, subject=issued.number)
         try:
             await session.commit()
             return issued
@@ -597,5 +606,7 @@ async def define_kind(session: AsyncSession, principal: Principal, command: Kind
         position=position + 1,
     )
     session.add(kind)
+    data = ev.ActivityKindDefined(code=kind.code, name=kind.name, category_hint=kind.category_hint)
+    await OUTBOX.record(session, data, community="*", subject=kind.code)
     await session.commit()
     return kind

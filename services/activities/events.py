@@ -6,7 +6,7 @@ the newest state whatever the order of arrival.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -61,4 +61,25 @@ class ActivityVoided(ActivityState):
     voided_by: str
 
 
-CATALOG = EventCatalog([ActivityLogged, ActivityVerified, ActivityVoided])
+class ActivityKindDefined(EventData):
+    event_type = "qise.activity_kind.defined.v1"
+    summary = "A county added a kind of activity."
+    code: str
+    name: str
+    category_hint: str | None = None
+
+
+class CertificateIssued(EventData):
+    event_type = "qise.certificate.issued.v1"
+    summary = "A service certificate (志愿服务证明) was issued for a volunteer's certified hours."
+    number: str
+    volunteer_id: str
+    community_id: str
+    certified_hours: float
+    period_from: date | None = None
+    period_to: date | None = None
+
+
+CATALOG = EventCatalog(
+    [ActivityLogged, ActivityVerified, ActivityVoided, ActivityKindDefined, CertificateIssued]
+)

@@ -124,6 +124,14 @@ async def create_resident_unit(
     await _require_admin_write(session, principal, command.community_id)
     unit = ResidentUnit(**command.model_dump())
     session.add(unit)
+    await session.flush()
+    data = ev.ResidentUnitRegistered(
+        resident_unit_id=str(unit.id),
+        community_id=unit.community_id,
+        name=unit.name,
+        kind=unit.kind,
+    )
+    await _publish(session, data, unit.community_id, unit.id)
     await session.commit()
     return unit
 

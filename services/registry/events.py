@@ -114,9 +114,19 @@ class PartyMemberLifeEventRecorded(EventData):
     note: str | None = None
 
 
+class ResidentUnitRegistered(EventData):
+    event_type = "qise.resident_unit.registered.v1"
+    summary = "A resident unit (驻区单位) joined a community's co-building."
+    resident_unit_id: str
+    community_id: str
+    name: str
+    kind: str
+
+
 CATALOG = EventCatalog(
     [
         CommunityCreated,
+        ResidentUnitRegistered,
         CategoryDefined,
         TeamRegistered,
         TeamUpdated,

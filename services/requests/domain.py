@@ -446,6 +446,8 @@ async def put_service_kind(
         session.add(kind)
     kind.name = command.name
     kind.category = command.category
+    data = ev.ServiceKindRouted(code=code, name=command.name, category=command.category)
+    await OUTBOX.record(session, data, community="*", subject=code)
     await session.commit()
     return kind
 

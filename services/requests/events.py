@@ -104,8 +104,17 @@ class CareTaskOverdue(CareTaskState):
     summary = "A care task passed its due date (published once per task)."
 
 
+class ServiceKindRouted(EventData):
+    event_type = "qise.service_kind.routed.v1"
+    summary = "A county added a service kind or routed it to another category."
+    code: str
+    name: str
+    category: str
+
+
 CATALOG = EventCatalog(
     [
+        ServiceKindRouted,
         RequestSubmitted,
         RequestAssigned,
         RequestAccepted,

@@ -17,6 +17,7 @@ from services.requests import events as ev
 from services.requests.models import CareTask, Community, Team, Volunteer
 from services.requests.schemas import RequestIn
 from services.requests.settings import RequestsSettings
+from shared.auth import ACTOR
 from shared.consumer import Handler
 from shared.events import Event
 from shared.replica import replicate
@@ -54,9 +55,13 @@ def on_county_request(settings: RequestsSettings) -> Handler:
         body = event.data.model_dump()
         body["channel"] = "county_platform"
         command = RequestIn.model_validate(body)
-        await domain.submit_request(
-            session, "county_platform", command, sla, inbound_event_id=event.id
-        )
+        author = ACTOR.set("county_platform")
+        try:
+            await domain.submit_request(
+                session, "county_platform", command, sla, inbound_event_id=event.id
+            )
+        finally:
+            ACTOR.reset(author)
 
     return submit
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.stats import dashboard
 from services.stats.api import router
 from services.stats.handlers import subscriptions
 from services.stats.models import Base
@@ -24,7 +25,7 @@ def create_app(settings: StatsSettings | None = None) -> FastAPI:
         settings,
         title="Qise stats",
         description="Branch-wide statistics, reports and the dashboard, built from events.",
-        routers=[router],
+        routers=[router, dashboard.router],
         outbox=None,
         subscriptions=subscriptions(settings),
         on_startup=use_current_generation,

@@ -1,0 +1,1064 @@
+"""A demo data set like Xi County's (隰县), loaded through the public HTTP APIs only.
+
+`load_demo` registers a branch of communities with their resident units, the seven-color
+teams, some hundreds of volunteers (by CSV import, as an operator would), a year of
+activities, residents' orders through their whole lifecycle, and party-member life events
+that become care tasks. It speaks only HTTP, so it works the same against `make run` and
+against the in-process services of the tests.
+
+What is loaded is drawn up front from `random.Random` seeded with the plan's seed, before
+any request is sent, so a seed always gives the same data set (dates are relative to
+today); only then do the requests run, concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import random
+import re
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Literal, TypeVar
+
+import httpx
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Progress = Callable[[str, int], None]
+"""`progress(step, n_done)`: called as each step advances, `n_done` counting up from 0."""
+
+STEPS: tuple[str, ...] = (
+    "communities",
+    "volunteers",
+    "teams",
+    "members",
+    "activities",
+    "orders",
+    "life_events",
+)
+"""The steps of `load_demo`, in the order they run (the names `progress` is called with)."""
+
+CONCURRENCY = 8  # requests in flight at once: quick, and gentle on a laptop's SQLite
+PATIENCE_SECONDS = 30.0  # how long to wait for a service to hear of what another registered
+CSV_CHUNK = 100  # volunteers per import request
+NOT_YET_KNOWN = "https://qise.dev/problems/not-yet-known"
+CST = timezone(timedelta(hours=8), "CST")  # China Standard Time: no daylight saving
+_PREFIX = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+
+
+# -- the plan and the result -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    """How much to load. The defaults give the figures of the source document: 21 teams,
+    500 volunteers, a few hundred activities.
+
+    `prefix` keeps data sets apart: with `prefix="t1"` the communities are `t1-longquan`, ...
+    (an empty prefix gives `longquan`, `xinjian`, `nanguan`, ...).
+    """
+
+    communities: int = 3
+    teams_per_color: int = 1  # per community: 7 colors x 3 communities = 21 teams
+    volunteers: int = 500  # spread over the communities
+    activities: int = 300
+    orders: int = 200
+    seed: int = 2018
+    life_events: int = 20  # party members with a life event (capped by how many there are)
+    prefix: str = ""
+    branch: str = "城南社区大支部"
+
+    def __post_init__(self) -> None:
+        if self.prefix and not _PREFIX.match(self.prefix):
+            raise ValueError("prefix: 1 to 16 lowercase letters or digits, starting with a letter")
+        if self.communities < 1 or self.teams_per_color < 1:
+            raise ValueError("communities and teams_per_color must be at least 1")
+        counts = (self.volunteers, self.activities, self.orders, self.life_events)
+        if min(counts) < 0:
+            raise ValueError("volunteers, activities, orders and life_events cannot be negative")
+
+
+@dataclass
+class DemoResult:
+    """What was created: the counts the stats service should show once the events land."""
+
+    communities: list[str]
+    teams: int
+    volunteers: int
+    activities: int  # logged, voided ones included
+    verified: int
+    voided: int
+    orders: int
+    completed: int  # rated ones included
+    rated: int
+    life_events: int
+    cancelled: int = 0
+
+
+class DemoError(RuntimeError):
+    """A service refused part of the demo data; the message names the call and the answer."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status of the refusal, when there was one
+
+
+class DemoAlreadyLoaded(DemoError):
+    """The plan's communities exist already: nothing was written."""
+
+
+# -- Xi County flavour: names, places, what each kind of activity looks like -----------------
+
+_COMMUNITIES: list[tuple[str, str]] = [
+    ("longquan", "龙泉社区"),
+    ("xinjian", "新建社区"),
+    ("nanguan", "南关社区"),
+    ("beiguan", "北关社区"),
+    ("dongguan", "东关社区"),
+    ("ximen", "西门社区"),
+    ("zichuan", "紫川社区"),
+    ("wenhua", "文化社区"),
+]
+_SCHOOLS = ["隰县第一小学", "隰县第二中学", "隰县特殊教育学校", "隰县职业中学", "隰县第三小学"]
+_OTHER_UNITS = [
+    ("隰县人民医院", "hospital"),
+    ("隰县中医医院", "hospital"),
+    ("隰县供电公司", "company"),
+    ("隰县农商银行", "company"),
+    ("隰县自然资源局", "office"),
+]
+_SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕苏卢蒋蔡"
+    "贾丁魏薛叶阎余潘杜戴夏田任姜范方石姚谭邹熊金陆郝孔白崔康毛秦史侯孟段雷武乔贺常牛申"
+)
+_GIVEN_MALE = (
+    "伟 强 磊 军 勇 杰 涛 明 超 刚 平 辉 鹏 华 飞 鑫 波 斌 宇 浩 凯 健 俊 旭 宁 龙 林 "
+    "建国 建军 国强 志强 志明 海涛 晓东 文博 子豪 浩然 宇航 俊杰 卫东 振华 红军 永生"
+).split()
+_GIVEN_FEMALE = (
+    "芳 娜 敏 静 丽 艳 娟 霞 雪 琳 慧 萍 燕 玲 洁 "
+    "秀英 玉兰 桂英 秀兰 丽华 红梅 晓燕 婷婷 欣怡 雨涵 梓涵 诗琪 佳怡 淑珍 凤英 春花"
+).split()
+_SKILLS = (
+    "医疗护理 法律咨询 文艺表演 电脑维修 理发 心理咨询 驾驶 摄影 烹饪 电商运营 柳编 布鞋制作 "
+    "急救 书法 广场舞 宣传写作 水电维修 家政服务 消防 教学辅导"
+).split()
+_ESTATES = ["幸福小区", "紫川花园", "鑫源小区", "龙泉新村", "南关家属院", "隰州苑", "玉露园"]
+_ELDER_TITLES = ["大爷", "奶奶", "阿姨", "大叔", "师傅"]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How one kind of activity looks: titles, people served, length, places and outputs."""
+
+    titles: tuple[str, ...]
+    served: tuple[int, int]
+    hours: tuple[float, float]  # length of the activity
+    places: tuple[str, ...] = ("{c}党群服务中心",)  # {c}: the community's name
+    group: str | None = None  # the beneficiary group most of those served belong to
+    outputs: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    trainees: bool = False  # outputs["trainees"] = people_served
+    start: tuple[int, int] = (8, 16)  # hour the activity starts, from..to
+
+
+_KINDS: dict[str, _Kind] = {
+    # red: party policy, study delivered to old party members' homes, daily services
+    "policy_talk": _Kind(
+        titles=("党的政策进万家宣讲", "惠民政策宣讲会", "党史知识进社区", "民法典宣讲进小区"),
+        served=(30, 150),
+        hours=(1, 3),
+        places=("{c}党群服务中心", "{c}广场"),
+        group="residents",
+        outputs={"brochures": (50, 300)},
+    ),
+    "home_study_delivery": _Kind(
+        titles=("为老党员送学上门", "送学上门进家庭", "为行动不便的老党员送学"),
+        served=(1, 5),
+        hours=(1, 2),
+        places=("老党员家中",),
+        group="party_members",
+    ),
+    "daily_service": _Kind(
+        titles=("便民理发进小区", "家电义务维修", "为独居老人代购生活用品", "便民服务日"),
+        served=(10, 60),
+        hours=(2, 4),
+        places=("{c}便民服务中心", "{c}广场"),
+        group="residents",
+    ),
+    "dispute_mediation": _Kind(
+        titles=("邻里纠纷调解", "物业矛盾调解", "家庭矛盾调解"),
+        served=(2, 6),
+        hours=(1, 3),
+        places=("{c}调解室",),
+    ),
+    # orange: clinics, campaigns, the disabled, the elderly alone, left-behind children
+    "free_clinic": _Kind(
+        titles=("义诊进社区", "敬老院义诊", "重阳节义诊"),
+        served=(20, 120),
+        hours=(2, 4),
+        places=("{c}广场", "隰县敬老院"),
+        group="elderly",
+        outputs={"brochures": (100, 400)},
+    ),
+    "health_consultation": _Kind(
+        titles=("健康咨询进小区", "高血压防治咨询", "健康知识讲座"),
+        served=(20, 80),
+        hours=(2, 3),
+        places=("{c}党群服务中心",),
+        group="elderly",
+        outputs={"brochures": (50, 200)},
+    ),
+    "street_campaign": _Kind(
+        titles=("助残日街头宣传", "关爱留守儿童上街宣传", "防范电信诈骗街头宣传"),
+        served=(50, 300),
+        hours=(2, 4),
+        places=("县城步行街", "{c}广场"),
+        outputs={"brochures": (200, 1000)},
+    ),
+    "care_visit": _Kind(
+        titles=("走访慰问孤寡老人", "关爱留守儿童", "重阳节包饺子陪老人", "慰问残疾人家庭"),
+        served=(5, 30),
+        hours=(2, 4),
+        places=("居民家中", "{c}党群服务中心"),
+        group="elderly",
+        outputs={"gift_packages": (5, 30)},
+    ),
+    "special_school_visit": _Kind(
+        titles=("为特殊教育学校儿童送温暖", "特教学校慰问演出"),
+        served=(20, 60),
+        hours=(2, 4),
+        places=("隰县特殊教育学校",),
+        group="children",
+        outputs={"gift_packages": (20, 60)},
+    ),
+    # gold: e-commerce, crafts, jobs
+    "ecommerce_training": _Kind(
+        titles=("电商培训班", "农产品网上销售培训", "直播带货培训"),
+        served=(20, 40),
+        hours=(3, 6),
+        places=("{c}党群服务中心", "县电商服务中心"),
+        group="unemployed",
+        trainees=True,
+    ),
+    "training": _Kind(
+        titles=("柳编技能培训", "土疙瘩布鞋制作培训", "家政服务技能培训"),
+        served=(10, 35),
+        hours=(3, 6),
+        places=("{c}党群服务中心",),
+        group="unemployed",
+        trainees=True,
+    ),
+    "job_placement": _Kind(
+        titles=("就业招聘对接会", "创业帮扶指导", "返乡创业交流会"),
+        served=(20, 80),
+        hours=(2, 4),
+        places=("{c}便民服务中心",),
+        group="unemployed",
+        outputs={"jobs_created": (1, 10)},
+    ),
+    # green: campaigns, performances, sanitation
+    "environment_campaign": _Kind(
+        titles=("环保文艺演出", "创卫环保进社区宣传", "垃圾分类宣传"),
+        served=(50, 400),
+        hours=(2, 3),
+        places=("{c}广场",),
+        outputs={"brochures": (200, 1500)},
+    ),
+    "sanitation_drive": _Kind(
+        titles=("创卫环境整治", "清理小区卫生死角", "河道垃圾清理"),
+        served=(50, 300),
+        hours=(2, 4),
+        places=("{c}各小区", "城区河道"),
+        outputs={"garbage_bags": (10, 80)},
+    ),
+    # cyan: youth patrols, safety talks, emergencies
+    "safety_patrol": _Kind(
+        titles=("青年治安巡逻", "邻里守望安全巡查", "小区消防安全巡查"),
+        served=(50, 300),
+        hours=(2, 4),
+        places=("{c}各小区",),
+    ),
+    "safety_talk": _Kind(
+        titles=("安全知识进校园", "防溺水安全宣讲", "消防安全知识宣传"),
+        served=(30, 200),
+        hours=(1, 2),
+        places=("隰县第一小学", "{c}广场"),
+        outputs={"brochures": (50, 300)},
+    ),
+    "emergency_response": _Kind(
+        titles=("护林防火值守", "防汛抢险", "暴雨应急排险"),
+        served=(20, 200),
+        hours=(3, 8),
+        places=("城郊林区", "城区河道"),
+    ),
+    "youth_mentoring": _Kind(
+        titles=("青少年帮教谈心", "暑期青少年法治课堂"),
+        served=(5, 40),
+        hours=(1, 3),
+        places=("{c}党群服务中心",),
+        group="youth",
+    ),
+    # blue: security at large events, missing people, night patrols
+    "event_security": _Kind(
+        titles=("大型活动安保", "庙会安全保障", "运动会安保服务"),
+        served=(200, 800),
+        hours=(3, 8),
+        places=("县体育场", "县城步行街"),
+    ),
+    "missing_person_search": _Kind(
+        titles=("寻找走失老人", "协助寻找走失儿童"),
+        served=(1, 1),
+        hours=(2, 8),
+        places=("城区及周边",),
+        outputs={"people_found": (1, 1)},
+    ),
+    "night_patrol": _Kind(
+        titles=("夜间巡逻", "邻里守望夜巡"),
+        served=(50, 300),
+        hours=(2, 4),
+        places=("{c}各小区",),
+        start=(20, 21),
+    ),
+    # purple: performances and sports
+    "performance": _Kind(
+        titles=("广场舞展演", "主题文艺演出", "重阳节文艺汇演", "迎新春文艺演出"),
+        served=(50, 500),
+        hours=(2, 3),
+        places=("{c}广场", "县文化广场"),
+        group="residents",
+        start=(9, 19),
+    ),
+    "sports": _Kind(
+        titles=("全民健身趣味运动会", "社区篮球友谊赛", "太极拳健身展示"),
+        served=(30, 200),
+        hours=(2, 4),
+        places=("县体育场", "{c}广场"),
+    ),
+}
+
+# How often each color acts, after the counts in the source document (red and cyan most).
+_COLOR_WEIGHT = {"red": 3, "orange": 3, "gold": 1, "green": 1, "cyan": 3, "blue": 1.5, "purple": 2}
+_SEVEN = ("red", "orange", "gold", "green", "cyan", "blue", "purple")
+
+_ORDER_TEXT: dict[str, tuple[str, ...]] = {
+    "policy_explanation": ("想了解医保报销新政策", "咨询城乡居民养老保险缴费政策"),
+    "dispute_mediation": ("楼上漏水与邻居发生纠纷，请求调解", "与物业因停车问题产生矛盾"),
+    "home_study_delivery": ("老党员行动不便，希望送学上门",),
+    "health_consultation": ("老人想咨询血压问题", "糖尿病饮食咨询"),
+    "elderly_care": ("独居老人需要上门理发", "老人需要代购生活用品", "空巢老人需要陪护聊天"),
+    "disability_support": ("残疾人需要帮助办理补贴", "轮椅需要维修"),
+    "left_behind_children": ("留守儿童需要课业辅导", "留守儿童假期看护"),
+    "social_assistance": ("家庭困难，咨询临时救助", "低保申请材料不会填写"),
+    "entrepreneurship_training": ("想学习开网店", "想参加电商培训"),
+    "job_placement": ("失业人员求职登记", "想找保洁类工作"),
+    "skills_training": ("想学柳编手艺", "想参加布鞋制作培训"),
+    "environment": ("小区垃圾堆放需要清理", "楼道杂物需要清理"),
+    "safety_check": ("家中燃气管道安全检查", "老旧电线安全隐患排查"),
+    "emergency_help": ("暴雨后地下室进水需要帮助", "老人在家摔倒需要帮助"),
+    "youth_mentoring": ("孩子沉迷网络，希望帮教", "青少年心理疏导"),
+    "event_security": ("小区文艺活动需要安保",),
+    "missing_person": ("家中老人走失，请求协助寻找",),
+    "performance": ("社区重阳活动需要文艺节目",),
+    "sports": ("想组织老年门球比赛",),
+}
+_ORDER_WEIGHT = {"elderly_care": 4, "health_consultation": 3, "policy_explanation": 2}
+_URGENT_KINDS = {"emergency_help", "missing_person"}
+_CENTRALIZED_KINDS = {
+    "policy_explanation",
+    "entrepreneurship_training",
+    "skills_training",
+    "performance",
+    "sports",
+    "event_security",
+}
+_PAID_KINDS = {"elderly_care", "skills_training", "environment"}
+
+OrderFate = Literal["assigned", "accepted", "completed", "rated", "cancelled"]
+_ORDER_FATES: list[tuple[OrderFate, float]] = [
+    ("rated", 0.62),
+    ("completed", 0.10),
+    ("accepted", 0.10),
+    ("assigned", 0.10),
+    ("cancelled", 0.08),
+]
+_SCORES = [(5, 0.60), (4, 0.28), (3, 0.08), (2, 0.03), (1, 0.01)]
+_PRAISE = ["服务热情周到", "非常满意", "态度很好，解决了问题", "来得很及时", None]
+
+_LIFE_EVENTS: list[tuple[str, str, float]] = [
+    ("ill", "身体不适在家休养", 3),
+    ("hospitalized", "因病住院治疗", 3),
+    ("major_difficulty", "家庭生活遇到较大困难", 2),
+    ("missed_dues", "连续三个月未缴纳党费", 1),
+    ("missed_org_life", "无故未参加组织生活会", 1),
+    ("job_change", "工作岗位调整", 2),
+    ("commended", "获评优秀志愿者", 2),
+    ("disciplined", "受到党内警告处分", 0.5),
+    ("negative_feedback", "群众反映服务态度问题", 1),
+    ("retired", "光荣退休", 2),
+]
+
+
+def _weighted(rng: random.Random, choices: Sequence[tuple[T, float]]) -> T:
+    return rng.choices([c for c, _ in choices], [w for _, w in choices])[0]
+
+
+def _half_hours(rng: random.Random, low: float, high: float) -> float:
+    """A length in half hours between low and high."""
+    return rng.randint(round(low * 2), round(high * 2)) / 2
+
+
+# -- the data set, drawn before anything is sent -------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    """What the running system offers: it may differ from the defaults."""
+
+    categories: tuple[tuple[str, str], ...]  # (code, name), from the registry
+    activity_kinds: Mapping[str, tuple[tuple[str, str], ...]]  # category -> (code, name)
+    fallback_kind: tuple[str, str] | None  # for a category without its own kinds
+    service_kinds: tuple[tuple[str, str], ...]  # (code, category), the routing table
+
+    @classmethod
+    def default(cls) -> _Catalogue:
+        """The seven colors of the source document; enough to count what a plan makes."""
+        names = ("红色先锋", "橙色关爱", "金色创业", "绿色环保", "青色应急", "蓝色平安", "紫色文体")
+        return cls(tuple(zip(_SEVEN, names, strict=True)), {}, ("other", "其他服务"), ())
+
+
+@dataclass(frozen=True)
+class _Community:
+    id: str
+    name: str
+    units: tuple[tuple[str, str], ...]  # resident units: (name, kind)
+
+
+@dataclass(frozen=True)
+class _Volunteer:
+    community_id: str
+    name: str
+    phone: str
+    gender: str
+    birth_year: int
+    skills: tuple[str, ...]
+    party_joined_on: date | None
+
+
+@dataclass(frozen=True)
+class _Team:
+    community_id: str
+    category: str
+    name: str
+    members: tuple[str, ...]  # phones; the leader among them
+    leader: str | None
+
+
+@dataclass(frozen=True)
+class _Activity:
+    team: int  # index into the teams
+    body: dict[str, Any]  # POST /activities without team_id and volunteer ids
+    participants: tuple[tuple[str, float], ...]  # (phone, hours)
+    fate: Literal["logged", "verified", "voided"]
+
+
+@dataclass(frozen=True)
+class _Order:
+    body: dict[str, Any]  # POST /requests
+    team: int  # the team to assign it to if the requests service could not route it yet
+    fate: OrderFate
+    score: int
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class _LifeEvent:
+    phone: str
+    body: dict[str, Any]  # POST /volunteers/{id}/life-events
+
+
+@dataclass(frozen=True)
+class _DataSet:
+    communities: tuple[_Community, ...]
+    volunteers: tuple[_Volunteer, ...]
+    teams: tuple[_Team, ...]
+    activities: tuple[_Activity, ...]
+    orders: tuple[_Order, ...]
+    life_events: tuple[_LifeEvent, ...]
+
+    def memberships(self) -> list[tuple[int, str]]:
+        """(team, phone) for every member but the leader, who joins with the team."""
+        return [(i, p) for i, t in enumerate(self.teams) for p in t.members if p != t.leader]
+
+
+def _draw(plan: DemoPlan, catalogue: _Catalogue, now: datetime) -> _DataSet:
+    """The whole data set for a plan: the same seed gives the same data (relative to now).
+
+    Each part draws from its own generator, so changing one count leaves the others alone.
+    """
+
+    def rng(part: str) -> random.Random:
+        return random.Random(f"{plan.seed}/{part}")
+
+    communities = _draw_communities(plan)
+    volunteers = _draw_volunteers(plan, communities, rng("volunteers"), now.date())
+    teams = _draw_teams(plan, catalogue, communities, volunteers, rng("teams"))
+    names = {c.id: c.name for c in communities}
+    return _DataSet(
+        communities,
+        volunteers,
+        teams,
+        _draw_activities(plan, catalogue, teams, names, rng("activities"), now),
+        _draw_orders(plan, catalogue, communities, teams, rng("orders")),
+        _draw_life_events(plan, volunteers, rng("life_events"), now.date()),
+    )
+
+
+def _draw_communities(plan: DemoPlan) -> tuple[_Community, ...]:
+    """The communities of the branch, each with a school and one more resident unit."""
+    result = []
+    for i in range(plan.communities):
+        slug, name = (
+            _COMMUNITIES[i] if i < len(_COMMUNITIES) else (f"shequ{i + 1}", f"第{i + 1}社区")
+        )
+        units = ((_SCHOOLS[i % len(_SCHOOLS)], "school"), _OTHER_UNITS[i % len(_OTHER_UNITS)])
+        result.append(_Community(f"{plan.prefix}-{slug}" if plan.prefix else slug, name, units))
+    return tuple(result)
+
+
+def _draw_volunteers(
+    plan: DemoPlan, communities: Sequence[_Community], rng: random.Random, today: date
+) -> tuple[_Volunteer, ...]:
+    phones = rng.sample(range(10**8), plan.volunteers)  # unique: 139 and eight digits
+    result = []
+    for i, number in enumerate(phones):
+        gender = rng.choice(("male", "female"))
+        given = _GIVEN_MALE if gender == "male" else _GIVEN_FEMALE
+        born = rng.randint(1950, 2005)
+        joined = None
+        if rng.random() < 0.3:  # about 30% party members, joined after they turned 18
+            first = date(born + 19, 1, 1)
+            if rng.random() < 0.2:  # many join on the party's birthday
+                joined = date(rng.randint(born + 19, today.year - 1), 7, 1)
+            else:
+                last = today - timedelta(days=30)
+                joined = first + timedelta(days=rng.randint(0, (last - first).days))
+        result.append(
+            _Volunteer(
+                communities[i % len(communities)].id,
+                rng.choice(_SURNAMES) + rng.choice(given),
+                f"139{number:08d}",
+                gender,
+                born,
+                tuple(rng.sample(_SKILLS, rng.randint(0, 3))),
+                joined,
+            )
+        )
+    return tuple(result)
+
+
+def _draw_teams(
+    plan: DemoPlan,
+    catalogue: _Catalogue,
+    communities: Sequence[_Community],
+    volunteers: Sequence[_Volunteer],
+    rng: random.Random,
+) -> tuple[_Team, ...]:
+    """Teams per community and color; each volunteer joins one or two of their community's.
+
+    Volunteers are dealt round the teams first, so every team gets members before any gets
+    a second helping; the leader is a party member where the team has one.
+    """
+    ordinals = "一二三四五六七八九十"
+    teams: list[_Team] = []
+    party = {v.phone for v in volunteers if v.party_joined_on is not None}
+    for community in communities:
+        slots = [
+            (code, f"{community.name}{name}服务{'' if k == 0 else ordinals[k % 10]}队")
+            for code, name in catalogue.categories
+            for k in range(plan.teams_per_color)
+        ]
+        members: list[list[str]] = [[] for _ in slots]
+        ours = [v for v in volunteers if v.community_id == community.id]
+        for j, volunteer in enumerate(ours):
+            first = j % len(slots)
+            members[first].append(volunteer.phone)
+            if rng.random() < 0.4 and len(slots) > 1:
+                second = rng.choice([k for k in range(len(slots)) if k != first])
+                members[second].append(volunteer.phone)
+        for (code, name), people in zip(slots, members, strict=True):
+            leader = next((p for p in people if p in party), people[0] if people else None)
+            teams.append(_Team(community.id, code, name, tuple(people), leader))
+    return tuple(teams)
+
+
+def _draw_activities(
+    plan: DemoPlan,
+    catalogue: _Catalogue,
+    teams: Sequence[_Team],
+    community_names: Mapping[str, str],
+    rng: random.Random,
+    now: datetime,
+) -> tuple[_Activity, ...]:
+    """Activities over the last twelve months, each of a kind that suits its team's color."""
+    able = [i for i, t in enumerate(teams) if t.members]
+    if not able:
+        return ()
+    weights = [_COLOR_WEIGHT.get(teams[i].category, 1.0) for i in able]
+    today = now.astimezone(CST).date()
+    result = []
+    for _ in range(plan.activities):
+        team_index = rng.choices(able, weights)[0]
+        team = teams[team_index]
+        kinds = catalogue.activity_kinds.get(team.category) or (
+            (catalogue.fallback_kind,) if catalogue.fallback_kind else ()
+        )
+        if not kinds:
+            continue
+        code, kind_name = rng.choice(kinds)
+        kind = _KINDS.get(code) or _Kind((f"{kind_name}志愿服务",), (5, 50), (1, 3))
+        day = today - timedelta(days=rng.randint(1, 365))  # ended before today: never "future"
+        length = _half_hours(rng, *kind.hours)
+        start = datetime(day.year, day.month, day.day, rng.randint(*kind.start), tzinfo=CST)
+        start += timedelta(minutes=rng.choice((0, 30)))
+        crew = rng.sample(team.members, min(len(team.members), rng.randint(2, 8)))
+        hours = tuple((p, _half_hours(rng, max(0.5, length / 2), length)) for p in crew)
+        served = rng.randint(*kind.served)
+        outputs: dict[str, float] = {k: rng.randint(lo, hi) for k, (lo, hi) in kind.outputs.items()}
+        if kind.trainees:
+            outputs["trainees"] = served
+        beneficiaries = {kind.group: round(served * rng.uniform(0.5, 1.0))} if kind.group else {}
+        roll = rng.random()
+        fate: Literal["logged", "verified", "voided"] = (
+            "voided" if roll < 0.03 else "verified" if roll < 0.73 else "logged"
+        )
+        body = {
+            "community_id": team.community_id,
+            "kind": code,
+            "title": rng.choice(kind.titles),
+            "started_at": start.isoformat(),
+            "ended_at": (start + timedelta(hours=length)).isoformat(),
+            "location": rng.choice(kind.places).format(c=community_names[team.community_id]),
+            "people_served": served,
+            "beneficiaries": beneficiaries,
+            "outputs": outputs,
+        }
+        result.append(_Activity(team_index, body, hours, fate))
+    return tuple(result)
+
+
+def _draw_orders(
+    plan: DemoPlan,
+    catalogue: _Catalogue,
+    communities: Sequence[_Community],
+    teams: Sequence[_Team],
+    rng: random.Random,
+) -> tuple[_Order, ...]:
+    """Residents' orders; only of kinds some team of the community can serve."""
+    surnames = _SURNAMES[:40]  # the commonest
+    resident_phones = rng.sample(range(10**8), plan.orders)
+    result = []
+    for i in range(plan.orders):
+        community = communities[i % len(communities)]
+        teams_of = {
+            c: [
+                k for k, t in enumerate(teams) if t.community_id == community.id and t.category == c
+            ]
+            for c, _ in catalogue.categories
+        }
+        kinds = [(code, c) for code, c in catalogue.service_kinds if teams_of.get(c)]
+        if not kinds:
+            continue
+        code, category = rng.choices(kinds, [_ORDER_WEIGHT.get(k, 1) for k, _ in kinds])[0]
+        paid = code in _PAID_KINDS and rng.random() < 0.3
+        body: dict[str, Any] = {
+            "community_id": community.id,
+            "service_kind": code,
+            "description": rng.choice(_ORDER_TEXT.get(code, ("需要志愿服务",))),
+            "resident": {
+                "name": rng.choice(surnames) + rng.choice(_ELDER_TITLES),
+                "phone": f"{rng.choice((135, 136, 138, 150, 158, 186))}{resident_phones[i]:08d}",
+                "address": f"{rng.choice(_ESTATES)}{rng.randint(1, 12)}号楼"
+                f"{rng.randint(1, 4)}单元{rng.randint(1, 6)}0{rng.randint(1, 4)}",
+            },
+            "channel": _weighted(
+                rng, [("walk_in", 35), ("phone", 35), ("online", 25), ("county_platform", 5)]
+            ),
+            "mode": "centralized" if code in _CENTRALIZED_KINDS else "door_to_door",
+            "paid": paid,
+            "urgency": "urgent" if code in _URGENT_KINDS or rng.random() < 0.1 else "normal",
+        }
+        if paid:
+            body["price"] = rng.choice((10, 20, 30, 50))
+        result.append(
+            _Order(
+                body,
+                rng.choice(teams_of[category]),
+                _weighted(rng, _ORDER_FATES),
+                _weighted(rng, _SCORES),
+                rng.choice(_PRAISE),
+            )
+        )
+    return tuple(result)
+
+
+def _draw_life_events(
+    plan: DemoPlan, volunteers: Sequence[_Volunteer], rng: random.Random, today: date
+) -> tuple[_LifeEvent, ...]:
+    party = [v for v in volunteers if v.party_joined_on is not None]
+    chosen = rng.sample(party, min(plan.life_events, len(party)))
+    result = []
+    for volunteer in chosen:
+        kind, note = _weighted(rng, [((k, n), w) for k, n, w in _LIFE_EVENTS])
+        # at least a day ago: the registry checks "not in the future" against UTC's date
+        occurred = today - timedelta(days=rng.randint(1, 20))
+        body = {"kind": kind, "occurred_on": occurred.isoformat(), "note": note}
+        result.append(_LifeEvent(volunteer.phone, body))
+    return tuple(result)
+
+
+def planned_totals(plan: DemoPlan = DemoPlan()) -> dict[str, int]:
+    """How many items each step of `load_demo` will count, for progress bars.
+
+    Exact when the deployment has the seven default categories.
+    """
+    data = _draw(plan, _Catalogue.default(), datetime.now(CST))
+    return {
+        "communities": plan.communities,
+        "volunteers": len(data.volunteers),
+        "teams": len(data.teams),
+        "members": len(data.memberships()),
+        "activities": len(data.activities),
+        "orders": plan.orders,  # the default catalogue has no routing table to draw from
+        "life_events": len(data.life_events),
+    }
+
+
+# -- talking to the services ------------------------------------------------------------
+
+
+def _not_yet_known(response: httpx.Response) -> bool:
+    """The service has not heard of a team, volunteer or community yet: retry shortly."""
+    if response.status_code != 422:
+        return False
+    try:
+        return bool(response.json().get("type") == NOT_YET_KNOWN)
+    except ValueError:
+        return False
+
+
+def _any_422(response: httpx.Response) -> bool:
+    return response.status_code == 422
+
+
+class _Api:
+    """The services as one admin sees them: every call checks its answer."""
+
+    def __init__(
+        self, client_for: Callable[[str], httpx.AsyncClient], headers: Mapping[str, str] | None
+    ) -> None:
+        self._client_for = client_for
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._headers = dict(headers or {})
+
+    def _client(self, service: str) -> httpx.AsyncClient:
+        if service not in self._clients:
+            self._clients[service] = self._client_for(service)
+        return self._clients[service]
+
+    async def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        retry: Callable[[httpx.Response], bool] = _not_yet_known,
+        **kwargs: Any,
+    ) -> Any:
+        """The JSON answer of a 2xx; retries while `retry` says the news is on its way,
+        for up to PATIENCE_SECONDS; else DemoError naming the call and the answer."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + PATIENCE_SECONDS
+        while True:
+            response = await self._client(service).request(
+                method, path, headers=self._headers, **kwargs
+            )
+            if response.is_success:
+                return response.json() if response.content else None
+            if retry(response) and loop.time() < deadline:
+                await asyncio.sleep(min(float(response.headers.get("retry-after", 1)), 1.0))
+                continue
+            raise DemoError(
+                f"{method} {path} on {service}: {response.status_code} {response.text[:500]}",
+                response.status_code,
+            )
+
+    async def get_all(self, service: str, path: str, **params: Any) -> list[dict[str, Any]]:
+        """Every item of a paged list."""
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            query = {**params, "limit": 500, **({"cursor": cursor} if cursor else {})}
+            page = await self.call(service, "GET", path, params=query)
+            items += page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
+
+
+async def _each(
+    step: str,
+    items: Sequence[T],
+    work: Callable[[T], Awaitable[R]],
+    progress: Progress,
+    count: Callable[[R], int] = lambda _: 1,
+) -> list[R]:
+    """`work` on every item, CONCURRENCY at a time, reporting progress; the first failure
+    cancels the rest and is raised as it is."""
+    limit = asyncio.Semaphore(CONCURRENCY)
+    done = 0
+    progress(step, 0)
+
+    async def one(item: T) -> R:
+        nonlocal done
+        async with limit:
+            result = await work(item)
+        done += count(result)
+        progress(step, done)
+        return result
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(item)) for item in items]
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return [task.result() for task in tasks]
+
+
+# -- loading, step by step ----------------------------------------------------------------
+
+
+async def load_demo(
+    client_for: Callable[[str], httpx.AsyncClient],
+    plan: DemoPlan = DemoPlan(),
+    progress: Progress | None = None,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> DemoResult:
+    """Load a Xi-County-like data set through the public APIs; return what was created.
+
+    `client_for(name)` gives an `httpx.AsyncClient` aimed at the service "registry",
+    "activities" or "requests", normally carrying a county_admin `Authorization` header; it
+    is called once per service and the clients are not closed here. `headers`, when given,
+    go along with every request (for clients without them, as in the tests). `progress` is
+    called as `progress(step, n_done)` for the steps of `STEPS` (totals: `planned_totals`).
+
+    If any of the plan's communities exists already, nothing is written and
+    `DemoAlreadyLoaded` says so: loading twice would double every figure on the dashboard.
+    Load another set beside it with `DemoPlan(prefix="...")`.
+    """
+    api = _Api(client_for, headers)
+    report = progress or (lambda step, n: None)
+    communities = [c.id for c in _draw_communities(plan)]
+    await _refuse_if_loaded(api, communities)
+    data = _draw(plan, await _catalogue(api), datetime.now(CST))
+
+    await _each("communities", data.communities, lambda c: _create_community(api, plan, c), report)
+    volunteer_ids = await _import_volunteers(api, data, report)
+    team_ids = await _register_teams(api, data, volunteer_ids, report)
+
+    async def join(membership: tuple[int, str]) -> None:
+        team, phone = membership
+        body = {"volunteer_id": volunteer_ids[phone]}
+        await api.call("registry", "POST", f"/teams/{team_ids[team]}/members", json=body)
+
+    await _each("members", data.memberships(), join, report)
+    fates = await _each(
+        "activities",
+        data.activities,
+        lambda a: _log_activity(api, a, team_ids, volunteer_ids),
+        report,
+    )
+    outcomes = await _each("orders", data.orders, lambda o: _serve_order(api, o, team_ids), report)
+
+    async def record(event: _LifeEvent) -> None:
+        path = f"/volunteers/{volunteer_ids[event.phone]}/life-events"
+        await api.call("registry", "POST", path, json=event.body)
+
+    await _each("life_events", data.life_events, record, report)
+
+    activity_fates, order_fates = Counter(fates), Counter(outcomes)
+    return DemoResult(
+        communities=communities,
+        teams=len(team_ids),
+        volunteers=len(volunteer_ids),
+        activities=len(fates),
+        verified=activity_fates["verified"],
+        voided=activity_fates["voided"],
+        orders=len(outcomes),
+        completed=order_fates["completed"] + order_fates["rated"],
+        rated=order_fates["rated"],
+        life_events=len(data.life_events),
+        cancelled=order_fates["cancelled"],
+    )
+
+
+async def _refuse_if_loaded(api: _Api, communities: Sequence[str]) -> None:
+    """Check before writing anything, so a second run leaves the first intact."""
+    existing = {c["id"] for c in await api.get_all("registry", "/communities")}
+    clash = sorted(existing.intersection(communities))
+    if clash:
+        raise DemoAlreadyLoaded(
+            f"the demo data is already loaded (communities {', '.join(clash)} exist); "
+            "load another set beside it with a prefix, or start from empty databases"
+        )
+
+
+async def _catalogue(api: _Api) -> _Catalogue:
+    """The categories, activity kinds and routing table this deployment has."""
+    categories = await api.call("registry", "GET", "/categories")
+    kinds = await api.call("activities", "GET", "/activity-kinds")
+    routing = await api.call("requests", "GET", "/service-kinds")
+    by_category: dict[str, list[tuple[str, str]]] = {}
+    for kind in kinds:
+        if kind["category_hint"]:
+            by_category.setdefault(kind["category_hint"], []).append((kind["code"], kind["name"]))
+    other = next(((k["code"], k["name"]) for k in kinds if k["category_hint"] is None), None)
+    return _Catalogue(
+        tuple((c["code"], c["name"]) for c in categories),
+        {code: tuple(found) for code, found in by_category.items()},
+        other,
+        tuple((k["code"], k["category"]) for k in routing),
+    )
+
+
+async def _create_community(api: _Api, plan: DemoPlan, community: _Community) -> None:
+    body = {"id": community.id, "name": community.name, "branch": plan.branch}
+    try:
+        await api.call("registry", "POST", "/communities", json=body)
+    except DemoError as error:
+        if error.status == 409:  # created meanwhile by someone else
+            raise DemoAlreadyLoaded(f"community {community.id} exists already") from None
+        raise
+    for name, kind in community.units:
+        unit = {"community_id": community.id, "name": name, "kind": kind}
+        await api.call("registry", "POST", "/resident-units", json=unit)
+
+
+def _csv_chunks(volunteers: Sequence[_Volunteer]) -> list[tuple[int, bytes]]:
+    """The spreadsheet in chunks of CSV_CHUNK rows, each with the line of its header row
+    in the whole file (`first_line`), so errors would name the right lines."""
+    columns = ("name", "phone", "gender", "birth_year", "is_party_member", "party_joined_on")
+    chunks = []
+    for start in range(0, len(volunteers), CSV_CHUNK):
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow((*columns, "skills"))
+        for v in volunteers[start : start + CSV_CHUNK]:
+            joined = v.party_joined_on.isoformat() if v.party_joined_on else ""
+            member = "true" if v.party_joined_on else "false"
+            writer.writerow(
+                (v.name, v.phone, v.gender, v.birth_year, member, joined, ";".join(v.skills))
+            )
+        chunks.append((1 + start, out.getvalue().encode()))
+    return chunks
+
+
+async def _import_volunteers(api: _Api, data: _DataSet, report: Progress) -> dict[str, str]:
+    """Upload each community's volunteers as CSV; answer phone -> volunteer id."""
+    uploads = [
+        (c.id, chunk)
+        for c in data.communities
+        for chunk in _csv_chunks([v for v in data.volunteers if v.community_id == c.id])
+    ]
+
+    async def upload(item: tuple[str, tuple[int, bytes]]) -> int:
+        community_id, (first_line, content) = item
+        result = await api.call(
+            "registry",
+            "POST",
+            "/volunteers/import",
+            params={"community_id": community_id, "first_line": first_line},
+            files={"file": ("volunteers.csv", content, "text/csv")},
+        )
+        if result["errors"]:
+            raise DemoError(f"volunteers of {community_id} not imported: {result['errors'][:5]}")
+        return int(result["created"])
+
+    await _each("volunteers", uploads, upload, report, count=lambda created: created)
+    ids: dict[str, str] = {}
+    for community in data.communities:
+        for volunteer in await api.get_all("registry", "/volunteers", community_id=community.id):
+            ids[volunteer["phone"]] = volunteer["id"]
+    return ids
+
+
+async def _register_teams(
+    api: _Api, data: _DataSet, volunteer_ids: Mapping[str, str], report: Progress
+) -> list[str]:
+    """Register the teams, each with its leader; answer their ids, in order."""
+
+    async def register(team: _Team) -> str:
+        body: dict[str, Any] = {
+            "community_id": team.community_id,
+            "category": team.category,
+            "name": team.name,
+        }
+        if team.leader:
+            body["leader_volunteer_id"] = volunteer_ids[team.leader]
+        created = await api.call("registry", "POST", "/teams", json=body)
+        return str(created["id"])
+
+    return await _each("teams", data.teams, register, report)
+
+
+async def _log_activity(
+    api: _Api, activity: _Activity, team_ids: Sequence[str], volunteer_ids: Mapping[str, str]
+) -> str:
+    """Log an activity (retrying while activities has not heard of its team or people yet),
+    then verify or void it as drawn; answer its final status."""
+    body = {
+        **activity.body,
+        "team_id": team_ids[activity.team],
+        "participants": [
+            {"volunteer_id": volunteer_ids[phone], "hours": hours}
+            for phone, hours in activity.participants
+        ],
+    }
+    created = await api.call("activities", "POST", "/activities", json=body)
+    path = f"/activities/{created['id']}"
+    if activity.fate == "verified":
+        await api.call("activities", "POST", f"{path}/verify")
+    elif activity.fate == "voided":
+        await api.call("activities", "POST", f"{path}/void", json={"reason": "重复登记"})
+    return activity.fate
+
+
+async def _serve_order(api: _Api, order: _Order, team_ids: Sequence[str]) -> str:
+    """Submit an order and take it as far as drawn; answer how far it got."""
+    created = await api.call("requests", "POST", "/requests", json=order.body)
+    path = f"/requests/{created['id']}"
+    if created["status"] == "submitted":
+        # requests has not heard of the community's teams yet: assign by hand, retrying
+        # (a 422) until the team has arrived there.
+        body = {"team_id": team_ids[order.team]}
+        await api.call("requests", "POST", f"{path}/assign", json=body, retry=_any_422)
+    if order.fate == "cancelled":
+        await api.call("requests", "POST", f"{path}/cancel", json={"reason": "居民已自行解决"})
+        return order.fate
+    if order.fate == "assigned":
+        return order.fate
+    await api.call("requests", "POST", f"{path}/accept")
+    if order.fate == "accepted":
+        return order.fate
+    await api.call("requests", "POST", f"{path}/complete", json={"note": "已上门服务，问题已解决"})
+    if order.fate == "rated":
+        rating: dict[str, Any] = {"score": order.score}
+        if order.comment:
+            rating["comment"] = order.comment
+        await api.call("requests", "POST", f"{path}/rate", json=rating)
+    return order.fate
