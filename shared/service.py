@@ -25,6 +25,7 @@ from shared.db import create_engine, create_sessionmaker, database_answers
 from shared.errors import install_problem_handlers
 from shared.events import EventCatalog
 from shared.kafka import broker_answers, create_producer, dlq_topic, ensure_topics
+from shared.limits import AnonymousRateLimit, BodyLimit
 from shared.metrics import HTTP_REQUEST_SECONDS
 from shared.outbox import Outbox, OutboxRelay, republish
 from shared.settings import ServiceSettings
@@ -161,6 +162,7 @@ def create_service_app(
     outbox: Outbox | None,
     subscriptions: Sequence[Subscription] = (),
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None,
+    larger_bodies: Mapping[str, int] | None = None,
     background: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = (),
 ) -> FastAPI:
     @asynccontextmanager
@@ -199,6 +201,10 @@ def create_service_app(
     app.state.settings = settings
     install_problem_handlers(app)
     app.middleware("http")(_measure(settings.service))
+    app.middleware("http")(
+        AnonymousRateLimit(per_minute=settings.anonymous_per_minute, burst=settings.anonymous_burst)
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=larger_bodies)
     app.include_router(_operations_router())
     if outbox is not None:
         app.include_router(_outbox_router())

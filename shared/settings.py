@@ -55,6 +55,14 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("QISE_TIMEZONE"),
         description="Time zone in which dates (days, periods, reports) are counted.",
     )
+    max_body_bytes: int = Field(
+        1_000_000, description="Largest request body accepted (413 beyond)."
+    )
+    anonymous_per_minute: int = Field(
+        120,
+        description="Requests per minute and address without a valid token before 429 (0: off).",
+    )
+    anonymous_burst: int = Field(60, description="Requests without a valid token allowed at once.")
     outbox_poll_seconds: float = Field(
         0.2, description="How often the outbox relay looks for unpublished events when idle."
     )

@@ -27,4 +27,6 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         routers=[router],
         outbox=OUTBOX,
         subscriptions=subscriptions(settings),
+        # A spreadsheet of volunteers is larger than any JSON body.
+        larger_bodies={"/volunteers/import": settings.import_max_bytes + 64_000},
     )

@@ -1,0 +1,152 @@
+"""Limits that protect a service from careless or hostile clients: the size of a
+request body (413) and the pace of requests without a valid token (429)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import problem
+
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a body over the limit with 413, declared or streamed.
+
+    `larger` raises the limit for paths that take files (a CSV of volunteers).
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, limit: int, larger: Mapping[str, int] | None = None
+    ) -> None:
+        self.app = app
+        self.limit = limit
+        self.larger = dict(larger or {})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.larger.get(scope["path"], self.limit)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge
+            return message
+
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(scope, receive, send, limit)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = problem(
+            413,
+            "Payload too large",
+            f"the request body is larger than {limit} bytes",
+            "payload-too-large",
+        )
+        await response(scope, receive, send)
+
+
+@dataclass
+class Bucket:
+    capacity: float
+    per_second: float
+    tokens: float = 0.0
+    stamp: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.capacity
+
+    def refill(self) -> None:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.per_second)
+        self.stamp = now
+
+    def take(self) -> bool:
+        self.refill()
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+    def empty(self) -> bool:
+        self.refill()
+        return self.tokens < 1
+
+
+class AnonymousRateLimit:
+    """Per client address: requests without a token, and answers of 401, draw on a
+    bucket; once it is empty such requests get 429, while valid tokens go on working.
+
+    This slows token guessing and anonymous floods without locking out the staff
+    of a service center who share one address.
+    """
+
+    def __init__(self, *, per_minute: int, burst: int, max_clients: int = 100_000) -> None:
+        self.per_minute = per_minute
+        self.burst = burst
+        self.max_clients = max_clients
+        self.buckets: dict[str, Bucket] = {}
+
+    def _bucket(self, client: str) -> Bucket:
+        bucket = self.buckets.get(client)
+        if bucket is None:
+            if len(self.buckets) >= self.max_clients:
+                self.buckets.clear()  # memory stays bounded; forgetting is the safe direction
+            bucket = self.buckets[client] = Bucket(self.burst, self.per_minute / 60)
+        return bucket
+
+    async def __call__(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.url.path in UNLIMITED_PATHS or self.per_minute <= 0:
+            return await call_next(request)
+        client = request.client.host if request.client else "unknown"
+        bucket = self._bucket(client)
+        anonymous = "authorization" not in request.headers
+        if anonymous and not bucket.take():
+            return self._too_many()
+        response = await call_next(request)
+        if response.status_code == 401 and not anonymous and not bucket.take():
+            return self._too_many()
+        return response
+
+    def _too_many(self) -> Response:
+        response = problem(
+            429,
+            "Too many requests",
+            "too many requests without a valid token from this address; slow down",
+            "too-many-requests",
+        )
+        response.headers["Retry-After"] = str(max(1, round(60 / max(self.per_minute, 1))))
+        return response
