@@ -287,6 +287,63 @@ def demo(
     typer.echo(f"dashboard: {_service_url('stats')}/")
 
 
+dlq_app = typer.Typer(help="Dead-letter topics: look and re-drive.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+
+
+def _dlq_topics(topic: str | None) -> list[str]:
+    from shared.dlq import KNOWN_TOPICS
+
+    chosen = [topic] if topic else list(KNOWN_TOPICS)
+    return [t if t.endswith(".dlq") else t + ".dlq" for t in chosen]
+
+
+@dlq_app.command("list")
+def dlq_list(
+    topic: Annotated[str | None, typer.Option(help="A topic (or its .dlq); all by default")] = None,
+    show: Annotated[int, typer.Option(help="Characters of each message to show")] = 160,
+) -> None:
+    """What landed in the dead-letter topics, and why."""
+    import asyncio
+
+    from shared.dlq import read_dead_letters
+
+    bootstrap = ServiceSettings().kafka_bootstrap_servers
+    letters = asyncio.run(read_dead_letters(bootstrap, _dlq_topics(topic)))
+    for letter in letters:
+        value = (letter.value or b"").decode(errors="replace")
+        typer.echo(f"{letter.ref}  from {letter.origin}  reason: {letter.reason}")
+        typer.echo(f"    {value[:show]}{'…' if len(value) > show else ''}")
+    typer.echo(f"{len(letters)} dead letters")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    ref: Annotated[
+        list[str] | None, typer.Argument(help="<dlq topic>:<partition>:<offset> as `list` shows")
+    ] = None,
+    topic: Annotated[
+        str | None, typer.Option(help="With --all: only this topic's dead letters")
+    ] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Replay every dead letter")] = False,
+) -> None:
+    """Publish dead letters again to the topic they came from."""
+    import asyncio
+
+    from shared.dlq import read_dead_letters, replay
+
+    if not ref and not everything:
+        raise typer.BadParameter("name dead letters to replay, or pass --all")
+    bootstrap = ServiceSettings().kafka_bootstrap_servers
+    letters = asyncio.run(read_dead_letters(bootstrap, _dlq_topics(topic)))
+    chosen = letters if everything else [d for d in letters if d.ref in set(ref or [])]
+    missing = set(ref or []) - {d.ref for d in chosen}
+    if missing:
+        typer.echo(f"not found: {', '.join(sorted(missing))}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"replayed {asyncio.run(replay(bootstrap, chosen))} dead letters")
+
+
 stats_app = typer.Typer(help="The statistics service.", no_args_is_help=True)
 app.add_typer(stats_app, name="stats")
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +48,9 @@ def one_by_one(handlers: Mapping[str, Handler]) -> BatchHandler:
 
 
 MAX_REASON_BYTES = 2000
+# Larger messages are no event of ours; the dead-letter copy keeps their head.
+MAX_MESSAGE_BYTES = 1_000_000
+DEAD_LETTER_KEEPS_BYTES = 100_000
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class EventConsumer:
         batch_size: int = 500,
         max_attempts: int = 3,
         session_timeout_ms: int = 10000,
+        crash_after_commit: float = 0.0,
     ) -> None:
         unknown = [t for t in types if t not in catalog]
         if unknown:
@@ -97,6 +103,7 @@ class EventConsumer:
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.session_timeout_ms = session_timeout_ms
+        self.crash_after_commit = crash_after_commit
 
     # -- the loop ---------------------------------------------------------------
 
@@ -135,6 +142,10 @@ class EventConsumer:
             batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
             for partition, records in batches.items():
                 await self.handle_records(records)
+                if self.crash_after_commit and random.random() < self.crash_after_commit:
+                    # Fault tests only: die between the database commit and the offset commit.
+                    log.warning("fault injection: exiting before the offset commit")
+                    os._exit(137)
                 await consumer.commit({partition: records[-1].offset + 1})
                 self._observe_lag(consumer, partition, records[-1].offset)
 
@@ -153,6 +164,9 @@ class EventConsumer:
         """Apply records of one partition; returns once each is applied or dead-lettered."""
         deliveries: list[Delivery] = []
         for record in records:
+            if record.value is not None and len(record.value) > MAX_MESSAGE_BYTES:
+                await self.dead_letter(record, f"message of {len(record.value)} bytes is too large")
+                continue
             try:
                 event = parse_message(self.catalog, record.value)
             except PoisonMessage as error:
@@ -231,6 +245,7 @@ class EventConsumer:
         log.warning(
             "dead-lettering %s@%s/%s: %s", record.topic, record.partition, record.offset, reason
         )
+        value = record.value
         headers = [
             ("qise-dlq-reason", reason.encode()[:MAX_REASON_BYTES]),
             ("qise-dlq-topic", record.topic.encode()),
@@ -238,8 +253,11 @@ class EventConsumer:
             ("qise-dlq-offset", str(record.offset).encode()),
             ("qise-dlq-consumer", self.group_id.encode()),
         ]
+        if value is not None and len(value) > DEAD_LETTER_KEEPS_BYTES:
+            headers.append(("qise-dlq-truncated-from", str(len(value)).encode()))
+            value = value[:DEAD_LETTER_KEEPS_BYTES]
         await self.producer.send_and_wait(
-            dlq_topic(record.topic), value=record.value, key=record.key, headers=headers
+            dlq_topic(record.topic), value=value, key=record.key, headers=headers
         )
         DEAD_LETTERED.labels(self.service, record.topic).inc()
         EVENTS_CONSUMED.labels(self.service, record.topic, "dead_lettered").inc()

@@ -28,6 +28,7 @@ def create_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
         enable_idempotence=False,
         linger_ms=5,
         request_timeout_ms=15000,
+        max_request_size=2_097_152,
     )
 
 

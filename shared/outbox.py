@@ -107,6 +107,9 @@ class OutboxRelay:
         self.producer = producer
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        # The highest offset each partition acknowledged. Offsets only grow, so an
+        # acknowledgement below it means the broker lost the partition's log.
+        self.acknowledged: dict[tuple[str, int], int] = {}
 
     async def run(self) -> None:
         backoff = self.poll_seconds
@@ -154,7 +157,8 @@ class OutboxRelay:
                         row.topic, value=row.payload.encode(), key=row.key.encode()
                     )
                 )
-            await asyncio.gather(*sent)
+            receipts = await asyncio.gather(*sent)
+            lost = self._broker_lost_log(receipts)
             await session.execute(
                 update(outbox)
                 .where(outbox.c.seq.in_([row.seq for row in rows]))
@@ -162,8 +166,26 @@ class OutboxRelay:
             )
         for row in rows:
             EVENTS_PUBLISHED.labels(self.outbox.service, row.topic).inc()
+        if lost:
+            async with self.sessionmaker() as session, session.begin():
+                again = await republish(session)
+            self.acknowledged.clear()
+            log.warning(
+                "%s: the broker lost published events (offsets went back); re-publishing %d",
+                self.outbox.service,
+                again,
+            )
         await self._update_backlog()
         return len(rows)
+
+    def _broker_lost_log(self, receipts: list[Any]) -> bool:
+        lost = False
+        for receipt in receipts:
+            partition = (receipt.topic, receipt.partition)
+            if receipt.offset <= self.acknowledged.get(partition, -1):
+                lost = True
+            self.acknowledged[partition] = max(receipt.offset, self.acknowledged.get(partition, -1))
+        return lost
 
     async def _update_backlog(self) -> None:
         async with self.sessionmaker() as session:

@@ -136,6 +136,7 @@ def start_consumers(runtime: Runtime) -> None:
             batch_size=settings.consumer_batch_size,
             max_attempts=settings.consumer_max_attempts,
             session_timeout_ms=settings.consumer_session_timeout_ms,
+            crash_after_commit=settings.fault_crash_after_commit,
         )
         runtime.consumers.append(consumer)
         runtime.consumer_tasks.append(

@@ -75,6 +75,11 @@ class ServiceSettings(BaseSettings):
         10000,
         description="Kafka consumer session timeout: how soon a dead consumer's work moves on.",
     )
+    fault_crash_after_commit: float = Field(
+        0.0,
+        description="Fault tests only: chance that a consumer exits between its database"
+        " commit and its offset commit. Keep 0 in production.",
+    )
     consumer_group: str | None = Field(
         None, description="Kafka consumer group; defaults to `qise-<service>`."
     )
