@@ -21,10 +21,9 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 from sqlalchemy import insert, select
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db import utcnow
+from shared.db import is_transient, utcnow
 from shared.errors import DomainError
 from shared.events import CloudEvent, Event, EventCatalog, UnknownEventType
 from shared.kafka import dlq_topic
@@ -277,15 +276,6 @@ def parse_message(catalog: EventCatalog, raw: bytes | None) -> Event[Any]:
         raise PoisonMessage(f"unknown event type {envelope.type!r}") from None
     except ValidationError as error:
         raise PoisonMessage(f"data does not match {envelope.type}: {_errors(error)}") from None
-
-
-def is_transient(error: BaseException) -> bool:
-    """Failures of the infrastructure, not of the event: retrying later will work."""
-    if isinstance(
-        error, OperationalError | InterfaceError | ConnectionError | TimeoutError | OSError
-    ):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def _errors(error: ValidationError) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import DateTime, MetaData, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -165,3 +166,12 @@ async def add_to(
         set_={name: target.c[name] + statement.excluded[name] for name in amounts},
     )
     await session.execute(statement)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Failures of the infrastructure, not of the event: retrying later will work."""
+    if isinstance(
+        error, OperationalError | InterfaceError | ConnectionError | TimeoutError | OSError
+    ):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated

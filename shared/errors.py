@@ -8,7 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.db import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,16 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+def _nul_location(request: Request) -> list[str]:
+    """Where a refused value most likely was: the path, a query parameter, or else the body."""
+    if "\x00" in request.url.path:
+        return ["path"]
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:
+            return ["query", name]
+    return ["body"] if request.method in ("POST", "PUT", "PATCH") else ["query"]
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, error: DomainError) -> JSONResponse:
@@ -112,7 +125,31 @@ def install_problem_handlers(app: FastAPI) -> None:
             response.headers.update(error.headers)
         return response
 
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, error: DBAPIError) -> JSONResponse:
+        # SQLSTATE class 22 ("data exception"): the database refused a value the caller
+        # sent, e.g. a NUL character in a text or a number beyond its type. Bad input: 422.
+        if str(getattr(error.orig, "sqlstate", "") or "").startswith("22"):
+            log.warning("a value was refused by the database: %s", error.orig)
+            where = _nul_location(request)
+            msg = "a value cannot be stored (NUL characters and out-of-range numbers are refused)"
+            return problem(
+                422, "Invalid input", msg, "validation-error", errors=[{"loc": where, "msg": msg}]
+            )
+        raise error  # not the caller's fault: the 500 below, as for any other bug
+
     @app.exception_handler(Exception)
     async def _bug(_: Request, error: Exception) -> JSONResponse:
+        if is_transient(error):
+            # The database is away (restarting, failing over): nothing was written; retry.
+            log.warning("database unavailable: %r", error)
+            response = problem(
+                503,
+                "Service unavailable",
+                "the database is unavailable; retry shortly",
+                "unavailable",
+            )
+            response.headers["Retry-After"] = "2"
+            return response
         log.exception("unhandled error")
         return problem(500, "Internal error", "an unexpected error occurred", "internal")

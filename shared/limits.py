@@ -43,13 +43,15 @@ class BodyLimit:
             await self._refuse(scope, receive, send, limit)
             return
         seen = 0
+        exceeded = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
@@ -57,6 +59,13 @@ class BodyLimit:
 
         async def watched(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # The app may turn BodyTooLarge into an answer of its own (FastAPI makes it
+                # a 400 "error parsing the body"): whatever it says, the answer is 413.
+                if not started and message["type"] == "http.response.start":
+                    started = True
+                    await self._refuse(scope, receive, send, limit)
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
@@ -64,6 +73,7 @@ class BodyLimit:
             await self.app(scope, counted, watched)
         except BodyTooLarge:
             if not started:
+                started = True
                 await self._refuse(scope, receive, send, limit)
 
     @staticmethod

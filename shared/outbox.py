@@ -15,8 +15,8 @@ import zlib
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -158,11 +158,22 @@ class OutboxRelay:
                     )
                 )
             receipts = await asyncio.gather(*sent)
+            if not self.acknowledged:
+                self.acknowledged = await _acknowledged_offsets(session)
             lost = self._broker_lost_log(receipts)
+            now = utcnow()
             await session.execute(
                 update(outbox)
-                .where(outbox.c.seq.in_([row.seq for row in rows]))
-                .values(published_at=utcnow())
+                .where(outbox.c.seq == bindparam("row_seq"))
+                .values(
+                    published_at=now,
+                    kafka_partition=bindparam("row_partition"),
+                    kafka_offset=bindparam("row_offset"),
+                ),
+                [
+                    {"row_seq": row.seq, "row_partition": r.partition, "row_offset": r.offset}
+                    for row, r in zip(rows, receipts, strict=True)
+                ],
             )
         for row in rows:
             EVENTS_PUBLISHED.labels(self.outbox.service, row.topic).inc()
@@ -195,11 +206,20 @@ class OutboxRelay:
         OUTBOX_BACKLOG.labels(self.outbox.service).set(backlog or 0)
 
 
+async def _acknowledged_offsets(session: AsyncSession) -> dict[tuple[str, int], int]:
+    rows = await session.execute(
+        select(outbox.c.topic, outbox.c.kafka_partition, func.max(outbox.c.kafka_offset))
+        .where(outbox.c.kafka_offset.is_not(None))
+        .group_by(outbox.c.topic, outbox.c.kafka_partition)
+    )
+    return {(topic, partition): offset for topic, partition, offset in rows}
+
+
 async def republish(session: AsyncSession, *, since_seq: int = 0) -> int:
     """Queue every event of the log (from `since_seq`) for publication again."""
     result = await session.execute(
         update(outbox)
         .where(outbox.c.seq >= since_seq, outbox.c.published_at.is_not(None))
-        .values(published_at=None)
+        .values(published_at=None, kafka_partition=None, kafka_offset=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -34,6 +34,10 @@ outbox = Table(
     Column("payload", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("published_at", UTCDateTime, nullable=True),
+    # Where the broker put it: a relay that restarts still knows the highest offset
+    # acknowledged, and so notices when a restarted broker lost the log.
+    Column("kafka_partition", Integer, nullable=True),
+    Column("kafka_offset", BigInteger, nullable=True),
     Index(
         "ix_outbox_unpublished",
         "seq",

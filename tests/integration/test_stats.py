@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from aiokafka import AIOKafkaProducer
@@ -26,7 +26,11 @@ async def overview(client: httpx.AsyncClient, community: str, **params: str) -> 
     return response.json()
 
 
-async def truth(stack: Stack, community: str) -> dict[str, Any]:
+class Clients(Protocol):
+    def __getitem__(self, name: str) -> httpx.AsyncClient: ...
+
+
+async def truth(stack: Clients, community: str) -> dict[str, Any]:
     """The figures as the owning services hold them, read through their APIs."""
     registry, activities, requests = stack["registry"], stack["activities"], stack["requests"]
     volunteers = (
