@@ -163,7 +163,7 @@ class Cluster:
             )
 
     def start(self, name: str) -> None:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the process keeps it
+        log = open(self.logs / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "shared.cli", "serve", name],
             env=self.env(name),
@@ -216,7 +216,7 @@ class Cluster:
 
 def private_postgres() -> PrivatePostgres | None:
     binaries = _postgres_bin()
-    if binaries is None or shutil.which("runuser") is None and os.geteuid() == 0:
+    if binaries is None or (shutil.which("runuser") is None and os.geteuid() == 0):
         return None
     return PrivatePostgres(binaries)
 
