@@ -308,17 +308,20 @@ def _channel_description(topic: str, producer: str | None, readers: Sequence[str
 
 
 def published_catalogs() -> list[tuple[str, EventCatalog, str]]:
-    """(topic, catalog, producer) of every event type of the contract."""
-    from services.activities import events as activities
-    from services.registry import events as registry
-    from services.requests import events as requests
+    """(topic, catalog, producer) of every event type of the contract: each service's
+    `TOPIC` and `CATALOG`, and any `INBOUND_TOPIC` and `INBOUND_CATALOG` that the county
+    platform writes."""
+    from services import SERVICE_NAMES
 
-    return [
-        (registry.TOPIC, registry.CATALOG, "registry"),
-        (activities.TOPIC, activities.CATALOG, "activities"),
-        (requests.TOPIC, requests.CATALOG, "requests"),
-        (requests.INBOUND_TOPIC, requests.INBOUND_CATALOG, COUNTY_PLATFORM),
-    ]
+    found: list[tuple[str, EventCatalog, str]] = []
+    inbound: list[tuple[str, EventCatalog, str]] = []
+    for name in SERVICE_NAMES:
+        events = importlib.import_module(f"services.{name}.events")
+        if hasattr(events, "TOPIC") and hasattr(events, "CATALOG"):
+            found.append((events.TOPIC, events.CATALOG, name))
+        if hasattr(events, "INBOUND_TOPIC") and hasattr(events, "INBOUND_CATALOG"):
+            inbound.append((events.INBOUND_TOPIC, events.INBOUND_CATALOG, COUNTY_PLATFORM))
+    return found + inbound
 
 
 def consumed_catalogs() -> list[tuple[str, EventCatalog, str]]:
@@ -360,6 +363,20 @@ def full_asyncapi(*, kafka_host: str = DEFAULT_KAFKA_HOST) -> dict[str, Any]:
         kafka_host=kafka_host,
         producers={t: p for t, _, p in published},
         consumers=readers,
+    )
+
+
+def service_asyncapi(service: str, *, kafka_host: str = DEFAULT_KAFKA_HOST) -> dict[str, Any]:
+    """The AsyncAPI document of one service: what it publishes and what it consumes."""
+    published = [(t, c) for t, c, producer in published_catalogs() if producer == service]
+    consumed = [(t, c) for t, c, reader in consumed_catalogs() if reader == service]
+    return asyncapi_document(
+        title=f"Qise {service} events",
+        version=CONTRACT_VERSION,
+        publishes=published,
+        subscribes=consumed,
+        kafka_host=kafka_host,
+        producers={t: service for t, _ in published},
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import subprocess
@@ -18,6 +17,7 @@ import typer
 from services import SERVICE_NAMES, service_module
 from shared.auth import ROLES, issue_token
 from shared.broker import port_open, start_embedded_broker, stop_process
+from shared.logs import configure_logging
 from shared.migrate import upgrade
 from shared.settings import ServiceSettings
 
@@ -84,14 +84,13 @@ def serve(
     import uvicorn
 
     settings = _settings(service)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(service, os.environ.get("QISE_LOG_FORMAT", "json"))
     uvicorn.run(
         service_module(service).create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level="info",
+        log_config=None,
         proxy_headers=True,
     )
 

@@ -15,10 +15,13 @@ import logging
 import os
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,6 +32,7 @@ from shared.events import CloudEvent, Event, EventCatalog, UnknownEventType
 from shared.kafka import dlq_topic
 from shared.metrics import CONSUMER_LAG, DEAD_LETTERED, EVENTS_CONSUMED
 from shared.tables import processed_events
+from shared.tracing import TRACE_KEYS, span_from, tracing_enabled
 
 log = logging.getLogger(__name__)
 
@@ -204,11 +208,24 @@ class EventConsumer:
                     seen.add(delivery.event.id)
                     applied.append(delivery)
             if applied:
-                await self.apply(session, [d.event for d in applied])
+                with ExitStack() as spans:
+                    if tracing_enabled():
+                        for delivery in applied:
+                            spans.enter_context(self._span(delivery))
+                    await self.apply(session, [d.event for d in applied])
                 await self._mark_processed(session, [d.event for d in applied])
         self._count(deliveries, applied)
 
+    def _span(self, delivery: Delivery) -> AbstractContextManager[Any]:
+        envelope = delivery.event.envelope
+        carrier = {k: v for k in TRACE_KEYS if (v := getattr(envelope, k))}
+        return span_from(f"{self.service} applies {envelope.type}", carrier, SpanKind.CONSUMER)
+
     async def _apply_alone(self, delivery: Delivery) -> None:
+        with structlog.contextvars.bound_contextvars(event_id=str(delivery.event.id)):
+            await self._apply_with_retries(delivery)
+
+    async def _apply_with_retries(self, delivery: Delivery) -> None:
         for attempt in range(1, self.max_attempts + 1):
             try:
                 await self._apply_together([delivery])

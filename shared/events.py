@@ -43,10 +43,13 @@ class CloudEvent(BaseModel):
     datacontenttype: Literal["application/json"] = "application/json"
     community: str = Field(min_length=1)
     actor: str | None = Field(None, description="Extension: who made the change (a token's sub).")
+    traceparent: str | None = Field(None, description="Extension: W3C trace context.")
+    tracestate: str | None = Field(None, description="Extension: W3C trace state.")
     data: dict[str, Any]
 
     def to_json(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json"))
+        # Absent extensions are left out, as CloudEvents asks (not sent as null).
+        return orjson.dumps(self.model_dump(mode="json", exclude_none=True))
 
     @classmethod
     def from_json(cls, raw: bytes) -> CloudEvent:
@@ -121,7 +124,13 @@ class EventCatalog:
 
 
 def new_event(
-    data: EventData, *, source: str, community: str, subject: str, actor: str | None = None
+    data: EventData,
+    *,
+    source: str,
+    community: str,
+    subject: str,
+    actor: str | None = None,
+    trace: dict[str, str] | None = None,
 ) -> CloudEvent:
     return CloudEvent(
         source=source,
@@ -129,6 +138,8 @@ def new_event(
         subject=subject,
         community=community,
         actor=actor,
+        traceparent=(trace or {}).get("traceparent"),
+        tracestate=(trace or {}).get("tracestate"),
         data=data.model_dump(mode="json"),
     )
 

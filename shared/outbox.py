@@ -14,7 +14,9 @@ import logging
 import zlib
 from typing import Any
 
+import orjson
 from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import SpanKind
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,6 +27,7 @@ from shared.db import utcnow
 from shared.events import CloudEvent, EventData, new_event
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
 from shared.tables import outbox
+from shared.tracing import TRACE_KEYS, span_from, trace_headers, tracing_enabled
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,12 @@ class Outbox:
     ) -> CloudEvent:
         """Add an event to the current transaction; it is published once that commits."""
         envelope = new_event(
-            data, source=self.source, community=community, subject=subject, actor=ACTOR.get()
+            data,
+            source=self.source,
+            community=community,
+            subject=subject,
+            actor=ACTOR.get(),
+            trace=trace_headers() if tracing_enabled() else None,
         )
         await session.execute(
             insert(outbox).values(
@@ -152,11 +160,7 @@ class OutboxRelay:
                 return 0
             sent: list[asyncio.Future[Any]] = []
             for row in rows:
-                sent.append(
-                    await self.producer.send(
-                        row.topic, value=row.payload.encode(), key=row.key.encode()
-                    )
-                )
+                sent.append(await self._send(row.topic, row.key, row.payload))
             receipts = await asyncio.gather(*sent)
             if not self.acknowledged:
                 self.acknowledged = await _acknowledged_offsets(session)
@@ -188,6 +192,22 @@ class OutboxRelay:
             )
         await self._update_backlog()
         return len(rows)
+
+    async def _send(self, topic: str, key: str, payload: str) -> asyncio.Future[Any]:
+        value = payload.encode()
+        if not tracing_enabled():
+            sent: asyncio.Future[Any] = await self.producer.send(
+                topic, value=value, key=key.encode()
+            )
+            return sent
+        document = orjson.loads(value)
+        carrier = {k: document[k] for k in TRACE_KEYS if document.get(k)}
+        with span_from(f"publish {document['type']}", carrier, SpanKind.PRODUCER):
+            headers = [(k, v.encode()) for k, v in trace_headers().items()]
+            traced: asyncio.Future[Any] = await self.producer.send(
+                topic, value=value, key=key.encode(), headers=headers
+            )
+            return traced
 
     def _broker_lost_log(self, receipts: list[Any]) -> bool:
         lost = False

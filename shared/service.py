@@ -30,6 +30,7 @@ from shared.metrics import HTTP_REQUEST_SECONDS
 from shared.outbox import Outbox, OutboxRelay, republish
 from shared.settings import ServiceSettings
 from shared.tables import outbox as outbox_log
+from shared.tracing import configure_tracing, instrument
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +201,8 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    if configure_tracing(settings.service, settings.otel_exporter):
+        instrument(app)
     install_problem_handlers(app)
     app.middleware("http")(_measure(settings.service))
     app.middleware("http")(

@@ -63,6 +63,11 @@ class ServiceSettings(BaseSettings):
         description="Requests per minute and address without a valid token before 429 (0: off).",
     )
     anonymous_burst: int = Field(60, description="Requests without a valid token allowed at once.")
+    otel_exporter: str = Field(
+        "none",
+        validation_alias=AliasChoices("QISE_OTEL_EXPORTER"),
+        description="Traces: none, console, or otlp (to OTEL_EXPORTER_OTLP_ENDPOINT).",
+    )
     outbox_poll_seconds: float = Field(
         0.2, description="How often the outbox relay looks for unpublished events when idle."
     )
