@@ -1,20 +1,63 @@
-# One image for every service: `docker build --build-arg SERVICE=registry .`
-FROM python:3.11-slim AS build
-WORKDIR /app
+# One image per service, from one Dockerfile:
+#   docker build --build-arg SERVICE=registry -t qise-registry .
+# SERVICE is registry, activities, requests or stats. The image starts with
+# `qise migrate $SERVICE` then `qise serve $SERVICE`; Kubernetes runs the two
+# steps apart (a migration Job, then the Deployment's `qise serve`), so any of
+# the four images can run any service when the command is given.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG SERVICE=registry
+
+# --- build: a virtualenv with the dependencies, then the project ---------------------------
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+WORKDIR /src
 RUN python -m venv /venv
+# The pinned dependencies first: this layer is rebuilt only when pyproject.toml changes.
 COPY pyproject.toml README.md ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+      > /tmp/requirements.txt \
+ && /venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
 COPY shared ./shared
 COPY services ./services
-RUN /venv/bin/pip install --no-cache-dir .
+RUN /venv/bin/pip install --no-cache-dir --no-deps . \
+ && /venv/bin/python -m compileall -q /venv/lib
 
-FROM python:3.11-slim
-ARG SERVICE=registry
-ENV SERVICE=${SERVICE} PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1
-RUN useradd --system --uid 10001 qise
+# --- runtime: the virtualenv only, as an unprivileged user ----------------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+LABEL org.opencontainers.image.title="qise" \
+      org.opencontainers.image.description="Qise (七色): community volunteer service for a county"
+ENV PATH=/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    HOME=/home/qise
+RUN groupadd --system --gid 10001 qise \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /home/qise --create-home \
+      --shell /usr/sbin/nologin qise
 COPY --from=build /venv /venv
-USER qise
 WORKDIR /home/qise
-EXPOSE 8000
-HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
-  CMD python -c "import os,urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(os.environ[\"SERVICE\"].upper()+\"_PORT\",\"8000\")}/healthz')"
-CMD ["sh", "-c", "qise migrate $SERVICE && exec qise serve $SERVICE"]
+# Numeric, so that Kubernetes' runAsNonRoot can check it.
+USER 10001:10001
+# The port comes from <SERVICE>_PORT, set per service below (and overridable at run time).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ[os.environ['SERVICE'].upper() + '_PORT']; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=2).status == 200 else 1)"]
+CMD ["sh", "-c", "qise migrate \"$SERVICE\" && exec qise serve \"$SERVICE\""]
+
+# --- one final stage per service: its name, address and port --------------------------------
+FROM runtime AS registry
+ENV SERVICE=registry REGISTRY_HOST=0.0.0.0 REGISTRY_PORT=8001
+EXPOSE 8001
+
+FROM runtime AS activities
+ENV SERVICE=activities ACTIVITIES_HOST=0.0.0.0 ACTIVITIES_PORT=8002
+EXPOSE 8002
+
+FROM runtime AS requests
+ENV SERVICE=requests REQUESTS_HOST=0.0.0.0 REQUESTS_PORT=8003
+EXPOSE 8003
+
+FROM runtime AS stats
+ENV SERVICE=stats STATS_HOST=0.0.0.0 STATS_PORT=8004
+EXPOSE 8004
+
+# The stage named by --build-arg SERVICE is the image (BuildKit builds only the stages it needs).
+FROM ${SERVICE}

@@ -98,6 +98,7 @@ class EventConsumer:
         self.types = types
         self.apply = apply
         self.lag: dict[tuple[str, int], int] = {}
+        self.assigned: list[tuple[str, int]] = []
         self.catalog = catalog
         self.sessionmaker = sessionmaker
         self.producer = producer
@@ -143,6 +144,7 @@ class EventConsumer:
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
+            self.assigned = sorted((p.topic, p.partition) for p in consumer.assignment())
             for partition, records in batches.items():
                 await self.handle_records(records)
                 if self.crash_after_commit and random.random() < self.crash_after_commit:

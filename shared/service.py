@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.asyncapi import service_asyncapi
 from shared.audit import router as audit_router
 from shared.auth import CurrentUser
 from shared.consumer import BatchHandler, EventConsumer, Handler, one_by_one
@@ -253,6 +254,12 @@ def _operations_router() -> APIRouter:
             {"status": "ready" if ready else "not ready", **checks},
             status_code=200 if ready else 503,
         )
+
+    @router.get("/asyncapi.json")
+    async def asyncapi(request: Request) -> dict[str, Any]:
+        """The AsyncAPI 3 document of the events this service sends and receives."""
+        settings: ServiceSettings = request.app.state.settings
+        return service_asyncapi(settings.service)
 
     @router.get("/metrics")
     async def metrics() -> Response:

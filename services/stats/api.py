@@ -124,6 +124,7 @@ async def lag(session: SessionDep, runtime: RuntimeDep, user: CurrentUser) -> La
         ConsumerLag(
             consumer=consumer.name,
             topic=topic,
+            partitions=[p for t, p in consumer.assigned if t == topic],
             lag=sum(v for (t, _), v in consumer.lag.items() if t == topic)
             if consumer.lag
             else None,

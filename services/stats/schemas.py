@@ -108,6 +108,7 @@ class Areas(BaseModel):
 class ConsumerLag(BaseModel):
     consumer: str
     topic: str
+    partitions: list[int]
     lag: int | None
     applied: int
 

@@ -130,13 +130,15 @@ class Cluster:
         return f"http://127.0.0.1:{self.ports[name]}"
 
     def env(self, name: str) -> dict[str, str]:
-        prefix = name.upper()
+        """The environment of a process; `name` is a service or `<service>-<n>` for more."""
+        service = name.split("-")[0]
+        prefix = service.upper()
         env = {
             **os.environ,
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
             "QISE_JWT_SECRET": self.secret,
             f"{prefix}_PORT": str(self.ports[name]),
-            f"{prefix}_DATABASE_URL": self.postgres.url(name),
+            f"{prefix}_DATABASE_URL": self.postgres.url(service),
             f"{prefix}_CONSUMER_SESSION_TIMEOUT_MS": "3000",
             f"{prefix}_OUTBOX_POLL_SECONDS": "0.05",
             f"{prefix}_ANONYMOUS_PER_MINUTE": "0",
@@ -156,16 +158,19 @@ class Cluster:
     def migrate(self) -> None:
         for name in SERVICE_NAMES:
             subprocess.run(
-                [sys.executable, "-m", "shared.cli", "migrate", name],
+                [sys.executable, "-m", "shared.cli", "migrate", name.split("-")[0]],
                 env=self.env(name),
                 check=True,
                 capture_output=True,
             )
 
     def start(self, name: str) -> None:
+        """Start a service's process; `stats-2` is a second stats process (same database)."""
+        self.ports.setdefault(name, free_port())
+        service = name.split("-")[0]
         log = open(self.logs / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "serve", name],
+            [sys.executable, "-m", "shared.cli", "serve", service],
             env=self.env(name),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -177,7 +182,7 @@ class Cluster:
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             process.wait()
-            self.kills[name] += 1
+            self.kills[name] = self.kills.get(name, 0) + 1
 
     def revive(self) -> list[str]:
         """Start again whatever died (as an orchestrator would); the names restarted."""
@@ -190,7 +195,7 @@ class Cluster:
 
     def wait_healthy(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
-        for name in SERVICE_NAMES:
+        for name in self.processes:
             while True:
                 try:
                     if httpx.get(self.url(name) + "/healthz", timeout=1).status_code == 200:

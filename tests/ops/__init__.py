@@ -1,0 +1,1 @@
+"""Checks of the deployment files, the generated docs and the event contract against the code."""

@@ -1,0 +1,76 @@
+"""The configuration reference: derived the way pydantic-settings reads the environment,
+and docs/operations.md carries its current text."""
+
+from __future__ import annotations
+
+import typing
+from types import UnionType
+from typing import Any
+
+import pytest
+
+from services import SERVICE_NAMES
+from shared.settings_doc import (
+    OPERATIONS_DOC,
+    REGENERATE,
+    generated_section,
+    settings_of,
+    settings_reference,
+)
+from tests.ops.helpers import settings_class
+
+
+def _probe(annotation: Any) -> tuple[str, Any]:
+    """A value to put in the environment for a field of this type, and what it parses to."""
+    if isinstance(annotation, UnionType) or typing.get_origin(annotation) is typing.Union:
+        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if annotation is int:
+        return "4242", 4242
+    if annotation is float:
+        return "42.5", 42.5
+    if annotation is bool:
+        return "true", True
+    assert annotation is str, annotation
+    return "probe-value", "probe-value"
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_derived_name_sets_its_setting(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each name the docs and the deployment checks use really sets the setting."""
+    cls = settings_class(service)
+    for setting in settings_of(cls):
+        raw, parsed = _probe(cls.model_fields[setting.field].annotation)
+        for name in setting.names:
+            for other in setting.names:
+                monkeypatch.delenv(other, raising=False)
+            monkeypatch.setenv(name, raw)
+            value = getattr(cls(_env_file=None), setting.field)
+            assert value == parsed, f"{name} does not set {cls.__name__}.{setting.field}"
+        for other in setting.names:
+            monkeypatch.delenv(other, raising=False)
+
+
+def test_names_follow_the_prefix_or_the_alias() -> None:
+    registry = {s.field: s for s in settings_of(settings_class("registry"))}
+    assert registry["port"].env == "REGISTRY_PORT"
+    assert registry["database_url"].env == "REGISTRY_DATABASE_URL"
+    assert registry["kafka_bootstrap_servers"].env == "KAFKA_BOOTSTRAP_SERVERS"
+    assert registry["kafka_bootstrap_servers"].shared
+    assert "REGISTRY_KAFKA_BOOTSTRAP_SERVERS" in registry["kafka_bootstrap_servers"].also
+    assert registry["jwt_secret"].env == "QISE_JWT_SECRET"
+    assert not registry["port"].shared
+
+
+def test_reference_names_every_setting_of_every_service() -> None:
+    text = settings_reference()
+    for service in SERVICE_NAMES:
+        for setting in settings_of(settings_class(service)):
+            assert f"`{setting.env}`" in text, setting.env
+
+
+def test_operations_doc_has_the_current_reference() -> None:
+    section = generated_section(OPERATIONS_DOC.read_text(encoding="utf-8"))
+    assert section is not None, "docs/operations.md lost its generated settings section"
+    assert section == settings_reference(), (
+        f"docs/operations.md is out of date with the settings classes; run:\n  {REGENERATE}"
+    )
