@@ -41,6 +41,8 @@ from shared.errors import Conflict, Forbidden, Invalid, NotFound, NotYetKnown
 
 OUTBOX = ev.OUTBOX
 CENT = Decimal("0.01")
+# Days a period may start or end on: beyond them the day's bounds overflow a datetime.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 def to_hours(value: float) -> Decimal:
@@ -83,7 +85,8 @@ def activity_problems(command: ActivityIn, now: datetime, skew: timedelta) -> li
 
 
 def _leads(principal: Principal, team: Team) -> bool:
-    return principal.role == "team_leader" and str(team.leader_volunteer_id) == principal.sub
+    leader = team.leader_volunteer_id
+    return principal.role == "team_leader" and leader is not None and str(leader) == principal.sub
 
 
 def _require_admin_or_leader(principal: Principal, team: Team | None, action: str) -> None:
@@ -263,6 +266,12 @@ def day_bounds(
     start: date | None, end: date | None, zone: str
 ) -> tuple[datetime | None, datetime | None]:
     """[start 00:00, day after end 00:00) in the deployment's time zone."""
+    for name, day in (("from", start), ("to", end)):
+        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise Invalid(
+                f"{name} is not between {EARLIEST_DAY} and {LATEST_DAY}",
+                errors=[{"loc": ["query", name], "msg": "out of range"}],
+            )
     tz = ZoneInfo(zone)
     low = datetime.combine(start, time(), tz) if start else None
     high = datetime.combine(end + timedelta(days=1), time(), tz) if end else None

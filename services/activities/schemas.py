@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from shared.schemas import Name, ShortText, Slug
 
 Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Status = Literal["logged", "verified", "voided"]
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 
 
 class Strict(BaseModel):
@@ -40,6 +48,14 @@ class ActivityIn(Strict):
         dict[Key, Annotated[float, Field(ge=0, le=1_000_000_000)]], Field(max_length=20)
     ] = {}
     request_id: uuid.UUID | None = None
+
+    @field_validator("started_at", "ended_at")
+    @classmethod
+    def _plausible(cls, moment: datetime) -> datetime:
+        # Year 1 in a zone east of UTC is before the first datetime: it cannot be stored.
+        if moment < EARLIEST:
+            raise ValueError("a time before 1900 is no time of an activity")
+        return moment
 
 
 class ReasonIn(Strict):

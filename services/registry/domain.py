@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry import events as ev
@@ -293,7 +293,8 @@ def _require_team_manager(principal: Principal, team: Team) -> None:
     """Admins of the community, or the leader of this very team."""
     if principal.role in ADMINS:
         return
-    if principal.role == "team_leader" and str(team.leader_volunteer_id) == principal.sub:
+    leader = team.leader_volunteer_id
+    if principal.role == "team_leader" and leader is not None and str(leader) == principal.sub:
         return
     raise Forbidden("only the community's admins or this team's leader may do this")
 
@@ -579,7 +580,9 @@ def list_volunteers(principal: Principal, where: VolunteerFilter) -> Select[Volu
     if where.q:
         term = where.q.strip()
         condition = Volunteer.name.contains(term, autoescape=True)
-        if term.isdigit():
+        # Only admins, who see phones whole, may search by them: to anyone else a phone
+        # suffix search would give the masked digits away one at a time.
+        if term.isdigit() and principal.role in ADMINS:
             condition = condition | Volunteer.phone.endswith(term, autoescape=True)
         query = query.where(condition)
     if where.is_party_member is not None:
@@ -640,6 +643,13 @@ async def import_volunteers(
             )
         except IntegrityError:
             errors.append(ImportError_(row=line, detail="phone: duplicate in this community"))
+        except DBAPIError as error:
+            # A value the database refuses (SQLSTATE 22), e.g. a NUL character in a name.
+            if not str(getattr(error.orig, "sqlstate", "") or "").startswith("22"):
+                raise
+            errors.append(
+                ImportError_(row=line, detail="a value cannot be stored (a NUL character?)")
+            )
     await session.commit()
     return ImportResult(created=created, errors=errors)
 

@@ -294,7 +294,8 @@ async def _require_admin_or_assigned_leader(
     if principal.role in ADMINS:
         return
     team = await session.get(Team, order.team_id) if order.team_id else None
-    if principal.role == "team_leader" and team and str(team.leader_volunteer_id) == principal.sub:
+    leader = team.leader_volunteer_id if team else None
+    if principal.role == "team_leader" and leader is not None and str(leader) == principal.sub:
         return
     raise Forbidden("only the community's admins or the assigned team's leader may do this")
 

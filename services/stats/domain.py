@@ -84,7 +84,17 @@ class Period:
         return and_(true(), *conditions)
 
 
+# Days a period may start or end on: beyond them the day's bounds overflow a datetime.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
 def period(start: date | None, end: date | None, zone: str) -> Period:
+    for name, day in (("from", start), ("to", end)):
+        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise Invalid(
+                f"{name} is not between {EARLIEST_DAY} and {LATEST_DAY}",
+                errors=[{"loc": ["query", name], "msg": "out of range"}],
+            )
     if start and end and start > end:
         raise Invalid("from is after to", errors=[{"loc": ["query", "from"], "msg": "after to"}])
     return Period(start, end, ZoneInfo(zone))

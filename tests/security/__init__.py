@@ -1,0 +1,1 @@
+"""Security tests: roles, tenant isolation, tokens, hostile input, limits, privacy."""

@@ -1,0 +1,423 @@
+"""No community sees another's data: every resource with an id, through every service.
+
+The caller is the `community_admin` of another community ("elsewhere"), with data of its own.
+The rules: a resource of a community outside the token is answered 404, as if it did not exist,
+and so is a write to it by id; a write into such a community's collection is 403; a list
+filtered by such a community is 404; an unfiltered list holds nothing of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api import next_phone
+from tests.conftest import ADMIN, Stack, eventually
+from tests.security.world import PROBLEM_JSON, World, build_world, past
+
+
+@dataclass(frozen=True)
+class Worlds:
+    home: World
+    elsewhere: World
+
+    @property
+    def outsider(self) -> dict[str, str]:
+        return self.elsewhere.headers("community_admin")
+
+
+@pytest.fixture(scope="module")
+async def worlds(stack: Stack) -> Worlds:
+    return Worlds(await build_world(stack), await build_world(stack))
+
+
+Body = Callable[[Worlds], Any]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A call by the outsider on the home community's data, and the answer it must get.
+
+    `witness`, when given, is a URL whose answer to a county admin must not change.
+    """
+
+    service: str
+    method: str
+    url: str  # formatted with h (the home world) and e (elsewhere)
+    status: int
+    body: Body | None = None
+    params: dict[str, str] | None = None
+    witness: str | None = None
+
+    @property
+    def id(self) -> str:
+        query = "?" + "&".join(f"{k}={v}" for k, v in self.params.items()) if self.params else ""
+        return f"{self.service} {self.method} {self.url}{query} -> {self.status}"
+
+    def format(self, text: str, worlds: Worlds) -> str:
+        return text.format(h=worlds.home, e=worlds.elsewhere)
+
+
+def activity_of(worlds: Worlds, **fields: Any) -> dict[str, Any]:
+    return worlds.home.activity_body(**fields)
+
+
+H = {"community_id": "{h.community}"}
+COMMUNITY = {"scope": "community", "id": "{h.community}"}
+BRANCH = {"scope": "branch", "id": "{h.branch}"}
+
+PROBES: list[Probe] = [
+    # reads by id: 404
+    Probe("registry", "GET", "/communities/{h.community}", 404),
+    Probe("registry", "GET", "/teams/{h.team[id]}", 404),
+    Probe("registry", "GET", "/volunteers/{h.member[id]}", 404),
+    Probe("registry", "GET", "/volunteers/{h.party[id]}/life-events", 404),
+    Probe("activities", "GET", "/activities/{h.activity[id]}", 404),
+    Probe("activities", "GET", "/volunteer-hours/{h.member[id]}", 404),
+    Probe("activities", "GET", "/volunteer-hours/{h.member[id]}/certificate", 404),
+    Probe(
+        "activities",
+        "GET",
+        "/volunteer-hours/{h.member[id]}/certificate",
+        404,
+        params={"format": "pdf"},
+    ),
+    Probe("requests", "GET", "/requests/{h.order[id]}", 404),
+    # writes by id: 404, the entity does not exist for the caller; nothing changes
+    Probe(
+        "registry",
+        "PATCH",
+        "/teams/{h.team[id]}",
+        404,
+        body=lambda w: {"name": "改名"},
+        witness="/teams/{h.team[id]}",
+    ),
+    Probe(
+        "registry",
+        "POST",
+        "/teams/{h.team[id]}/deactivate",
+        404,
+        witness="/teams/{h.team[id]}",
+    ),
+    Probe(
+        "registry",
+        "POST",
+        "/teams/{h.team[id]}/members",
+        404,
+        body=lambda w: {"volunteer_id": w.elsewhere.member["id"]},
+        witness="/teams/{h.team[id]}",
+    ),
+    Probe(
+        "registry",
+        "DELETE",
+        "/teams/{h.team[id]}/members/{h.member[id]}",
+        404,
+        witness="/volunteers/{h.member[id]}",
+    ),
+    Probe(
+        "registry",
+        "PATCH",
+        "/volunteers/{h.member[id]}",
+        404,
+        body=lambda w: {"name": "改名"},
+        witness="/volunteers/{h.member[id]}",
+    ),
+    Probe(
+        "registry",
+        "POST",
+        "/volunteers/{h.member[id]}/deactivate",
+        404,
+        body=lambda w: {"reason": "x"},
+        witness="/volunteers/{h.member[id]}",
+    ),
+    Probe(
+        "registry",
+        "POST",
+        "/volunteers/{h.party[id]}/life-events",
+        404,
+        body=lambda w: {"kind": "ill", "occurred_on": "2024-01-02"},
+        witness="/volunteers/{h.party[id]}/life-events",
+    ),
+    Probe(
+        "activities",
+        "POST",
+        "/activities/{h.activity[id]}/verify",
+        404,
+        witness="/activities/{h.activity[id]}",
+    ),
+    Probe(
+        "activities",
+        "POST",
+        "/activities/{h.activity[id]}/void",
+        404,
+        body=lambda w: {"reason": "x"},
+        witness="/activities/{h.activity[id]}",
+    ),
+    Probe(
+        "activities",
+        "POST",
+        "/activities/{h.activity[id]}/correct",
+        404,
+        body=lambda w: {**activity_of(w), "reason": "x"},
+        witness="/activities/{h.activity[id]}",
+    ),
+    Probe(
+        "requests",
+        "POST",
+        "/requests/{h.order[id]}/assign",
+        404,
+        body=lambda w: {"team_id": w.home.team["id"]},
+        witness="/requests/{h.order[id]}",
+    ),
+    Probe(
+        "requests", "POST", "/requests/{h.order[id]}/accept", 404, witness="/requests/{h.order[id]}"
+    ),
+    Probe(
+        "requests",
+        "POST",
+        "/requests/{h.order[id]}/complete",
+        404,
+        body=lambda w: {},
+        witness="/requests/{h.order[id]}",
+    ),
+    Probe(
+        "requests",
+        "POST",
+        "/requests/{h.order[id]}/cancel",
+        404,
+        body=lambda w: {"reason": "x"},
+        witness="/requests/{h.order[id]}",
+    ),
+    Probe(
+        "requests",
+        "POST",
+        "/requests/{h.order[id]}/rate",
+        404,
+        body=lambda w: {"score": 1},
+        witness="/requests/{h.order[id]}",
+    ),
+    Probe(
+        "requests",
+        "POST",
+        "/care-tasks/{h.care_task[id]}/complete",
+        404,
+        body=lambda w: {},
+        witness="/care-tasks?community_id={h.community}",
+    ),
+    # writes into the community's collections: 403; nothing is added
+    Probe(
+        "registry",
+        "POST",
+        "/teams",
+        403,
+        body=lambda w: {"community_id": w.home.community, "category": "red", "name": "外来队"},
+        witness="/teams?community_id={h.community}",
+    ),
+    Probe(
+        "registry",
+        "POST",
+        "/volunteers",
+        403,
+        body=lambda w: {"community_id": w.home.community, "name": "外来", "phone": next_phone()},
+        witness="/volunteers?community_id={h.community}",
+    ),
+    Probe(
+        "registry",
+        "POST",
+        "/resident-units",
+        403,
+        body=lambda w: {"community_id": w.home.community, "name": "外来单位", "kind": "shop"},
+        witness="/resident-units?community_id={h.community}",
+    ),
+    Probe(
+        "activities",
+        "POST",
+        "/activities",
+        403,
+        body=lambda w: activity_of(w, **past(30)),
+        witness="/activities?community_id={h.community}",
+    ),
+    Probe(
+        "requests",
+        "POST",
+        "/requests",
+        403,
+        body=lambda w: w.home.order_body(),
+        witness="/requests?community_id={h.community}",
+    ),
+    # lists filtered by the other community: 404
+    *[
+        Probe(service, "GET", path, 404, params=H)
+        for service, path in [
+            ("registry", "/teams"),
+            ("registry", "/volunteers"),
+            ("registry", "/resident-units"),
+            ("registry", "/audit"),
+            ("activities", "/activities"),
+            ("activities", "/audit"),
+            ("requests", "/requests"),
+            ("requests", "/care-tasks"),
+            ("requests", "/audit"),
+        ]
+    ],
+    # stats of the other community, or of its branch: 404
+    *[
+        Probe("stats", "GET", path, 404, params=scope)
+        for path in (
+            "/stats/overview",
+            "/stats/timeseries",
+            "/stats/leaderboard",
+            "/stats/open-requests",
+            "/reports/summary",
+        )
+        for scope in (COMMUNITY, BRANCH)
+    ],
+    Probe("stats", "GET", "/reports/summary", 404, params={**COMMUNITY, "format": "html"}),
+]
+
+
+async def answer(client: httpx.AsyncClient, url: str) -> Any:
+    response = await client.get(url, headers=ADMIN)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=[p.id for p in PROBES])
+async def test_another_communitys_data_does_not_exist(worlds: Worlds, probe: Probe) -> None:
+    client = worlds.home.stack[probe.service]
+    witness = probe.format(probe.witness, worlds) if probe.witness else None
+    before = await answer(client, witness) if witness else None
+    params = {k: probe.format(v, worlds) for k, v in (probe.params or {}).items()}
+    response = await client.request(
+        probe.method,
+        probe.format(probe.url, worlds),
+        params=params,
+        json=probe.body(worlds) if probe.body else None,
+        headers=worlds.outsider,
+    )
+    assert response.status_code == probe.status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    # The answer says nothing about the other community's data.
+    home = worlds.home
+    for secret in (home.member["name"], home.member["phone"], home.team["name"]):
+        assert secret not in response.text
+    if witness:
+        assert await answer(client, witness) == before
+
+
+async def test_a_csv_import_into_another_community_is_403(worlds: Worlds) -> None:
+    registry = worlds.home.registry
+    home = worlds.home.community
+    before = await answer(registry, f"/volunteers?community_id={home}&limit=500")
+    response = await registry.post(
+        "/volunteers/import",
+        params={"community_id": home},
+        files={"file": ("v.csv", f"name,phone\n外来,{next_phone()}\n".encode(), "text/csv")},
+        headers=worlds.outsider,
+    )
+    assert response.status_code == 403, response.text
+    assert await answer(registry, f"/volunteers?community_id={home}&limit=500") == before
+
+
+UNFILTERED: list[tuple[str, str, dict[str, str]]] = [
+    ("registry", "/communities", {}),
+    ("registry", "/teams", {}),
+    ("registry", "/volunteers", {}),
+    ("registry", "/volunteers", {"team_id": "{h.team[id]}"}),
+    ("registry", "/volunteers", {"q": "{h.member[name]}"}),
+    ("registry", "/volunteers", {"q": "{h.member[phone]}"}),
+    ("registry", "/resident-units", {}),
+    ("activities", "/activities", {}),
+    ("activities", "/activities", {"team_id": "{h.team[id]}"}),
+    ("requests", "/requests", {}),
+    ("requests", "/requests", {"team_id": "{h.team[id]}"}),
+    ("requests", "/care-tasks", {}),
+    ("requests", "/care-tasks", {"volunteer_id": "{h.party[id]}"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("service", "path", "params"),
+    UNFILTERED,
+    ids=[f"{s} GET {p} {q}" for s, p, q in UNFILTERED],
+)
+async def test_unfiltered_lists_hold_nothing_of_another_community(
+    worlds: Worlds, service: str, path: str, params: dict[str, str]
+) -> None:
+    client = worlds.home.stack[service]
+    query = {k: v.format(h=worlds.home) for k, v in params.items()}
+    listed = await client.get(path, params={**query, "limit": 500}, headers=worlds.outsider)
+    assert listed.status_code == 200, listed.text
+    items = listed.json()["items"]
+    home, elsewhere = worlds.home.community, worlds.elsewhere.community
+    owners = {item.get("community_id", item.get("id")) for item in items}
+    assert home not in owners
+    assert owners <= {elsewhere}, owners
+    # The same query by the home community's own admin does find its data: the filter works.
+    own = await client.get(
+        path, params={**query, "limit": 500}, headers=worlds.home.headers("community_admin")
+    )
+    assert home in {item.get("community_id", item.get("id")) for item in own.json()["items"]}
+
+
+async def test_writes_in_ones_own_community_cannot_reach_another(worlds: Worlds) -> None:
+    """Naming another community's team or volunteer from one's own community is refused."""
+    home, elsewhere, outsider = worlds.home, worlds.elsewhere, worlds.outsider
+    joined = await home.registry.post(
+        f"/teams/{elsewhere.team['id']}/members",
+        json={"volunteer_id": home.member["id"]},
+        headers=outsider,
+    )
+    assert joined.status_code == 422 and joined.json()["errors"][0]["loc"] == [
+        "body",
+        "volunteer_id",
+    ]
+    logged = await home.activities.post(
+        "/activities",
+        json=elsewhere.activity_body(
+            participants=[{"volunteer_id": home.member["id"], "hours": 1}]
+        ),
+        headers=outsider,
+    )
+    assert logged.status_code == 422, logged.text
+    assert logged.json()["errors"][0]["loc"] == ["body", "participants", 0, "volunteer_id"]
+    assigned = await home.requests.post(
+        f"/requests/{elsewhere.order['id']}/assign",
+        json={"team_id": home.team["id"]},
+        headers=outsider,
+    )
+    assert assigned.status_code == 422, assigned.text
+    order = await answer(home.requests, f"/requests/{elsewhere.order['id']}")
+    assert order["team_id"] == elsewhere.team["id"]
+
+
+async def test_stats_of_the_county_scope_hold_only_the_callers_communities(
+    worlds: Worlds,
+) -> None:
+    home, outsider = worlds.home, worlds.outsider
+    stats = home.stack["stats"]
+    mine = {"scope": "community", "id": home.community}
+
+    async def caught_up() -> None:
+        board = await stats.get("/stats/leaderboard", params=mine, headers=ADMIN)
+        assert home.member["id"] in {r["volunteer_id"] for r in board.json()}
+        orders = await stats.get("/stats/open-requests", params=mine, headers=ADMIN)
+        assert home.order["id"] in {r["request_id"] for r in orders.json()}
+
+    await eventually(caught_up)
+    board = await stats.get("/stats/leaderboard", params={"limit": 500}, headers=outsider)
+    assert board.status_code == 200
+    assert {r["community_id"] for r in board.json()} <= {worlds.elsewhere.community}
+    orders = await stats.get("/stats/open-requests", params={"limit": 500}, headers=outsider)
+    assert {r["community_id"] for r in orders.json()} <= {worlds.elsewhere.community}
+    overview = await stats.get("/stats/overview", headers=outsider)
+    assert overview.json()["communities"] == [worlds.elsewhere.community]
+    areas = (await stats.get("/stats/areas", headers=outsider)).json()
+    assert [c["id"] for c in areas["communities"]] == [worlds.elsewhere.community]
+    assert home.branch not in areas["branches"] and areas["county"] is False
+    report = await stats.get("/reports/summary", headers=outsider)
+    assert report.status_code == 200 and home.community not in report.text

@@ -1,0 +1,525 @@
+"""Who may call what: every route that needs a token, for each of the four roles, in one table.
+
+Each (route, role) is its own test: a role the table does not allow gets 403 (never 2xx), a
+role it allows gets its 2xx. Tokens are scoped to the community under test; the team leader's
+token is that of the leader of the team in question (its `sub` is the leader's volunteer id).
+`test_every_route_is_in_the_table` fails when a service has a route the table does not name,
+so a new route cannot slip through unchecked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+
+from services import SERVICE_NAMES
+from shared.auth import ROLES, Role
+from tests.api import next_phone
+from tests.conftest import ADMIN, Stack, auth
+from tests.security.world import PROBLEM_JSON, World, build_world, client_at, known, slug
+
+ALL: frozenset[Role] = frozenset(ROLES)
+ADMINS: frozenset[Role] = frozenset({"county_admin", "community_admin"})
+COUNTY: frozenset[Role] = frozenset({"county_admin"})
+LEADER: frozenset[Role] = ADMINS | {"team_leader"}  # ... the leader of the team in question
+
+
+@dataclass(frozen=True)
+class Call:
+    url: str
+    json: Any = None
+    params: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
+
+
+# How to call a route: given the world and whether the caller's role may (then the call gets
+# objects of its own where it changes their state), the URL and a valid body.
+Prepare = Callable[[World, bool], Awaitable[Call]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    service: str
+    method: str
+    path: str
+    allowed: frozenset[Role]
+    prepare: Prepare
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.service, self.method, self.path)
+
+
+def fixed(
+    url: str,
+    body: Callable[[World], Any] | None = None,
+    params: Callable[[World], dict[str, str]] | None = None,
+) -> Prepare:
+    """A call on the world's own objects; `url` is formatted with `w`, the world."""
+
+    async def prepare(world: World, allowed: bool) -> Call:
+        return Call(
+            url.format(w=world),
+            json=body(world) if body else None,
+            params=params(world) if params else None,
+        )
+
+    return prepare
+
+
+def in_community(world: World) -> dict[str, str]:
+    return {"community_id": world.community}
+
+
+def community_scope(world: World) -> dict[str, str]:
+    return {"scope": "community", "id": world.community}
+
+
+# -- calls on fresh objects: the order of the cases does not matter ----------------------
+
+
+async def new_volunteer_body(world: World, allowed: bool) -> Call:
+    return Call(
+        "/volunteers",
+        json={"community_id": world.community, "name": "新志愿者", "phone": next_phone()},
+    )
+
+
+async def patch_volunteer(world: World, allowed: bool) -> Call:
+    volunteer = await world.volunteer()
+    return Call(f"/volunteers/{volunteer['id']}", json={"skills": ["急救"]})
+
+
+async def deactivate_volunteer(world: World, allowed: bool) -> Call:
+    volunteer = await world.volunteer()
+    return Call(f"/volunteers/{volunteer['id']}/deactivate", json={"reason": "搬离社区"})
+
+
+async def import_volunteers(world: World, allowed: bool) -> Call:
+    csv = f"name,phone\n导入志愿者,{next_phone()}\n".encode()
+    return Call(
+        "/volunteers/import",
+        params=in_community(world),
+        files={"file": ("volunteers.csv", csv, "text/csv")},
+    )
+
+
+async def new_team_body(world: World, allowed: bool) -> Call:
+    return Call(
+        "/teams", json={"community_id": world.community, "category": "green", "name": slug("队")}
+    )
+
+
+async def patch_team(world: World, allowed: bool) -> Call:
+    team = await world.new_team()
+    return Call(f"/teams/{team['id']}", json={"name": slug("队")})
+
+
+async def deactivate_team(world: World, allowed: bool) -> Call:
+    team = await world.new_team()
+    return Call(f"/teams/{team['id']}/deactivate")
+
+
+async def add_member(world: World, allowed: bool) -> Call:
+    volunteer = await world.volunteer()
+    return Call(f"/teams/{world.team['id']}/members", json={"volunteer_id": volunteer["id"]})
+
+
+async def remove_member(world: World, allowed: bool) -> Call:
+    member = await world.new_member()
+    return Call(f"/teams/{world.team['id']}/members/{member['id']}")
+
+
+async def new_community(world: World, allowed: bool) -> Call:
+    return Call("/communities", json={"id": slug("n"), "name": "新社区"})
+
+
+async def new_category(world: World, allowed: bool) -> Call:
+    return Call("/categories", json={"code": slug("k"), "name": "新类别"})
+
+
+async def delete_category(world: World, allowed: bool) -> Call:
+    # Categories belong to the whole county: only the case that may delete gets a new one;
+    # the others aim at the world's, which nothing deletes.
+    code = await world.new_category() if allowed else world.category
+    return Call(f"/categories/{code}")
+
+
+async def resident_unit(world: World, allowed: bool) -> Call:
+    return Call(
+        "/resident-units",
+        json={"community_id": world.community, "name": "社区卫生站", "kind": "clinic"},
+    )
+
+
+async def log_activity(world: World, allowed: bool) -> Call:
+    return Call("/activities", json=world.activity_body())
+
+
+async def verify_activity(world: World, allowed: bool) -> Call:
+    return Call(f"/activities/{(await world.new_activity())['id']}/verify")
+
+
+async def void_activity(world: World, allowed: bool) -> Call:
+    return Call(f"/activities/{(await world.new_activity())['id']}/void", json={"reason": "重复"})
+
+
+async def correct_activity(world: World, allowed: bool) -> Call:
+    activity = await world.new_activity()
+    body = world.activity_body(people_served=40, reason="人数登记错误")
+    return Call(f"/activities/{activity['id']}/correct", json=body)
+
+
+async def new_kind(world: World, allowed: bool) -> Call:
+    return Call("/activity-kinds", json={"code": slug("a"), "name": "新活动"})
+
+
+async def submit_order(world: World, allowed: bool) -> Call:
+    return Call("/requests", json=world.order_body())
+
+
+def order_move(status: str, action: str, body: Callable[[World], Any]) -> Prepare:
+    async def prepare(world: World, allowed: bool) -> Call:
+        order = await world.new_order(status)
+        return Call(f"/requests/{order['id']}/{action}", json=body(world))
+
+    return prepare
+
+
+async def complete_care_task(world: World, allowed: bool) -> Call:
+    task = world.spare_care_task() if allowed else world.care_task["id"]
+    return Call(f"/care-tasks/{task}/complete", json={"note": "已走访"})
+
+
+# -- the table -------------------------------------------------------------------------
+
+
+def operations(service: str) -> list[Rule]:
+    """What every service with an outbox has: its log, and the audit log built from it."""
+    return [
+        Rule(service, "GET", "/admin/outbox", COUNTY, fixed("/admin/outbox")),
+        Rule(service, "POST", "/admin/outbox/republish", COUNTY, fixed("/admin/outbox/republish")),
+        Rule(service, "GET", "/audit", ADMINS, fixed("/audit", params=in_community)),
+    ]
+
+
+RULES: list[Rule] = [
+    # registry
+    *operations("registry"),
+    Rule("registry", "GET", "/communities", ALL, fixed("/communities")),
+    Rule("registry", "POST", "/communities", COUNTY, new_community),
+    Rule(
+        "registry", "GET", "/communities/{community_id}", ALL, fixed("/communities/{w.community}")
+    ),
+    Rule("registry", "POST", "/resident-units", ADMINS, resident_unit),
+    Rule("registry", "GET", "/resident-units", ALL, fixed("/resident-units", params=in_community)),
+    Rule("registry", "GET", "/categories", ALL, fixed("/categories")),
+    Rule("registry", "POST", "/categories", COUNTY, new_category),
+    Rule(
+        "registry",
+        "PATCH",
+        "/categories/{code}",
+        COUNTY,
+        fixed("/categories/{w.category}", body=lambda w: {"description": "安全测试"}),
+    ),
+    Rule("registry", "DELETE", "/categories/{code}", COUNTY, delete_category),
+    Rule("registry", "POST", "/teams", ADMINS, new_team_body),
+    Rule("registry", "GET", "/teams", ALL, fixed("/teams", params=in_community)),
+    Rule("registry", "GET", "/teams/{team_id}", ALL, fixed("/teams/{w.team[id]}")),
+    Rule("registry", "PATCH", "/teams/{team_id}", ADMINS, patch_team),
+    Rule("registry", "POST", "/teams/{team_id}/deactivate", ADMINS, deactivate_team),
+    Rule("registry", "POST", "/teams/{team_id}/members", LEADER, add_member),
+    Rule("registry", "DELETE", "/teams/{team_id}/members/{volunteer_id}", LEADER, remove_member),
+    Rule("registry", "POST", "/volunteers", ADMINS, new_volunteer_body),
+    Rule("registry", "GET", "/volunteers", ALL, fixed("/volunteers", params=in_community)),
+    Rule("registry", "GET", "/volunteers/{volunteer_id}", ALL, fixed("/volunteers/{w.member[id]}")),
+    Rule("registry", "PATCH", "/volunteers/{volunteer_id}", ADMINS, patch_volunteer),
+    Rule("registry", "POST", "/volunteers/{volunteer_id}/deactivate", ADMINS, deactivate_volunteer),
+    Rule("registry", "POST", "/volunteers/import", ADMINS, import_volunteers),
+    Rule(
+        "registry",
+        "POST",
+        "/volunteers/{volunteer_id}/life-events",
+        ADMINS,
+        fixed(
+            "/volunteers/{w.party[id]}/life-events",
+            body=lambda w: {"kind": "commended", "occurred_on": "2024-05-04"},
+        ),
+    ),
+    Rule(
+        "registry",
+        "GET",
+        "/volunteers/{volunteer_id}/life-events",
+        ALL,
+        fixed("/volunteers/{w.party[id]}/life-events"),
+    ),
+    # activities
+    *operations("activities"),
+    Rule("activities", "POST", "/activities", LEADER, log_activity),
+    Rule("activities", "GET", "/activities", ALL, fixed("/activities", params=in_community)),
+    Rule(
+        "activities", "GET", "/activities/{activity_id}", ALL, fixed("/activities/{w.activity[id]}")
+    ),
+    Rule("activities", "POST", "/activities/{activity_id}/verify", LEADER, verify_activity),
+    Rule("activities", "POST", "/activities/{activity_id}/void", ADMINS, void_activity),
+    Rule("activities", "POST", "/activities/{activity_id}/correct", ADMINS, correct_activity),
+    Rule(
+        "activities",
+        "GET",
+        "/volunteer-hours/{volunteer_id}",
+        ALL,
+        fixed("/volunteer-hours/{w.member[id]}"),
+    ),
+    Rule(
+        "activities",
+        "GET",
+        "/volunteer-hours/{volunteer_id}/certificate",
+        ALL,
+        fixed("/volunteer-hours/{w.member[id]}/certificate"),
+    ),
+    Rule("activities", "GET", "/activity-kinds", ALL, fixed("/activity-kinds")),
+    Rule("activities", "POST", "/activity-kinds", COUNTY, new_kind),
+    # requests
+    *operations("requests"),
+    Rule("requests", "POST", "/requests", ADMINS, submit_order),
+    Rule("requests", "GET", "/requests", ALL, fixed("/requests", params=in_community)),
+    Rule("requests", "GET", "/requests/{request_id}", ALL, fixed("/requests/{w.order[id]}")),
+    Rule(
+        "requests",
+        "POST",
+        "/requests/{request_id}/assign",
+        ADMINS,
+        order_move("assigned", "assign", lambda w: {"team_id": w.team["id"]}),
+    ),
+    Rule(
+        "requests",
+        "POST",
+        "/requests/{request_id}/accept",
+        LEADER,
+        order_move("assigned", "accept", lambda w: None),
+    ),
+    Rule(
+        "requests",
+        "POST",
+        "/requests/{request_id}/complete",
+        LEADER,
+        order_move("accepted", "complete", lambda w: {"note": "已上门理发"}),
+    ),
+    Rule(
+        "requests",
+        "POST",
+        "/requests/{request_id}/cancel",
+        ADMINS,
+        order_move("assigned", "cancel", lambda w: {"reason": "居民已自行解决"}),
+    ),
+    Rule(
+        "requests",
+        "POST",
+        "/requests/{request_id}/rate",
+        ADMINS,
+        order_move("completed", "rate", lambda w: {"score": 5}),
+    ),
+    Rule("requests", "GET", "/service-kinds", ALL, fixed("/service-kinds")),
+    Rule(
+        "requests",
+        "PUT",
+        "/service-kinds/{code}",
+        COUNTY,
+        fixed(
+            "/service-kinds/security_probe", body=lambda w: {"name": "安全测试", "category": "red"}
+        ),
+    ),
+    Rule("requests", "GET", "/care-tasks", ALL, fixed("/care-tasks", params=in_community)),
+    Rule("requests", "POST", "/care-tasks/{task_id}/complete", ADMINS, complete_care_task),
+    # stats
+    Rule("stats", "GET", "/stats/overview", ALL, fixed("/stats/overview", params=community_scope)),
+    Rule(
+        "stats",
+        "GET",
+        "/stats/timeseries",
+        ALL,
+        fixed("/stats/timeseries", params=community_scope),
+    ),
+    Rule(
+        "stats",
+        "GET",
+        "/stats/leaderboard",
+        ALL,
+        fixed("/stats/leaderboard", params=community_scope),
+    ),
+    Rule(
+        "stats",
+        "GET",
+        "/stats/open-requests",
+        ALL,
+        fixed("/stats/open-requests", params=community_scope),
+    ),
+    Rule("stats", "GET", "/stats/areas", ALL, fixed("/stats/areas")),
+    Rule("stats", "GET", "/stats/lag", ALL, fixed("/stats/lag")),
+    Rule("stats", "POST", "/admin/rebuild", COUNTY, fixed("/admin/rebuild")),
+    Rule(
+        "stats",
+        "GET",
+        "/reports/summary",
+        ALL,
+        fixed("/reports/summary", params=lambda w: {**community_scope(w), "format": "html"}),
+    ),
+]
+
+# Routes anyone may call: operations, the event contract, the dashboard page and its assets.
+PUBLIC: frozenset[tuple[str, str, str]] = frozenset(
+    {
+        (s, "GET", p)
+        for s in SERVICE_NAMES
+        for p in ("/healthz", "/readyz", "/metrics", "/asyncapi.json")
+    }
+    | {("stats", "GET", "/"), ("stats", "GET", "/dashboard/{name}")}
+)
+DOCS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+
+CASES = [(rule, role) for rule in RULES for role in ROLES]
+
+
+@pytest.fixture(scope="module")
+async def world(stack: Stack) -> World:
+    # Two spare care tasks: one for each role that may complete one.
+    return await build_world(stack, spare_care_tasks=len(ADMINS))
+
+
+def routes(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the app answers, from its OpenAPI and from its routing table
+    (which also holds the routes left out of the OpenAPI)."""
+    found = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    }
+    for context in iter_route_contexts(app.routes):
+        if context.path in DOCS or not context.methods:
+            continue
+        found |= {(m, context.path) for m in context.methods if m != "HEAD"}
+    return found
+
+
+def test_the_table_names_each_route_once() -> None:
+    keys = [rule.key for rule in RULES]
+    assert len(keys) == len(set(keys)), "a route is in the table twice"
+    assert not set(keys) & PUBLIC
+
+
+async def test_every_route_is_in_the_table(stack: Stack) -> None:
+    table = {rule.key for rule in RULES}
+    for name in SERVICE_NAMES:
+        app = stack.services[name].app
+        answered = {(name, method, path) for method, path in routes(app)}
+        unlisted = answered - table - PUBLIC
+        assert not unlisted, f"routes missing from the role table: {sorted(unlisted)}"
+        stale = {k for k in table | PUBLIC if k[0] == name} - answered
+        assert not stale, f"the table names routes {name} does not have: {sorted(stale)}"
+        spec = app.openapi()["paths"]
+        for _, method, path in {k for k in table if k[0] == name}:
+            assert spec[path][method.lower()].get("security"), f"{method} {path} needs no token?"
+
+
+@pytest.mark.parametrize(
+    ("service", "path"),
+    [("registry", "/healthz"), ("activities", "/metrics"), ("requests", "/readyz"), ("stats", "/")],
+)
+async def test_public_routes_need_no_token(stack: Stack, service: str, path: str) -> None:
+    response = await stack[service].get(path)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("rule", "role"),
+    CASES,
+    ids=[f"{rule.service} {rule.method} {rule.path} as {role}" for rule, role in CASES],
+)
+async def test_role_matrix(world: World, rule: Rule, role: Role) -> None:
+    allowed = role in rule.allowed
+    call = await rule.prepare(world, allowed)
+    response = await world.stack[rule.service].request(
+        rule.method,
+        call.url,
+        json=call.json,
+        params=call.params,
+        files=call.files,
+        headers=world.headers(role),
+    )
+    if allowed:
+        assert response.status_code in (200, 201, 204), response.text
+    else:
+        assert response.status_code == 403, response.text
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert response.json()["type"] == "https://qise.dev/problems/forbidden"
+
+
+@pytest.mark.parametrize(
+    "rule",
+    RULES,
+    ids=[f"{rule.service} {rule.method} {rule.path} without a token" for rule in RULES],
+)
+async def test_every_table_route_needs_a_token(world: World, rule: Rule) -> None:
+    call = await rule.prepare(world, False)
+    # From an address of its own, so that these 401s leave the shared limiter's budget alone.
+    async with client_at(world.stack, rule.service, "10.0.1.1") as client:
+        response = await client.request(
+            rule.method, call.url, json=call.json, params=call.params, files=call.files
+        )
+    assert response.status_code == 401, response.text
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+# -- a team leader's rights are over their own team only -----------------------------------
+
+
+@pytest.fixture(scope="module")
+async def leaderless(world: World) -> dict[str, Any]:
+    """A team with no leader, known to activities, with a logged activity."""
+    team = await world.new_team("orange")
+    await known(world.stack, "activities", _activities_team(), uuid.UUID(team["id"]))
+    activity = await world.new_activity(team_id=team["id"])
+    return {"team": team, "activity": activity}
+
+
+def _activities_team() -> type[Any]:
+    from services.activities.models import Team
+
+    return Team
+
+
+@pytest.mark.parametrize(
+    "sub",
+    ["member", "None"],
+    ids=["a leader who leads another team", "a leader whose sub is 'None'"],
+)
+async def test_a_leader_has_no_rights_over_other_teams(
+    world: World, leaderless: dict[str, Any], sub: str
+) -> None:
+    """`team_leader` tokens whose `sub` is not the team's leader: not another team's volunteer,
+    and not the text "None" on a team that has no leader."""
+    headers = auth(
+        "team_leader", [world.community], sub=world.member["id"] if sub == "member" else sub
+    )
+    team = leaderless["team"]
+    volunteer = await world.volunteer()
+    joined = await world.registry.post(
+        f"/teams/{team['id']}/members", json={"volunteer_id": volunteer["id"]}, headers=headers
+    )
+    assert joined.status_code == 403, joined.text
+    logged = await world.activities.post(
+        "/activities", json=world.activity_body(team_id=team["id"]), headers=headers
+    )
+    assert logged.status_code == 403, logged.text
+    verified = await world.activities.post(
+        f"/activities/{leaderless['activity']['id']}/verify", headers=headers
+    )
+    assert verified.status_code == 403, verified.text
+    members = await world.registry.get("/volunteers", params={"team_id": team["id"]}, headers=ADMIN)
+    assert members.json()["items"] == []

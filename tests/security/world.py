@@ -1,0 +1,281 @@
+"""A community with one of everything, built through the public APIs, for the security tests.
+
+`World` holds the ids every path parameter needs (a team with its leader, volunteers, a
+party member, a resident unit, a logged activity, an assigned order, a care task) and makes
+fresh objects on demand, so that a test which changes state never changes another's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from services.activities import models as activities_models
+from services.requests import models as requests_models
+from shared.auth import Role
+from tests.api import create_team, create_volunteer, next_phone
+from tests.conftest import ADMIN, Stack, auth, eventually
+
+NOT_YET_KNOWN = "https://qise.dev/problems/not-yet-known"
+PROBLEM_JSON = "application/problem+json"
+
+
+def slug(prefix: str) -> str:
+    """A fresh community or code slug: a letter, then hex digits."""
+    return f"{prefix}{uuid.uuid4().hex[:12]}"
+
+
+def past(hours_ago: float = 24, length: float = 2) -> dict[str, str]:
+    end = datetime.now(UTC) - timedelta(hours=hours_ago)
+    return {"started_at": (end - timedelta(hours=length)).isoformat(), "ended_at": end.isoformat()}
+
+
+def client_at(stack: Stack, service: str, address: str) -> httpx.AsyncClient:
+    """A client of a running service that calls from its own address.
+
+    The limiter of requests without a valid token counts per address: a test that sends
+    many of them from its own address leaves the budget of the other tests alone.
+    """
+    app = stack.services[service].manager.app
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url=f"http://{service}", timeout=30)
+
+
+async def create_community(stack: Stack, community_id: str, name: str, branch: str) -> str:
+    body = {"id": community_id, "name": name, "branch": branch}
+    response = await stack["registry"].post("/communities", json=body, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    return community_id
+
+
+async def known(stack: Stack, service: str, model: type[Any], key: Any) -> None:
+    """Wait until a service's replica holds a row (the registry's news is on its way)."""
+
+    async def check() -> None:
+        async with stack.services[service].runtime.sessionmaker() as session:
+            assert await session.get(model, key) is not None, (service, model, key)
+
+    await eventually(check)
+
+
+@dataclass
+class World:
+    stack: Stack
+    community: str
+    branch: str
+    leader: dict[str, Any]
+    member: dict[str, Any]
+    party: dict[str, Any]
+    team: dict[str, Any]
+    unit: dict[str, Any]
+    activity: dict[str, Any]
+    order: dict[str, Any]
+    care_task: dict[str, Any]
+    category: str
+    spare_care_tasks: list[str] = field(default_factory=list)
+
+    @property
+    def registry(self) -> httpx.AsyncClient:
+        return self.stack["registry"]
+
+    @property
+    def activities(self) -> httpx.AsyncClient:
+        return self.stack["activities"]
+
+    @property
+    def requests(self) -> httpx.AsyncClient:
+        return self.stack["requests"]
+
+    def headers(self, role: Role) -> dict[str, str]:
+        """A token of `role` over this community; a team leader leads `team`, a volunteer is
+        `member`."""
+        sub = {
+            "county_admin": "security-county",
+            "community_admin": "security-admin",
+            "team_leader": self.leader["id"],
+            "volunteer": self.member["id"],
+        }[role]
+        return auth(role, [self.community], sub=sub)
+
+    # -- fresh objects, made by a county admin ------------------------------------------
+
+    async def volunteer(self, **fields: Any) -> dict[str, Any]:
+        return await create_volunteer(self.registry, self.community, **fields)
+
+    async def new_team(self, category: str = "green") -> dict[str, Any]:
+        return await create_team(self.registry, self.community, category, name=slug("队"))
+
+    async def new_member(self) -> dict[str, Any]:
+        """A volunteer who has just joined `team`."""
+        volunteer = await self.volunteer(name="新队员")
+        joined = await self.registry.post(
+            f"/teams/{self.team['id']}/members",
+            json={"volunteer_id": volunteer["id"]},
+            headers=ADMIN,
+        )
+        assert joined.status_code == 201, joined.text
+        return volunteer
+
+    async def new_category(self) -> str:
+        code = slug("k")
+        created = await self.registry.post(
+            "/categories", json={"code": code, "name": f"安全测试 {code}"}, headers=ADMIN
+        )
+        assert created.status_code == 201, created.text
+        return code
+
+    def activity_body(self, **fields: Any) -> dict[str, Any]:
+        return {
+            "community_id": self.community,
+            "team_id": self.team["id"],
+            "kind": "free_clinic",
+            "title": "义诊进社区",
+            **past(),
+            "location": "社区广场",
+            "participants": [{"volunteer_id": self.member["id"], "hours": 2}],
+            "people_served": 30,
+            **fields,
+        }
+
+    async def new_activity(self, **fields: Any) -> dict[str, Any]:
+        logged = await self.activities.post(
+            "/activities", json=self.activity_body(**fields), headers=ADMIN
+        )
+        assert logged.status_code == 201, logged.text
+        return logged.json()
+
+    def order_body(self, **fields: Any) -> dict[str, Any]:
+        return {
+            "community_id": self.community,
+            "service_kind": "elderly_care",
+            "description": "独居老人需要上门理发",
+            "resident": {"name": "赵大爷", "phone": next_phone(), "address": "幸福小区3号楼"},
+            "channel": "walk_in",
+            "mode": "door_to_door",
+            "paid": False,
+            "urgency": "normal",
+            **fields,
+        }
+
+    async def new_order(self, status: str = "assigned") -> dict[str, Any]:
+        """An order routed to `team`, then taken on to `status`."""
+        created = await self.requests.post("/requests", json=self.order_body(), headers=ADMIN)
+        assert created.status_code == 201, created.text
+        order: dict[str, Any] = created.json()
+        assert order["status"] == "assigned" and order["team_id"] == self.team["id"], order
+        steps = {"assigned": [], "accepted": ["accept"], "completed": ["accept", "complete"]}
+        for step in steps[status]:
+            moved = await self.requests.post(
+                f"/requests/{order['id']}/{step}", json={}, headers=ADMIN
+            )
+            assert moved.status_code == 200, moved.text
+            order = moved.json()
+        return order
+
+    def spare_care_task(self) -> str:
+        """An open care task no other test touches."""
+        return self.spare_care_tasks.pop()
+
+
+async def care_tasks_of(
+    stack: Stack, community: str, volunteer_id: str, count: int
+) -> list[dict[str, Any]]:
+    """The care tasks of a volunteer, once requests has made at least `count` of them."""
+
+    async def check() -> list[dict[str, Any]]:
+        listed = await stack["requests"].get(
+            "/care-tasks",
+            params={"community_id": community, "volunteer_id": volunteer_id, "limit": 500},
+            headers=ADMIN,
+        )
+        assert listed.status_code == 200, listed.text
+        items: list[dict[str, Any]] = listed.json()["items"]
+        assert len(items) >= count, items
+        return items
+
+    return await eventually(check)
+
+
+async def build_world(
+    stack: Stack,
+    *,
+    name: str | None = None,
+    branch: str | None = None,
+    spare_care_tasks: int = 0,
+) -> World:
+    """A community with one of everything, known to every service that needs it."""
+    registry = stack["registry"]
+    community = slug("s")
+    branch = branch or f"安全测试大支部 {community}"
+    await create_community(stack, community, name or f"安全测试社区 {community}", branch)
+    leader = await create_volunteer(registry, community, name="张队长")
+    member = await create_volunteer(registry, community, name="李强")
+    party = await create_volunteer(
+        registry,
+        community,
+        name="王芳",
+        birth_year=1960,
+        is_party_member=True,
+        party_joined_on="1990-07-01",
+    )
+    team = await create_team(
+        registry, community, "orange", name="橙色关爱服务队", leader_volunteer_id=leader["id"]
+    )
+    joined = await registry.post(
+        f"/teams/{team['id']}/members", json={"volunteer_id": member["id"]}, headers=ADMIN
+    )
+    assert joined.status_code == 201, joined.text
+    unit = await registry.post(
+        "/resident-units",
+        json={
+            "community_id": community,
+            "name": "区人民医院",
+            "kind": "hospital",
+            "contact_name": "周主任",
+            "contact_phone": next_phone(),
+        },
+        headers=ADMIN,
+    )
+    assert unit.status_code == 201, unit.text
+    category = slug("k")
+    defined = await registry.post(
+        "/categories", json={"code": category, "name": f"安全测试 {category}"}, headers=ADMIN
+    )
+    assert defined.status_code == 201, defined.text
+    for _ in range(1 + spare_care_tasks):
+        recorded = await registry.post(
+            f"/volunteers/{party['id']}/life-events",
+            json={"kind": "hospitalized", "occurred_on": str(datetime.now(UTC).date())},
+            headers=ADMIN,
+        )
+        assert recorded.status_code == 201, recorded.text
+
+    # The other services hear of all this through Kafka.
+    await known(stack, "activities", activities_models.Team, uuid.UUID(team["id"]))
+    await known(stack, "activities", activities_models.Volunteer, uuid.UUID(member["id"]))
+    await known(stack, "requests", requests_models.Team, uuid.UUID(team["id"]))
+    await known(stack, "requests", requests_models.Community, community)
+    tasks = await care_tasks_of(stack, community, party["id"], 1 + spare_care_tasks)
+
+    world = World(
+        stack=stack,
+        community=community,
+        branch=branch,
+        leader=leader,
+        member=member,
+        party=party,
+        team=team,
+        unit=unit.json(),
+        activity={},
+        order={},
+        care_task=tasks[0],
+        category=category,
+        spare_care_tasks=[t["id"] for t in tasks[1:]],
+    )
+    world.activity = await world.new_activity()
+    world.order = await world.new_order()
+    return world
