@@ -37,7 +37,8 @@ from services.activities.schemas import (
 )
 from shared.auth import ADMINS, Principal
 from shared.db import utcnow
-from shared.errors import Conflict, Forbidden, Invalid, NotFound, NotYetKnown
+from shared.errors import Conflict, Forbidden, Invalid, NotYetKnown
+from shared.scoping import get_in_scope, scoped
 
 OUTBOX = ev.OUTBOX
 CENT = Decimal("0.01")
@@ -221,19 +222,8 @@ async def log_activity(
 # -- reading ----------------------------------------------------------------------------
 
 
-def _parse_id(value: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound(f"{what} not found") from None
-
-
 async def get_activity(session: AsyncSession, principal: Principal, activity_id: str) -> Activity:
-    activity = await session.get(Activity, _parse_id(activity_id, "activity"))
-    if activity is None:
-        raise NotFound("activity not found")
-    principal.require_read(activity.community_id, "activity")
-    return activity
+    return await get_in_scope(session, Activity, activity_id, principal, "activity")
 
 
 async def participants_of(
@@ -293,11 +283,7 @@ def list_activities(principal: Principal, where: ActivityFilter, zone: str) -> S
         query = query.where(Activity.started_at >= low)
     if high is not None:
         query = query.where(Activity.started_at < high)
-    if where.community_id is not None:
-        principal.require_read(where.community_id, "community")
-        return query.where(Activity.community_id == where.community_id)
-    scope = principal.community_filter()
-    return query if scope is None else query.where(Activity.community_id.in_(scope))
+    return scoped(query, Activity.community_id, principal, where.community_id)
 
 
 # -- lifecycle --------------------------------------------------------------------------
@@ -410,11 +396,7 @@ async def _publish(
 
 
 async def _volunteer(session: AsyncSession, principal: Principal, volunteer_id: str) -> Volunteer:
-    volunteer = await session.get(Volunteer, _parse_id(volunteer_id, "volunteer"))
-    if volunteer is None:
-        raise NotFound("volunteer not found")
-    principal.require_read(volunteer.community_id, "volunteer")
-    return volunteer
+    return await get_in_scope(session, Volunteer, volunteer_id, principal, "volunteer")
 
 
 async def _entries(

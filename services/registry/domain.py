@@ -42,6 +42,7 @@ from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import EventData
 from shared.phones import mask_phone
+from shared.scoping import get_in_scope, scoped
 
 OUTBOX = ev.OUTBOX
 
@@ -138,7 +139,7 @@ async def create_resident_unit(
 
 def list_resident_units(principal: Principal, community_id: str | None) -> Select[ResidentUnit]:
     query = select(ResidentUnit)
-    return _scoped(query, ResidentUnit.community_id, principal, community_id)
+    return scoped(query, ResidentUnit.community_id, principal, community_id)
 
 
 # -- categories --------------------------------------------------------------------
@@ -276,11 +277,7 @@ async def _unique_team_name(session: AsyncSession, community_id: str, name: str)
 
 
 async def get_team(session: AsyncSession, principal: Principal, team_id: str) -> Team:
-    team = await session.get(Team, _parse_id(team_id, "team"))
-    if team is None:
-        raise NotFound("team not found")
-    principal.require_read(team.community_id, "team")
-    return team
+    return await get_in_scope(session, Team, team_id, principal, "team")
 
 
 async def _team_for_write(session: AsyncSession, principal: Principal, team_id: str) -> Team:
@@ -344,7 +341,7 @@ def list_teams(
         query = query.where(Team.category == category)
     if status is not None:
         query = query.where(Team.status == status)
-    return _scoped(query, Team.community_id, principal, community_id)
+    return scoped(query, Team.community_id, principal, community_id)
 
 
 async def member_counts(session: AsyncSession, team_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -465,11 +462,7 @@ async def register_volunteer(
 async def get_volunteer(
     session: AsyncSession, principal: Principal, volunteer_id: str
 ) -> Volunteer:
-    volunteer = await session.get(Volunteer, _parse_id(volunteer_id, "volunteer"))
-    if volunteer is None:
-        raise NotFound("volunteer not found")
-    principal.require_read(volunteer.community_id, "volunteer")
-    return volunteer
+    return await get_in_scope(session, Volunteer, volunteer_id, principal, "volunteer")
 
 
 async def _volunteer_for_write(
@@ -589,7 +582,7 @@ def list_volunteers(principal: Principal, where: VolunteerFilter) -> Select[Volu
         query = query.where(Volunteer.is_party_member.is_(where.is_party_member))
     if where.active is not None:
         query = query.where(Volunteer.active.is_(where.active))
-    return _scoped(query, Volunteer.community_id, principal, where.community_id)
+    return scoped(query, Volunteer.community_id, principal, where.community_id)
 
 
 async def team_ids_of(
@@ -702,17 +695,6 @@ async def list_life_events(
 
 
 # -- helpers -----------------------------------------------------------------------
-
-
-def _scoped(
-    query: Select[Any], column: Any, principal: Principal, community_id: str | None
-) -> Select[Any]:
-    """Limit a list to one community (404 outside the token) or to the token's communities."""
-    if community_id is not None:
-        principal.require_read(community_id, "community")
-        return query.where(column == community_id)
-    scope = principal.community_filter()
-    return query if scope is None else query.where(column.in_(scope))
 
 
 async def _commit(session: AsyncSession, conflict: str) -> None:

@@ -27,7 +27,8 @@ from services.requests.models import (
 from services.requests.schemas import OPEN_STATUSES, RequestIn, ServiceKindIn
 from shared.auth import ADMINS, Principal
 from shared.db import utcnow
-from shared.errors import Conflict, Forbidden, Invalid, NotFound, NotYetKnown
+from shared.errors import Conflict, Forbidden, Invalid, NotYetKnown
+from shared.scoping import get_in_scope, scoped
 
 OUTBOX = ev.OUTBOX
 
@@ -253,21 +254,10 @@ async def _publish(
     await OUTBOX.record(session, data, community=order.community_id, subject=str(order.id))
 
 
-def _parse_id(value: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound(f"{what} not found") from None
-
-
 async def get_request(
     session: AsyncSession, principal: Principal, request_id: str
 ) -> ServiceRequest:
-    order = await session.get(ServiceRequest, _parse_id(request_id, "request"))
-    if order is None:
-        raise NotFound("request not found")
-    principal.require_read(order.community_id, "request")
-    return order
+    return await get_in_scope(session, ServiceRequest, request_id, principal, "request")
 
 
 async def history_of(session: AsyncSession, order: ServiceRequest) -> Sequence[RequestHistory]:
@@ -415,17 +405,7 @@ def list_requests(principal: Principal, where: RequestFilter) -> Select[ServiceR
     if where.overdue is not None:
         marked = ServiceRequest.overdue_at.is_not(None)
         query = query.where(marked if where.overdue else ~marked)
-    return _scoped(query, ServiceRequest.community_id, principal, where.community_id)
-
-
-def _scoped(
-    query: Select[Any], column: Any, principal: Principal, community_id: str | None
-) -> Select[Any]:
-    if community_id is not None:
-        principal.require_read(community_id, "community")
-        return query.where(column == community_id)
-    scope = principal.community_filter()
-    return query if scope is None else query.where(column.in_(scope))
+    return scoped(query, ServiceRequest.community_id, principal, where.community_id)
 
 
 # -- routing table ------------------------------------------------------------------
@@ -508,10 +488,7 @@ async def _publish_care(
 async def complete_care_task(
     session: AsyncSession, principal: Principal, task_id: str, note: str | None
 ) -> CareTask:
-    task = await session.get(CareTask, _parse_id(task_id, "care task"))
-    if task is None:
-        raise NotFound("care task not found")
-    principal.require_read(task.community_id, "care task")
+    task = await get_in_scope(session, CareTask, task_id, principal, "care task")
     principal.require_write(task.community_id)
     principal.require_role(*ADMINS)
     if task.status != "open":
@@ -537,7 +514,7 @@ def list_care_tasks(
         query = query.where(CareTask.status == status)
     if volunteer_id is not None:
         query = query.where(CareTask.volunteer_id == volunteer_id)
-    return _scoped(query, CareTask.community_id, principal, community_id)
+    return scoped(query, CareTask.community_id, principal, community_id)
 
 
 # -- the scheduler: overdue marks and birthday talks, each published once --------------

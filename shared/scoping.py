@@ -1,0 +1,48 @@
+"""Reading within the caller's communities: one rule for every service.
+
+A resource of a community outside the token is answered 404, as if it did not
+exist; lists are limited to the token's communities.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Principal
+from shared.errors import NotFound
+
+
+class OfCommunity(Protocol):
+    community_id: Any
+
+
+E = TypeVar("E", bound=OfCommunity)
+
+
+async def get_in_scope(
+    session: AsyncSession, model: type[E], entity_id: str, principal: Principal, what: str
+) -> E:
+    """The entity with this id when the caller may see it; otherwise 404."""
+    try:
+        key = uuid.UUID(entity_id)
+    except ValueError:
+        raise NotFound(f"{what} not found") from None
+    entity = await session.get(model, key)
+    if entity is None or not principal.sees(entity.community_id):
+        raise NotFound(f"{what} not found")
+    return entity
+
+
+def scoped(
+    query: Select[Any], column: Any, principal: Principal, community_id: str | None
+) -> Select[Any]:
+    """Limit a list to one community (404 outside the token) or to the token's communities."""
+    if community_id is not None:
+        principal.require_read(community_id, "community")
+        return query.where(column == community_id)
+    visible = principal.community_filter()
+    return query if visible is None else query.where(column.in_(visible))
