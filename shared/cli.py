@@ -141,8 +141,6 @@ def up(
         typer.echo("")
         for name, url in urls.items():
             typer.echo(f"  {name:<11} {url}/docs")
-        typer.echo(f"  {'dashboard':<11} {urls['stats']}/")
-        typer.echo(f"  logs        {log_dir}/")
         admin = issue_token(
             ServiceSettings(),
             sub="admin",
@@ -150,7 +148,10 @@ def up(
             communities=["*"],
             ttl=timedelta(hours=12),
         )
+        typer.echo(f"  {'dashboard':<11} {urls['stats']}/#token={admin}")
+        typer.echo(f"  logs        {log_dir}/")
         typer.echo(f"\nAdmin token (county_admin, 12 h):\n  export TOKEN={admin}\n")
+        typer.echo("Sample data: .venv/bin/qise demo")
         typer.echo("Ctrl-C stops everything.")
         _wait_for_signal(children)
     finally:
