@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -614,7 +615,12 @@ async def import_volunteers(
     await _require_admin_write(session, principal, community_id)
     errors: list[ImportError_] = []
     created = 0
-    for line, values in parse_volunteer_csv(content, first_line):
+    try:
+        rows = parse_volunteer_csv(content, first_line)
+    except csv.Error as error:
+        # e.g. a lone carriage return inside a field, or a field beyond the csv module's limit
+        raise Invalid(f"the file is not a readable CSV: {error}", field="file") from None
+    for line, values in rows:
         try:
             command = row_to_volunteer(community_id, values)
         except ValidationError as error:

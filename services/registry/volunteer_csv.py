@@ -39,7 +39,7 @@ def parse_volunteer_csv(content: bytes, first_line: int = 1) -> list[tuple[int, 
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise Invalid(f"the file is not UTF-8 (byte {error.start})", field="file") from None
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("name", "phone") if c not in header]
     if missing:
@@ -106,7 +106,7 @@ def split_csv(content: bytes, rows_per_chunk: int) -> list[tuple[int, bytes]]:
     lines = text.splitlines(keepends=True)
     if not lines:
         return []
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
     next(reader, None)
     record_ends = [reader.line_num for _ in reader]
     chunks = []

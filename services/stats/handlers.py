@@ -105,7 +105,15 @@ def subscriptions(settings: StatsSettings) -> list[Subscription]:
             name="activities",
             topics=[activities.TOPIC],
             catalog=activities.CATALOG,
-            types=frozenset(e.event_type for e in activities.CATALOG),
+            # Kinds and certificates are in the catalog too, but count for nothing here.
+            types=frozenset(
+                e.event_type
+                for e in (
+                    activities.ActivityLogged,
+                    activities.ActivityVerified,
+                    activities.ActivityVoided,
+                )
+            ),
             apply=activity_projector(ZoneInfo(settings.timezone)),
         ),
         subscribe("requests", [requests.TOPIC], requests.CATALOG, REQUEST_HANDLERS),

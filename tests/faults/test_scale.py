@@ -76,12 +76,14 @@ async def test_three_stats_processes_share_partitions_and_stay_exact(scaled: Clu
             )
         )
         assert team is not None
-        people = []
+        people: list[dict[str, Any]] = []
         for i in range(4):
             body = {"community_id": community, "name": f"志愿者{i}", "phone": f"1370000{i:04d}"}
-            people.append(ok(await call(clients["registry"], "POST", "/volunteers", json=body)))
+            volunteer = ok(await call(clients["registry"], "POST", "/volunteers", json=body))
+            assert volunteer is not None
+            people.append(volunteer)
         for i in range(3):
-            body = {
+            activity: dict[str, Any] = {
                 "community_id": community,
                 "team_id": team["id"],
                 "kind": "care_visit",
@@ -91,7 +93,7 @@ async def test_three_stats_processes_share_partitions_and_stay_exact(scaled: Clu
                 "participants": [{"volunteer_id": p["id"], "hours": 2} for p in people[:2]],
                 "people_served": 5,
             }
-            assert ok(await call(clients["activities"], "POST", "/activities", json=body))
+            assert ok(await call(clients["activities"], "POST", "/activities", json=activity))
 
     async def shared_and_exact() -> dict[str, Any]:
         owners: dict[str, list[int]] = {}

@@ -403,3 +403,35 @@ async def test_a_rebuild_gives_identical_figures(stack: Stack, community: str) -
             assert county[key] == county_before[key], key
 
     await eventually(same, timeout=60)
+
+
+def _metric(metrics: str, name: str, labels: str) -> float:
+    """A series' value; `labels` in any order (the exposition sorts them)."""
+    wanted = set(labels.split(","))
+    for line in metrics.splitlines():
+        if line.startswith(f"{name}{{"):
+            series, value = line.rsplit(" ", 1)
+            if wanted <= set(series[len(name) + 1 : -1].split(",")):
+                return float(value)
+    return 0.0
+
+
+async def test_events_stats_does_not_count_are_ignored_not_dead_lettered(stack: Stack) -> None:
+    consumed, dead = "qise_events_consumed_total", "qise_events_dead_lettered_total"
+    topic = 'topic="qise.activities.events"'
+    before = (await stack["stats"].get("/metrics")).text
+    code = f"k{uuid.uuid4().hex[:8]}"
+    created = await stack["activities"].post(
+        "/activity-kinds", json={"code": code, "name": "新活动类型"}, headers=ADMIN
+    )
+    assert created.status_code == 201
+
+    async def ignored() -> str:
+        metrics = (await stack["stats"].get("/metrics")).text
+        labels = f'service="stats",{topic},outcome="ignored"'
+        assert _metric(metrics, consumed, labels) > _metric(before, consumed, labels)
+        return metrics
+
+    after = await eventually(ignored)
+    stats_dead = f'service="stats",{topic}'
+    assert _metric(after, dead, stats_dead) == _metric(before, dead, stats_dead)

@@ -1,0 +1,499 @@
+"""Schemathesis against each service's own OpenAPI: no input may cause a 5xx.
+
+How it runs
+-----------
+The services' lifespans (database engine, Kafka producer and consumers) live on
+pytest-asyncio's session event loop. Schemathesis' ASGI transport drives an app
+on an event loop of its own in another thread and starts a second lifespan
+there; the running app's asyncpg pool cannot be used from that loop. So each
+app is served over real HTTP instead: a uvicorn server (lifespan off: the app
+is already started) runs as a task on the session loop, and Schemathesis, which
+is synchronous, sends its requests from a worker thread (`asyncio.to_thread`)
+while the loop goes on serving them.
+
+The fuzzed services are this module's own (`fuzz_stack`): their own databases,
+consumer groups and, when the tests run the embedded broker, their own broker;
+the anonymous rate limit is off so that the no-token pass never meets a 429.
+Nothing the fuzzer writes (random communities and categories, a changed routing
+table, rebuilt projections) reaches the system the other tests share. A little
+real data (a community, a team, a party member, an activity, an order, a care
+task) is created first, and generated values (ids, phone numbers, times) are
+often swapped for valid ones, so that requests also get past "not found" and
+reach the code that writes.
+
+What it checks
+--------------
+- with a county_admin token, every operation, in positive and negative
+  generation modes: never a 5xx (`not_a_server_error`), every error answer is
+  `application/problem+json`, and (positive mode) the token is accepted;
+- without a token, every operation but the public ones answers 401
+  (problem+json), and the public ones are exactly the expected few.
+
+Bounded for CI: at most `QISE_FUZZ_EXAMPLES` examples per operation and mode
+(default 20; one for an operation without input), seeded with `QISE_FUZZ_SEED`
+(default fixed) and without Hypothesis' example database, so a run is
+reproducible. To look further locally:
+`QISE_FUZZ_EXAMPLES=100 QISE_FUZZ_SEED=7 .venv/bin/pytest tests/fuzz -p no:cacheprovider -s`
+(`-s` also prints the answers each operation gave).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import traceback
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, Phase
+from hypothesis import strategies as st
+from schemathesis import Case, CheckContext, CheckFunction, GenerationMode, Response
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Err
+
+from services import SERVICE_NAMES
+from shared.broker import free_port, start_embedded_broker, stop_process
+from shared.errors import PROBLEM_JSON
+from tests.conftest import ADMIN, RunningService, Stack, eventually, token
+from tests.infra import Broker, new_databases
+
+pytestmark = [
+    pytest.mark.fuzz,
+    # Raised from inside schemathesis' own strategies, not from this module.
+    pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning"),
+]
+
+SEED = int(os.environ.get("QISE_FUZZ_SEED", "20261120"))
+MAX_EXAMPLES = int(os.environ.get("QISE_FUZZ_EXAMPLES", "20"))
+ANONYMOUS_EXAMPLES = 3
+COMMUNITY = "fuzzville"
+
+# What anyone may call: the probes of the contract, the AsyncAPI document, the dashboard.
+_OPEN = {"GET /healthz", "GET /readyz", "GET /metrics", "GET /asyncapi.json"}
+PUBLIC = {
+    "registry": _OPEN,
+    "activities": _OPEN,
+    "requests": _OPEN,
+    "stats": _OPEN | {"GET /"},
+}
+# `/readyz` answers 503 by design while Kafka is away; it takes no input anyway.
+NOT_FUZZED = {"GET /readyz"}
+
+Known = Mapping[str, st.SearchStrategy[Any]]
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers: Ctrl-C stays pytest's."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class Target:
+    name: str
+    service: RunningService
+    base_url: str
+
+
+@dataclass
+class FuzzStack:
+    targets: dict[str, Target]
+    known: dict[str, Known]  # per service: valid values for fields of these names
+
+
+# -- the fuzzed services ----------------------------------------------------------------
+
+
+async def _serve(service: RunningService) -> tuple[_Server, asyncio.Task[None], str]:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    port = int(listener.getsockname()[1])
+    config = uvicorn.Config(
+        service.manager.app, lifespan="off", log_level="warning", access_log=False
+    )
+    server = _Server(config)
+    task = asyncio.create_task(server.serve(sockets=[listener]), name=f"fuzz-{service.name}")
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    return server, task, f"http://127.0.0.1:{port}"
+
+
+async def _post(service: RunningService, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = await service.client.post(path, json=body, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def _one_of(*values: Any) -> st.SearchStrategy[Any]:
+    return st.sampled_from(values)
+
+
+async def _seed(services: Mapping[str, RunningService]) -> dict[str, Known]:
+    """A little real data, and per service the valid values to swap in for generated ones."""
+    registry, activities, requests = (services[n] for n in ("registry", "activities", "requests"))
+    await _post(registry, "/communities", {"id": COMMUNITY, "name": "模糊社区", "branch": "测试"})
+    team = await _post(
+        registry, "/teams", {"community_id": COMMUNITY, "category": "orange", "name": "橙色队"}
+    )
+    member = {"phone": "13812345678", "is_party_member": True, "party_joined_on": "1990-07-01"}
+    volunteer = await _post(
+        registry, "/volunteers", {"community_id": COMMUNITY, "name": "王芳", **member}
+    )
+    await _post(registry, f"/teams/{team['id']}/members", {"volunteer_id": volunteer["id"]})
+    yesterday = date.today() - timedelta(days=1)
+    await _post(
+        registry,
+        f"/volunteers/{volunteer['id']}/life-events",
+        {"kind": "hospitalized", "occurred_on": yesterday.isoformat()},
+    )
+    end = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    started_at, ended_at = (end - timedelta(hours=3)).isoformat(), end.isoformat()
+    activity_body = {
+        "community_id": COMMUNITY,
+        "team_id": team["id"],
+        "kind": "free_clinic",
+        "title": "义诊",
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "participants": [{"volunteer_id": volunteer["id"], "hours": 3}],
+        "people_served": 10,
+    }
+
+    async def log_activity() -> dict[str, Any]:
+        # 422 not-yet-known until the team and volunteer reach activities through Kafka.
+        response = await activities.client.post("/activities", json=activity_body, headers=ADMIN)
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    activity = await eventually(log_activity)
+
+    async def care_task() -> str:
+        # The life event's task also tells that requests knows the team, to route the order.
+        response = await requests.client.get(
+            "/care-tasks", params={"community_id": COMMUNITY}, headers=ADMIN
+        )
+        items = response.json()["items"]
+        assert items, response.text
+        task: str = items[0]["id"]
+        return task
+
+    task = await eventually(care_task)
+    resident = {"name": "赵大爷", "phone": "13512345678"}
+    order = await _post(
+        requests,
+        "/requests",
+        {
+            "community_id": COMMUNITY,
+            "service_kind": "elderly_care",
+            "description": "上门理发",
+            "resident": resident,
+            "channel": "walk_in",
+            "mode": "door_to_door",
+            "paid": False,
+        },
+    )
+    common: dict[str, st.SearchStrategy[Any]] = {
+        "community_id": st.just(COMMUNITY),
+        "team_id": st.just(team["id"]),
+        "volunteer_id": st.just(volunteer["id"]),
+        "phone": st.from_regex(r"\A1[3-9][0-9]{9}\Z"),
+    }
+    # A CSV of the contract's columns with fuzzed names: the import's own path to the database.
+    csv_files = st.text(max_size=40).map(lambda name: f"name,phone\n{name},13900001111\n".encode())
+    return {
+        "registry": {
+            **common,
+            "category": _one_of("orange", "red"),
+            "file": csv_files,
+            "leader_volunteer_id": st.just(volunteer["id"]),
+        },
+        "activities": {
+            **common,
+            "kind": _one_of("free_clinic", "care_visit"),
+            "activity_id": st.just(activity["id"]),
+            "started_at": st.just(started_at),
+            "ended_at": st.just(ended_at),
+            "hours": _one_of(0.5, 3),
+            # One participant (a list of several would name the one volunteer twice), and
+            # no beneficiary groups to outnumber people_served.
+            "participants": st.builds(
+                lambda hours: [{"volunteer_id": volunteer["id"], "hours": hours}],
+                st.floats(min_value=0.1, max_value=3),
+            ),
+            "beneficiaries": st.just({}),
+            "request_id": st.just(order["id"]),
+        },
+        "requests": {
+            **common,
+            "service_kind": _one_of("elderly_care", "health_consultation"),
+            "request_id": st.just(order["id"]),
+            "activity_id": st.just(activity["id"]),
+            "task_id": st.just(task),
+        },
+        "stats": {**common, "id": _one_of(COMMUNITY, "测试")},
+    }
+
+
+@pytest.fixture(scope="module")
+async def fuzz_stack(postgres: str, broker: Broker) -> AsyncIterator[FuzzStack]:
+    own_broker: Broker | None = None
+    if broker.process is not None:
+        # The embedded broker starts in a blink: a private one keeps fuzzed events away
+        # from the shared services. An external broker is shared (consumer groups are not).
+        port = free_port()
+        process = await asyncio.to_thread(start_embedded_broker, port)
+        own_broker = Broker(f"127.0.0.1:{port}", process)
+    stack = Stack(new_databases(postgres), own_broker or broker)
+    servers: list[tuple[_Server, asyncio.Task[None]]] = []
+    try:
+        for name in SERVICE_NAMES:
+            stack.services[name] = await stack.start(
+                name,
+                await stack.database(name),
+                consumer_group=f"qise-{name}-{stack.databases.prefix}",
+                anonymous_per_minute=0,
+            )
+        known = await _seed(stack.services)
+        targets: dict[str, Target] = {}
+        for name, service in stack.services.items():
+            server, task, base_url = await _serve(service)
+            servers.append((server, task))
+            targets[name] = Target(name, service, base_url)
+        yield FuzzStack(targets, known)
+    finally:
+        for server, _ in servers:
+            server.should_exit = True
+        for _, task in servers:
+            with suppress(Exception):
+                await task
+        for service in stack.services.values():
+            await service.stop()
+        await stack.databases.drop_all()
+        if own_broker is not None and own_broker.process is not None:
+            await asyncio.to_thread(stop_process, own_broker.process)
+
+
+# -- checks -----------------------------------------------------------------------------
+
+
+def problem_json_errors(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Every error answer is RFC 9457 problem+json, as the contract says."""
+    if response.status_code >= 400:
+        media_type = response.headers.get("content-type", [""])[0].split(";")[0].strip()
+        assert media_type == PROBLEM_JSON, (
+            f"{response.status_code} answered as {media_type!r}, not {PROBLEM_JSON}"
+        )
+    return None
+
+
+def authorized(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """The token is accepted: else the pass would see nothing but 401s and prove nothing.
+
+    Positive mode only: negative cases may leave the Authorization header out on purpose.
+    """
+    assert response.status_code != 401, "a county_admin token was refused"
+    return None
+
+
+def answers_401(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    assert response.status_code == 401, f"without a token: {response.status_code}, not 401"
+    return None
+
+
+# -- running ----------------------------------------------------------------------------
+
+
+def _label(operation: schemathesis.APIOperation) -> str:
+    return f"{operation.method.upper()} {operation.path}"
+
+
+def _operations(service: RunningService) -> Iterator[schemathesis.APIOperation]:
+    """The operations of the service's own OpenAPI (what `/openapi.json` serves)."""
+    schema = schemathesis.openapi.from_dict(service.app.openapi())
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()
+        yield result.ok()
+
+
+def _takes_input(operation: schemathesis.APIOperation) -> bool:
+    raw = operation.definition.raw
+    return bool(raw.get("parameters") or raw.get("requestBody"))
+
+
+def _with_known_values(known: Known) -> Callable[[Case], st.SearchStrategy[Case]]:
+    """Often swap a generated value for a valid one: path and query parameters, and body
+    fields at any depth (`resident.phone`, `participants[].volunteer_id`)."""
+
+    def slots_of(value: Any) -> Iterator[tuple[dict[str, Any], str]]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in known:
+                    yield value, key
+                yield from slots_of(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from slots_of(item)
+
+    def swap(case: Case) -> st.SearchStrategy[Case]:
+        slots = [
+            slot
+            for container in (case.path_parameters, case.query, case.body)
+            for slot in slots_of(container)
+        ]
+        if not slots:
+            return st.just(case)
+
+        def apply(choices: tuple[tuple[bool, Any], ...]) -> Case:
+            for (container, key), (keep, value) in zip(slots, choices, strict=True):
+                if not keep:
+                    container[key] = value
+            return case
+
+        # Three times in four the valid value: a body needs all of its references right.
+        keep = st.sampled_from((False, False, False, True))  # the simplest draw swaps
+        draws = [st.tuples(keep, known[key]) for _, key in slots]
+        return st.tuples(*draws).map(apply)
+
+    return swap
+
+
+@dataclass
+class Report:
+    failures: list[str] = field(default_factory=list)
+    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)  # (operation, status)
+
+    @property
+    def operations(self) -> set[str]:
+        return {label for label, _ in self.statuses}
+
+    def summary(self) -> str:
+        codes: dict[str, list[str]] = {}
+        for (label, status), count in sorted(self.statuses.items()):
+            codes.setdefault(label, []).append(f"{status}x{count}")
+        return "\n".join(f"  {label}: {' '.join(c)}" for label, c in codes.items())
+
+
+def _fuzz(
+    target: Target,
+    *,
+    headers: dict[str, str] | None,
+    checks: Mapping[GenerationMode, Sequence[CheckFunction]],
+    max_examples: int,
+    known: Known,
+    include: Callable[[str], bool],
+) -> Report:
+    """Fuzz each operation of a service that `include` admits, in each mode `checks` names."""
+    report = Report()
+    for operation in _operations(target.service):
+        if not include(_label(operation)):
+            continue
+        examples = max_examples if _takes_input(operation) else 1
+        for mode, mode_checks in checks.items():
+            strategy = operation.as_strategy(generation_mode=mode).flatmap(
+                _with_known_values(known)
+            )
+            try:
+                _run(strategy, examples, report, target, headers, mode_checks)
+            except hypothesis.errors.Unsatisfiable:
+                continue  # nothing to make invalid in this operation
+            except (Exception, BaseExceptionGroup) as error:  # schemathesis' FailureGroup
+                detail = "".join(traceback.format_exception_only(error)).strip()
+                report.failures.append(f"{target.name} {_label(operation)} [{mode}]:\n{detail}")
+    print(f"{target.name}: answers per operation\n{report.summary()}")
+    return report
+
+
+def _run(
+    strategy: st.SearchStrategy[Case],
+    max_examples: int,
+    report: Report,
+    target: Target,
+    headers: dict[str, str] | None,
+    checks: Sequence[CheckFunction],
+) -> None:
+    """One operation in one mode: Hypothesis draws the cases, seeded, bounded, no example DB."""
+
+    @hypothesis.seed(SEED)
+    @hypothesis.settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+    @hypothesis.given(case=strategy)
+    def run(case: Case) -> None:
+        response = case.call(base_url=target.base_url, headers=headers, timeout=30)
+        report.statuses[_label(case.operation), response.status_code] += 1
+        case.validate_response(response, checks=list(checks), headers=headers)
+
+    run()
+
+
+# -- the tests --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+async def test_no_input_causes_a_server_error(fuzz_stack: FuzzStack, name: str) -> None:
+    target = fuzz_stack.targets[name]
+    errors: list[CheckFunction] = [not_a_server_error, problem_json_errors]
+    report = await asyncio.to_thread(
+        _fuzz,
+        target,
+        headers={"Authorization": f"Bearer {token()}"},
+        checks={
+            GenerationMode.POSITIVE: [*errors, authorized],
+            GenerationMode.NEGATIVE: errors,
+        },
+        max_examples=MAX_EXAMPLES,
+        known=fuzz_stack.known[name],
+        include=lambda label: label not in NOT_FUZZED,
+    )
+    assert not report.failures, "\n\n".join(report.failures)
+    assert len(report.operations) > 5
+    # The token works and the seeded data is reached: writes succeed, not only reads.
+    created = [label for label, status in report.statuses if status == 201]
+    assert created or name == "stats", report.summary()
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+async def test_every_route_but_the_public_ones_needs_a_token(
+    fuzz_stack: FuzzStack, name: str
+) -> None:
+    target = fuzz_stack.targets[name]
+    public = {
+        _label(operation)
+        for operation in _operations(target.service)
+        if not operation.definition.raw.get("security")
+    }
+    assert public == PUBLIC[name]
+    report = await asyncio.to_thread(
+        _fuzz,
+        target,
+        headers=None,
+        checks={GenerationMode.POSITIVE: [not_a_server_error, answers_401, problem_json_errors]},
+        max_examples=ANONYMOUS_EXAMPLES,
+        known=fuzz_stack.known[name],
+        include=lambda label: label not in public,
+    )
+    assert not report.failures, "\n\n".join(report.failures)
+    assert len(report.operations) > 5
