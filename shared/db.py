@@ -130,10 +130,8 @@ async def upsert(
     """
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
+    statement = _insert(session, table)
     target = cast(Table, table)
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(target).values(rows)
     excluded = statement.excluded
     updates = {c: excluded[c] for c in rows[0] if c not in key}
     where = target.c[newer_than] < excluded[newer_than] if newer_than else None
@@ -141,7 +139,10 @@ async def upsert(
         statement = statement.on_conflict_do_update(index_elements=key, set_=updates, where=where)
     else:
         statement = statement.on_conflict_do_nothing(index_elements=key)
-    await session.execute(statement)
+    # Parameters apart from the statement: it compiles once and is cached, and the
+    # driver sends the rows in batches ("insertmanyvalues"); .values(rows) would
+    # build and compile a new statement for every batch.
+    await session.execute(statement, rows)
 
 
 async def add_to(
@@ -159,13 +160,19 @@ async def add_to(
     if not rows:
         return
     target = cast(Table, table)
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(target).values(rows)
+    statement = _insert(session, table)
     statement = statement.on_conflict_do_update(
         index_elements=key,
         set_={name: target.c[name] + statement.excluded[name] for name in amounts},
     )
-    await session.execute(statement)
+    await session.execute(statement, rows)
+
+
+def _insert(session: AsyncSession, table: FromClause) -> Any:
+    """INSERT in the dialect that knows ON CONFLICT (PostgreSQL or SQLite)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(cast(Table, table))
 
 
 def is_transient(error: BaseException) -> bool:
