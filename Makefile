@@ -30,5 +30,9 @@ lint: $(VENV)/.installed
 unit: $(VENV)/.installed
 	$(BIN)/pytest tests/unit
 
+## bench: benchmarks against baselines of the same run: a table, bench/results/latest.json (< 10 min)
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf var .mypy_cache .ruff_cache .pytest_cache

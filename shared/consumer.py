@@ -23,10 +23,9 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db import is_transient, utcnow
+from shared.db import insert_for, is_transient, utcnow
 from shared.errors import DomainError
 from shared.events import CloudEvent, Event, EventCatalog, UnknownEventType
 from shared.kafka import dlq_topic
@@ -195,19 +194,11 @@ class EventConsumer:
 
     async def _apply_together(self, deliveries: list[Delivery]) -> None:
         async with self.sessionmaker() as session, session.begin():
-            ids = [d.event.id for d in deliveries]
-            seen = set(
-                await session.scalars(
-                    select(processed_events.c.event_id).where(
-                        processed_events.c.consumer == self.name,
-                        processed_events.c.event_id.in_(ids),
-                    )
-                )
-            )
+            claimed = await self._claim(session, deliveries)
             applied: list[Delivery] = []
             for delivery in deliveries:
-                if delivery.event.id not in seen:
-                    seen.add(delivery.event.id)
+                if delivery.event.id in claimed:  # once, even when the batch has it twice
+                    claimed.discard(delivery.event.id)
                     applied.append(delivery)
             if applied:
                 with ExitStack() as spans:
@@ -215,8 +206,31 @@ class EventConsumer:
                         for delivery in applied:
                             spans.enter_context(self._span(delivery))
                     await self.apply(session, [d.event for d in applied])
-                await self._mark_processed(session, [d.event for d in applied])
         self._count(deliveries, applied)
+
+    async def _claim(self, session: AsyncSession, deliveries: list[Delivery]) -> set[Any]:
+        """Record the batch's event ids as processed; the ids that were new come back.
+
+        One statement, on the primary key: ids already applied (or being applied by
+        another process right now, whose insert we wait for) are not returned, and
+        a rollback of this transaction takes the claims back with the effects.
+        """
+        now = utcnow()
+        rows = {
+            d.event.id: {
+                "consumer": self.name,
+                "event_id": d.event.id,
+                "event_time": d.event.time,
+                "processed_at": now,
+            }
+            for d in deliveries
+        }
+        statement = (
+            insert_for(session, processed_events)
+            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            .returning(processed_events.c.event_id)
+        )
+        return set((await session.execute(statement, list(rows.values()))).scalars())
 
     def _span(self, delivery: Delivery) -> AbstractContextManager[Any]:
         envelope = delivery.event.envelope
@@ -242,16 +256,6 @@ class EventConsumer:
                     await self.dead_letter(delivery.record, f"handler failed: {reason}")
                     return
                 await asyncio.sleep(0.2 * 2**attempt)
-
-    async def _mark_processed(self, session: AsyncSession, events: list[Event[Any]]) -> None:
-        now = utcnow()
-        await session.execute(
-            insert(processed_events),
-            [
-                {"consumer": self.name, "event_id": e.id, "event_time": e.time, "processed_at": now}
-                for e in events
-            ],
-        )
 
     def _count(self, deliveries: list[Delivery], applied: list[Delivery]) -> None:
         applied_ids = {d.event.id for d in applied}

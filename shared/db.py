@@ -130,7 +130,7 @@ async def upsert(
     """
     if not rows:
         return
-    statement = _insert(session, table)
+    statement = insert_for(session, table)
     target = cast(Table, table)
     excluded = statement.excluded
     updates = {c: excluded[c] for c in rows[0] if c not in key}
@@ -160,7 +160,7 @@ async def add_to(
     if not rows:
         return
     target = cast(Table, table)
-    statement = _insert(session, table)
+    statement = insert_for(session, table)
     statement = statement.on_conflict_do_update(
         index_elements=key,
         set_={name: target.c[name] + statement.excluded[name] for name in amounts},
@@ -168,7 +168,7 @@ async def add_to(
     await session.execute(statement, rows)
 
 
-def _insert(session: AsyncSession, table: FromClause) -> Any:
+def insert_for(session: AsyncSession, table: FromClause) -> Any:
     """INSERT in the dialect that knows ON CONFLICT (PostgreSQL or SQLite)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert

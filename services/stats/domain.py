@@ -124,12 +124,18 @@ async def resolve_area(
 
 
 async def as_of(session: AsyncSession) -> datetime | None:
-    newest: datetime | None = await session.scalar(
-        select(func.max(processed_events.c.event_time)).where(
-            processed_events.c.consumer.in_(CONSUMERS)
+    # One query per consumer: each is a single probe of the (consumer, event_time)
+    # index, where one max over all three scans millions of rows.
+    newest: list[datetime] = []
+    for consumer in CONSUMERS:
+        moment = await session.scalar(
+            select(func.max(processed_events.c.event_time)).where(
+                processed_events.c.consumer == consumer
+            )
         )
-    )
-    return newest
+        if moment is not None:
+            newest.append(moment)
+    return max(newest, default=None)
 
 
 async def overview(session: AsyncSession, area: Area, when: Period) -> Overview:

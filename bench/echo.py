@@ -1,0 +1,50 @@
+"""The write-path baseline: a bare FastAPI JSON echo endpoint, served exactly as
+`qise serve` serves a service (same uvicorn call, same logging set-up).
+
+Run: `python -m bench.echo PORT`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from fastapi import FastAPI
+
+from shared.logs import configure_logging
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="echo")
+
+    @app.post("/echo", status_code=201)
+    async def echo(body: dict[str, Any]) -> dict[str, Any]:
+        return body
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def main() -> None:
+    import uvicorn
+
+    port = int(sys.argv[1])
+    # The same as shared.cli.serve: one process, uvicorn's default loop and HTTP
+    # implementation (uvloop, httptools), access log through structlog.
+    configure_logging("echo", os.environ.get("QISE_LOG_FORMAT", "json"))
+    uvicorn.run(
+        create_app(),
+        host="127.0.0.1",
+        port=port,
+        log_level="info",
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""`python -m bench --quick` runs every benchmark on tiny sizes and reports them.
+
+It checks that the benchmark code runs and that the table and the JSON report
+have their parts; it asserts nothing about speed (a loaded CI machine is no
+place for timed assertions).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from bench.profiling import summarize
+from bench.results import COLUMNS
+
+EXPECTED_ROWS = [
+    "broker produce, raw aiokafka",
+    "broker consume, raw aiokafka",
+    "stats projection throughput",
+    "rebuild from 1,000,000 events",
+    "write path POST /activities",
+    "outbox relay publish",
+    "freshness p95",
+    "query overview, county p99",
+    "query timeseries, month, 3 years p99",
+    "peak RSS stats",
+]
+
+
+def test_quick_run_prints_the_table_and_writes_the_report(postgres: str, tmp_path: Path) -> None:
+    server = make_url(postgres).set(drivername="postgresql").render_as_string(False)
+    output = tmp_path / "latest.json"
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--output", str(output)],
+        env={**os.environ, "BENCH_POSTGRES": server},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parents[2],
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    header = "| " + " | ".join(COLUMNS)
+    assert header.replace(" ", "") in finished.stdout.replace(" ", ""), finished.stdout
+
+    report = json.loads(output.read_text())
+    assert {"started_at", "finished_at", "machine", "results", "table", "settings"} <= set(report)
+    assert report["machine"]["cores"] >= 1 and report["machine"]["python"]
+    names = [row["benchmark"] for row in report["results"]]
+    for name in EXPECTED_ROWS:
+        assert name in names, names
+    for row in report["results"]:
+        assert {"value", "unit", "baseline", "ratio", "target", "met"} <= set(row)
+    projection = next(r for r in report["results"] if r["benchmark"] == EXPECTED_ROWS[2])
+    assert projection["extra"]["complete"] and projection["extra"]["figures_exact"]
+    assert projection["ratio"] is not None
+
+
+def test_profile_summary_attributes_samples() -> None:
+    here, site = Path.cwd(), "/venv/lib/python3.11/site-packages"
+    cli = f"<module> ({here}/shared/cli.py:5)"
+    raw = (
+        f"{cli};apply ({here}/services/stats/handlers.py:9);"
+        f"execute ({site}/sqlalchemy/orm/session.py:1) 3\n"
+        f"{cli};run ({site}/uvicorn/main.py:2) 1\n"
+    )
+    summary = summarize(raw, seconds=1.0, rate=4)
+    assert summary.samples == 4 and summary.busy == 1.0
+    assert summary.self_top[0] == ("execute (sqlalchemy/orm/session.py)", 75.0)
+    assert summary.packages[0] == ("sqlalchemy", 75.0)
+    assert summary.ours_top[0] == (
+        "apply (services/stats/handlers.py) -> execute (sqlalchemy/orm/session.py)",
+        75.0,
+    )
