@@ -87,6 +87,7 @@ class EventConsumer:
         max_attempts: int = 3,
         session_timeout_ms: int = 10000,
         crash_after_commit: float = 0.0,
+        fetch_max_wait_ms: int = 100,
     ) -> None:
         unknown = [t for t in types if t not in catalog]
         if unknown:
@@ -107,6 +108,7 @@ class EventConsumer:
         self.max_attempts = max_attempts
         self.session_timeout_ms = session_timeout_ms
         self.crash_after_commit = crash_after_commit
+        self.fetch_max_wait_ms = fetch_max_wait_ms
 
     # -- the loop ---------------------------------------------------------------
 
@@ -125,6 +127,7 @@ class EventConsumer:
                 session_timeout_ms=self.session_timeout_ms,
                 heartbeat_interval_ms=max(self.session_timeout_ms // 6, 100),
                 rebalance_timeout_ms=self.session_timeout_ms,
+                fetch_max_wait_ms=self.fetch_max_wait_ms,
             )
             try:
                 await consumer.start()

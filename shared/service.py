@@ -139,6 +139,7 @@ def start_consumers(runtime: Runtime) -> None:
             max_attempts=settings.consumer_max_attempts,
             session_timeout_ms=settings.consumer_session_timeout_ms,
             crash_after_commit=settings.fault_crash_after_commit,
+            fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
         )
         runtime.consumers.append(consumer)
         runtime.consumer_tasks.append(

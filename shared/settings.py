@@ -80,6 +80,11 @@ class ServiceSettings(BaseSettings):
         10000,
         description="Kafka consumer session timeout: how soon a dead consumer's work moves on.",
     )
+    consumer_fetch_max_wait_ms: int = Field(
+        100,
+        description="Longest a consumer's fetch waits for new events (Tansu answers only at"
+        " this deadline, so it bounds end-to-end latency).",
+    )
     fault_crash_after_commit: float = Field(
         0.0,
         description="Fault tests only: chance that a consumer exits between its database"
