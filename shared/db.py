@@ -6,7 +6,6 @@ Each service owns one database. PostgreSQL in production (asyncpg); SQLite
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -105,13 +104,6 @@ async def database_answers(engine: AsyncEngine) -> bool:
         return True
     except Exception:
         return False
-
-
-async def session_scope(
-    sessionmaker: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[AsyncSession]:
-    async with sessionmaker() as session:
-        yield session
 
 
 async def upsert(

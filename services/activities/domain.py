@@ -166,7 +166,7 @@ async def _new_activity(
     command: ActivityIn,
     skew: timedelta,
     corrects: Activity | None = None,
-) -> Activity:
+) -> tuple[Activity, list[Participation]]:
     problems = activity_problems(command, utcnow(), skew)
     if problems:
         raise Invalid("the activity does not add up", errors=problems)
@@ -192,16 +192,17 @@ async def _new_activity(
     )
     session.add(activity)
     await session.flush()
-    for participant in command.participants:
-        session.add(
-            Participation(
-                activity_id=activity.id,
-                volunteer_id=participant.volunteer_id,
-                hours=to_hours(participant.hours),
-            )
+    participations = [
+        Participation(
+            activity_id=activity.id,
+            volunteer_id=participant.volunteer_id,
+            hours=to_hours(participant.hours),
         )
+        for participant in command.participants
+    ]
+    session.add_all(participations)
     await session.flush()
-    return activity
+    return activity, participations
 
 
 async def log_activity(
@@ -213,8 +214,8 @@ async def log_activity(
         _require_admin_or_leader(
             principal, await _known_team(session, command.team_id), "log this team's activities"
         )
-    activity = await _new_activity(session, principal, command, skew)
-    await _publish(session, activity, ev.ActivityLogged)
+    activity, participations = await _new_activity(session, principal, command, skew)
+    await _publish(session, activity, ev.ActivityLogged, participations)
     await session.commit()
     return activity
 
@@ -353,17 +354,23 @@ async def correct_activity(
         raise Invalid("a correction stays in the activity's community", field="community_id")
     await _void(session, principal, old, f"corrected: {correction.reason}")
     command = ActivityIn.model_validate(correction.model_dump(exclude={"reason"}))
-    new = await _new_activity(session, principal, command, skew, corrects=old)
+    new, participations = await _new_activity(session, principal, command, skew, corrects=old)
     old.corrected_by_activity_id = new.id
-    await _publish(session, new, ev.ActivityLogged)
+    await _publish(session, new, ev.ActivityLogged, participations)
     await session.commit()
     return new
 
 
 async def _publish(
-    session: AsyncSession, activity: Activity, event: type[ev.ActivityState], **extra: str
+    session: AsyncSession,
+    activity: Activity,
+    event: type[ev.ActivityState],
+    participants: list[Participation] | None = None,
+    **extra: str,
 ) -> None:
-    participants = (await participants_of(session, [activity.id]))[activity.id]
+    """Record the activity's state; `participants` when the caller has them at hand."""
+    if participants is None:
+        participants = (await participants_of(session, [activity.id]))[activity.id]
     data = event(
         activity_id=str(activity.id),
         community_id=activity.community_id,
