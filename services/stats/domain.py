@@ -9,18 +9,21 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, distinct, func, select, true
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.stats.handlers import CONSUMERS
 from services.stats.models import (
     CareTask,
     Category,
+    CategoryMembers,
     Community,
+    CommunityVolunteers,
     DailyFigures,
+    MonthlyFigures,
     Request,
+    RequestCounts,
     Team,
-    TeamMember,
     Volunteer,
     VolunteerHours,
 )
@@ -139,29 +142,24 @@ async def as_of(session: AsyncSession) -> datetime | None:
 
 
 async def overview(session: AsyncSession, area: Area, when: Period) -> Overview:
-    active = Volunteer.active.is_(True)
     volunteers, party_members = (
         await session.execute(
-            select(func.count(), func.count().filter(Volunteer.is_party_member.is_(True))).where(
-                active, area.restrict(Volunteer.community_id)
-            )
-        )
-    ).one()
-    teams = await session.scalar(
-        select(func.count())
-        .select_from(Team)
-        .where(Team.status == "active", area.restrict(Team.community_id))
-    )
-    totals = (
-        await session.execute(
             select(
-                func.coalesce(func.sum(DailyFigures.activities), 0),
-                func.coalesce(func.sum(DailyFigures.people_served), 0),
-                func.coalesce(func.sum(DailyFigures.volunteer_hours), 0),
-                func.coalesce(func.sum(DailyFigures.certified_hours), 0),
-            ).where(area.restrict(DailyFigures.community_id), when.days(DailyFigures.day))
+                func.coalesce(func.sum(CommunityVolunteers.volunteers), 0),
+                func.coalesce(func.sum(CommunityVolunteers.party_members), 0),
+            ).where(area.restrict(CommunityVolunteers.community_id))
         )
     ).one()
+    teams = await _grouped(
+        session,
+        select(Team.category, func.count())
+        .where(Team.status == "active", area.restrict(Team.community_id))
+        .group_by(Team.category),
+    )
+    figures = await _figures(session, area, when)
+    requests = await _requests(session, area, when)
+    # Totals over every category seen, also one the categories table does not know yet.
+    totals = [sum((f[i] for f in figures.values()), 0) for i in range(4)]
     return Overview(
         scope=area.scope,
         id=area.id,
@@ -169,36 +167,132 @@ async def overview(session: AsyncSession, area: Area, when: Period) -> Overview:
         start=when.start,
         end=when.end,
         communities=sorted(area.communities) if area.communities is not None else [],
-        volunteers=volunteers,
-        party_member_volunteers=party_members,
-        teams=teams or 0,
+        volunteers=int(volunteers),
+        party_member_volunteers=int(party_members),
+        teams=sum(t[0] for t in teams.values()),
         activities=int(totals[0]),
         people_served=int(totals[1]),
         volunteer_hours=float(totals[2]),
         certified_hours=float(totals[3]),
-        requests=await _requests(session, area, when),
+        requests=_request_figures([sum(r[i] for r in requests.values()) for i in range(8)]),
         care_tasks=await _care_tasks(session, area),
-        by_category=await _by_category(session, area, when),
+        by_category=await _by_category(session, area, teams, figures, requests),
         as_of=await as_of(session),
     )
 
 
-async def _requests(session: AsyncSession, area: Area, when: Period) -> RequestFigures:
-    completed = Request.status == "completed"
-    row = (
-        await session.execute(
+def _next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
+
+def whole_months(start: date | None, end: date | None) -> tuple[date | None, date | None] | None:
+    """The months wholly inside a period, as [first, after) of months' first days (None:
+    unbounded on that side); None when it holds no whole month."""
+    first = None if start is None else start if start.day == 1 else _next_month(start)
+    after = None
+    if end is not None:
+        after = (
+            _next_month(end) if end + timedelta(days=1) == _next_month(end) else end.replace(day=1)
+        )
+    if first is not None and after is not None and first >= after:
+        return None
+    return first, after
+
+
+async def _figures(session: AsyncSession, area: Area, when: Period) -> dict[str, list[Any]]:
+    """Activities, people served, hours and certified hours per category: whole months
+    from the monthly rollup, the days of partial months at the edges from the daily one."""
+    sums: dict[str, list[Any]] = {}
+    months = whole_months(when.start, when.end)
+    if months is None:
+        edges = [when.days(DailyFigures.day)]
+    else:
+        first, after = months
+        edges = []
+        if when.start is not None and first is not None and when.start < first:
+            edges.append(and_(DailyFigures.day >= when.start, DailyFigures.day < first))
+        if when.end is not None and after is not None and after <= when.end:
+            edges.append(and_(DailyFigures.day >= after, DailyFigures.day <= when.end))
+        in_months = [area.restrict(MonthlyFigures.community_id)]
+        if first is not None:
+            in_months.append(MonthlyFigures.month >= first)
+        if after is not None:
+            in_months.append(MonthlyFigures.month < after)
+        await _add_sums(session, sums, MonthlyFigures, and_(*in_months))
+    if edges:
+        where = and_(area.restrict(DailyFigures.community_id), or_(*edges))
+        await _add_sums(session, sums, DailyFigures, where)
+    return sums
+
+
+async def _add_sums(
+    session: AsyncSession,
+    sums: dict[str, list[Any]],
+    table: type[DailyFigures] | type[MonthlyFigures],
+    where: Any,
+) -> None:
+    rows = await session.execute(
+        select(
+            table.category,
+            func.sum(table.activities),
+            func.sum(table.people_served),
+            func.sum(table.volunteer_hours),
+            func.sum(table.certified_hours),
+        )
+        .where(where)
+        .group_by(table.category)
+    )
+    for category, *amounts in rows:
+        entry = sums.setdefault(category, [0, 0, 0, 0])
+        for i, amount in enumerate(amounts):
+            entry[i] += amount or 0
+
+
+async def _requests(session: AsyncSession, area: Area, when: Period) -> dict[str, list[int]]:
+    """Per category: submitted, open, completed, cancelled, overdue, on time, sum and
+    number of ratings. All time from the rollup, a period from the requests themselves."""
+    statement: Any
+    if when.start is None and when.end is None:
+        f = RequestCounts
+        is_open = f.status.in_(OPEN)
+        statement = (
             select(
+                f.category,
+                func.sum(f.requests),
+                func.sum(f.requests).filter(is_open),
+                func.sum(f.requests).filter(f.status == "completed"),
+                func.sum(f.requests).filter(f.status == "cancelled"),
+                func.sum(f.overdue).filter(is_open),
+                func.sum(f.on_time).filter(f.status == "completed"),
+                func.sum(f.rating_sum),
+                func.sum(f.ratings),
+            )
+            .where(area.restrict(f.community_id))
+            .group_by(f.category)
+        )
+    else:
+        completed = Request.status == "completed"
+        is_open = Request.status.in_(OPEN)
+        statement = (
+            select(
+                Request.category,
                 func.count(),
-                func.count().filter(Request.status.in_(OPEN)),
+                func.count().filter(is_open),
                 func.count().filter(completed),
                 func.count().filter(Request.status == "cancelled"),
-                func.count().filter(Request.status.in_(OPEN), Request.overdue.is_(True)),
+                func.count().filter(is_open, Request.overdue.is_(True)),
                 func.count().filter(completed, Request.completed_at <= Request.due_at),
-                func.avg(Request.rating),
-            ).where(area.restrict(Request.community_id), when.times(Request.submitted_at))
+                func.sum(Request.rating),
+                func.count(Request.rating),
+            )
+            .where(area.restrict(Request.community_id), when.times(Request.submitted_at))
+            .group_by(Request.category)
         )
-    ).one()
-    submitted, open_, done, cancelled, overdue, on_time, rating = row
+    return {row[0]: [int(v or 0) for v in row[1:]] for row in await session.execute(statement)}
+
+
+def _request_figures(counts: list[int]) -> RequestFigures:
+    submitted, open_, done, cancelled, overdue, on_time, rating_sum, ratings = counts
     return RequestFigures(
         submitted=submitted,
         open=open_,
@@ -206,7 +300,7 @@ async def _requests(session: AsyncSession, area: Area, when: Period) -> RequestF
         cancelled=cancelled,
         overdue=overdue,
         on_time_rate=round(on_time / done, 4) if done else None,
-        avg_rating=round(float(rating), 2) if rating is not None else None,
+        avg_rating=round(rating_sum / ratings, 2) if ratings else None,
     )
 
 
@@ -228,39 +322,22 @@ async def _grouped(session: AsyncSession, statement: Any) -> dict[str, Sequence[
     return {row[0]: row[1:] for row in await session.execute(statement)}
 
 
-async def _by_category(session: AsyncSession, area: Area, when: Period) -> list[CategoryFigures]:
+async def _by_category(
+    session: AsyncSession,
+    area: Area,
+    teams: dict[str, Sequence[Any]],
+    figures: dict[str, list[Any]],
+    requests: dict[str, list[int]],
+) -> list[CategoryFigures]:
     categories = (
         await session.scalars(select(Category).order_by(Category.position, Category.code))
     ).all()
-    active_team = and_(Team.status == "active", area.restrict(Team.community_id))
-    teams = await _grouped(
-        session, select(Team.category, func.count()).where(active_team).group_by(Team.category)
-    )
+    # Summed over communities: a team's members are volunteers of its own community.
     members = await _grouped(
         session,
-        select(Team.category, func.count(distinct(TeamMember.volunteer_id)))
-        .join(TeamMember, TeamMember.team_id == Team.id)
-        .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
-        .where(active_team, Volunteer.active.is_(True))
-        .group_by(Team.category),
-    )
-    figures = await _grouped(
-        session,
-        select(
-            DailyFigures.category,
-            func.sum(DailyFigures.activities),
-            func.sum(DailyFigures.people_served),
-            func.sum(DailyFigures.volunteer_hours),
-            func.sum(DailyFigures.certified_hours),
-        )
-        .where(area.restrict(DailyFigures.community_id), when.days(DailyFigures.day))
-        .group_by(DailyFigures.category),
-    )
-    requests = await _grouped(
-        session,
-        select(Request.category, func.count())
-        .where(area.restrict(Request.community_id), when.times(Request.submitted_at))
-        .group_by(Request.category),
+        select(CategoryMembers.category, func.sum(CategoryMembers.members))
+        .where(area.restrict(CategoryMembers.community_id))
+        .group_by(CategoryMembers.category),
     )
     result = []
     for c in categories:
@@ -270,12 +347,12 @@ async def _by_category(session: AsyncSession, area: Area, when: Period) -> list[
                 category=c.code,
                 name=c.name,
                 teams=teams.get(c.code, (0,))[0],
-                volunteers=members.get(c.code, (0,))[0],
+                volunteers=int(members.get(c.code, (0,))[0] or 0),
                 activities=int(f[0] or 0),
                 people_served=int(f[1] or 0),
                 volunteer_hours=float(f[2] or 0),
                 certified_hours=float(f[3] or 0),
-                requests=requests.get(c.code, (0,))[0],
+                requests=requests.get(c.code, [0])[0],
             )
         )
     return result
@@ -339,10 +416,34 @@ async def timeseries(
             if moment is not None:
                 values[moment.astimezone(span.zone).date()] += 1
     else:
+        days = [span.days(DailyFigures.day)]
+        months = whole_months(span.start, span.end) if interval == "month" else None
+        if months is not None:
+            # Whole months from the monthly rollup, labelled by their first day.
+            first, after = months
+            assert first is not None and after is not None
+            monthly = getattr(MonthlyFigures, metric)
+            by_month = await session.execute(
+                select(MonthlyFigures.month, func.sum(monthly))
+                .where(
+                    area.restrict(MonthlyFigures.community_id),
+                    MonthlyFigures.month >= first,
+                    MonthlyFigures.month < after,
+                )
+                .group_by(MonthlyFigures.month)
+            )
+            for month, value in by_month:
+                values[month] += float(value or 0)
+            days = [
+                or_(
+                    and_(DailyFigures.day >= span.start, DailyFigures.day < first),
+                    and_(DailyFigures.day >= after, DailyFigures.day <= span.end),
+                )
+            ]
         field = getattr(DailyFigures, metric)
         rows2 = await session.execute(
             select(DailyFigures.day, func.sum(field))
-            .where(area.restrict(DailyFigures.community_id), span.days(DailyFigures.day))
+            .where(area.restrict(DailyFigures.community_id), *days)
             .group_by(DailyFigures.day)
         )
         for day, value in rows2:

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, Index, Integer, Numeric, String, Text, Uuid
+from sqlalchemy import Boolean, Date, Index, Integer, Numeric, String, Text, Uuid, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import UTCDateTime, new_metadata
@@ -57,6 +57,27 @@ class Team(Base):
     version: Mapped[int] = mapped_column(Integer)
 
 
+class CommunityVolunteers(Base):
+    """Active volunteers and party members per community, kept by the registry handlers."""
+
+    __tablename__ = "community_volunteers"
+
+    community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    volunteers: Mapped[int] = mapped_column(Integer, default=0)
+    party_members: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CategoryMembers(Base):
+    """Active volunteers in active teams per community (the team's) and category, each
+    counted once however many of those teams they are in; kept by the registry handlers."""
+
+    __tablename__ = "category_members"
+
+    community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class TeamMember(Base):
     __tablename__ = "team_members"
 
@@ -91,6 +112,21 @@ class DailyFigures(Base):
     overview, time series and reports add up. Voided activities are taken out."""
 
     __tablename__ = "daily_figures"
+    __table_args__ = (
+        # Time series over every community read a range of days.
+        Index(
+            "ix_daily_figures_day",
+            "day",
+            postgresql_include=[
+                "community_id",
+                "category",
+                "activities",
+                "people_served",
+                "volunteer_hours",
+                "certified_hours",
+            ],
+        ),
+    )
 
     community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -101,11 +137,30 @@ class DailyFigures(Base):
     certified_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
 
 
+class MonthlyFigures(Base):
+    """The daily figures added up per month (`month` is its first day), with the same
+    deltas: whole months of a period and all-time figures read these."""
+
+    __tablename__ = "monthly_figures"
+
+    community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    activities: Mapped[int] = mapped_column(Integer, default=0)
+    people_served: Mapped[int] = mapped_column(Integer, default=0)
+    volunteer_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
+    certified_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
+
+
 class VolunteerHours(Base):
     """Each volunteer's hours across activities that count: the leaderboard."""
 
     __tablename__ = "volunteer_hours"
-    __table_args__ = (Index("ix_volunteer_hours_rank", "community_id", "hours"),)
+    __table_args__ = (
+        Index("ix_volunteer_hours_rank", "community_id", "hours"),
+        # The county-wide leaderboard walks this in order.
+        Index("ix_volunteer_hours_hours", text("hours DESC"), "volunteer_id"),
+    )
 
     volunteer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     community_id: Mapped[str] = mapped_column(String(40))
@@ -128,6 +183,22 @@ class Request(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     overdue: Mapped[bool] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(Integer)
+
+
+class RequestCounts(Base):
+    """Requests per community, category and status, for all-time figures; kept by the
+    requests handlers from each request's newest state."""
+
+    __tablename__ = "request_counts"
+
+    community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CareTask(Base):

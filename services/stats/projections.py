@@ -16,14 +16,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activities import events as activities
-from services.stats.models import Activity, ActivityHours, DailyFigures, VolunteerHours
+from services.stats.models import (
+    Activity,
+    ActivityHours,
+    DailyFigures,
+    MonthlyFigures,
+    VolunteerHours,
+)
 from shared.db import add_to, upsert
 from shared.events import Event
 
@@ -51,15 +58,24 @@ class Counted:
         return self.status == "verified"
 
 
+# Volunteers and hours recur from event to event: parse each text once (both immutable).
+_volunteer_id = lru_cache(maxsize=1 << 16)(uuid.UUID)
+
+
+@lru_cache(maxsize=1 << 12)
+def _hours(hours: float) -> Decimal:
+    return Decimal(str(hours))
+
+
 def counted_from_event(data: activities.ActivityState, zone: ZoneInfo) -> Counted:
     return Counted(
-        community_id=data.community_id,
-        category=data.category,
-        day=data.started_at.astimezone(zone).date(),
-        status=data.status,
-        people_served=data.people_served,
-        version=data.version,
-        hours={uuid.UUID(p.volunteer_id): Decimal(str(p.hours)) for p in data.participants},
+        data.community_id,
+        data.category,
+        data.started_at.astimezone(zone).date(),
+        data.status,
+        data.people_served,
+        data.version,
+        {_volunteer_id(p.volunteer_id): _hours(p.hours) for p in data.participants},
     )
 
 
@@ -87,6 +103,18 @@ class Deltas:
             entry[2] += sign * hours if activity.certified else ZERO
 
 
+def by_month(
+    days: dict[tuple[str, str, date], list[Any]],
+) -> dict[tuple[str, str, date], list[Any]]:
+    """Daily deltas added up per month, keyed by the month's first day."""
+    months: dict[tuple[str, str, date], list[Any]] = {}
+    for (community_id, category, day), d in days.items():
+        entry = months.setdefault((community_id, category, day.replace(day=1)), [0, 0, ZERO, ZERO])
+        for i in range(4):
+            entry[i] += d[i]
+    return months
+
+
 def net_changes(
     before: dict[uuid.UUID, Counted], updates: Iterable[tuple[uuid.UUID, Counted]]
 ) -> tuple[dict[uuid.UUID, Counted], Deltas]:
@@ -109,24 +137,27 @@ def net_changes(
 
 
 async def _counted(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Counted]:
-    rows = (await session.scalars(select(Activity).where(Activity.id.in_(ids)))).all()
+    # Core statements: plain rows, no ORM identity map for rows read once.
+    activity, activity_hours = Activity.__table__.c, ActivityHours.__table__.c
     hours: dict[uuid.UUID, dict[uuid.UUID, Decimal]] = defaultdict(dict)
-    for entry in await session.scalars(
-        select(ActivityHours).where(ActivityHours.activity_id.in_(ids))
-    ):
-        hours[entry.activity_id][entry.volunteer_id] = entry.hours
-    return {
-        row.id: Counted(
-            row.community_id,
-            row.category,
-            row.day,
-            row.status,
-            row.people_served,
-            row.version,
-            hours[row.id],
+    for activity_id, volunteer_id, amount in await session.execute(
+        select(activity_hours.activity_id, activity_hours.volunteer_id, activity_hours.hours).where(
+            activity_hours.activity_id.in_(ids)
         )
-        for row in rows
-    }
+    ):
+        hours[activity_id][volunteer_id] = amount
+    rows = await session.execute(
+        select(
+            activity.id,
+            activity.community_id,
+            activity.category,
+            activity.day,
+            activity.status,
+            activity.people_served,
+            activity.version,
+        ).where(activity.id.in_(ids))
+    )
+    return {row[0]: Counted(*row[1:], hours[row[0]]) for row in rows}
 
 
 async def project_activities(
@@ -161,7 +192,9 @@ async def project_activities(
         for volunteer_id, hours in a.hours.items()
     ]
     if hours_rows:
-        await session.execute(insert(ActivityHours), hours_rows)
+        # The table, not the ORM class: a Core executemany, not the ORM's bulk insert.
+        await session.execute(insert(cast(Table, ActivityHours.__table__)), hours_rows)
+    amounts = ["activities", "people_served", "volunteer_hours", "certified_hours"]
     await add_to(
         session,
         DailyFigures.__table__,
@@ -170,15 +203,27 @@ async def project_activities(
                 "community_id": community_id,
                 "category": category,
                 "day": day,
-                "activities": d[0],
-                "people_served": d[1],
-                "volunteer_hours": d[2],
-                "certified_hours": d[3],
+                **dict(zip(amounts, d, strict=True)),
             }
             for (community_id, category, day), d in deltas.days.items()
         ],
         key=["community_id", "category", "day"],
-        amounts=["activities", "people_served", "volunteer_hours", "certified_hours"],
+        amounts=amounts,
+    )
+    await add_to(
+        session,
+        MonthlyFigures.__table__,
+        [
+            {
+                "community_id": community_id,
+                "category": category,
+                "month": month,
+                **dict(zip(amounts, d, strict=True)),
+            }
+            for (community_id, category, month), d in by_month(deltas.days).items()
+        ],
+        key=["community_id", "category", "month"],
+        amounts=amounts,
     )
     await add_to(
         session,

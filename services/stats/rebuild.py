@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from itertools import pairwise
+
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.stats.handlers import CONSUMERS
@@ -35,12 +37,7 @@ async def rebuild(runtime: Runtime) -> int:
     """
     await stop_consumers(runtime)
     async with runtime.sessionmaker() as session, session.begin():
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name != ProjectionState.__tablename__:
-                await session.execute(delete(table))
-        await session.execute(
-            delete(processed_events).where(processed_events.c.consumer.in_(CONSUMERS))
-        )
+        await _empty_projections(session)
         state = await session.get(ProjectionState, 1)
         if state is None:
             state = ProjectionState(id=1, generation=1)
@@ -51,6 +48,44 @@ async def rebuild(runtime: Runtime) -> int:
     if runtime.producer_started:
         start_consumers(runtime)
     return new_generation
+
+
+async def _empty_projections(session: AsyncSession) -> None:
+    """Every projection table and this service's consumers' inbox rows, emptied.
+
+    On PostgreSQL with TRUNCATE: a rebuild of a million activities would otherwise
+    start by deleting millions of rows one by one. The inbox is truncated only when
+    it holds nothing but our consumers' rows; otherwise those are deleted.
+    """
+    tables = [t for t in Base.metadata.sorted_tables if t.name != ProjectionState.__tablename__]
+    mine = processed_events.c.consumer.in_(CONSUMERS)
+    if session.get_bind().dialect.name != "postgresql":
+        for table in reversed(tables):
+            await session.execute(delete(table))
+        await session.execute(delete(processed_events).where(mine))
+        return
+    names = [table.name for table in tables]
+    if not await _others_in_inbox(session):
+        names.append(processed_events.name)
+    else:
+        await session.execute(delete(processed_events).where(mine))
+    await session.execute(text(f"TRUNCATE {', '.join(names)}"))
+
+
+async def _others_in_inbox(session: AsyncSession) -> bool:
+    """Whether any consumer but ours left rows in the inbox: one probe of the primary
+    key (consumer first) per gap between our consumers' names."""
+    consumer = processed_events.c.consumer
+    bounds: list[str | None] = [None, *sorted(CONSUMERS), None]
+    for low, high in pairwise(bounds):
+        where = []
+        if low is not None:
+            where.append(consumer > low)
+        if high is not None:
+            where.append(consumer < high)
+        if await session.scalar(select(consumer).where(*where).limit(1)) is not None:
+            return True
+    return False
 
 
 async def applied_counts(session: AsyncSession) -> dict[str, int]:

@@ -9,9 +9,12 @@ from typing import Any, Protocol
 
 import httpx
 from aiokafka import AIOKafkaProducer
+from sqlalchemy import delete, func, insert, select
 
 from services.activities import events as activity_events
+from services.registry import events as registry_events
 from shared.events import new_event
+from shared.tables import processed_events
 from tests.api import create_team, create_volunteer
 from tests.conftest import ADMIN, Stack, auth, eventually
 from tests.integration.test_activities import activity_body, log
@@ -403,6 +406,198 @@ async def test_a_rebuild_gives_identical_figures(stack: Stack, community: str) -
             assert county[key] == county_before[key], key
 
     await eventually(same, timeout=60)
+
+    # Another consumer's inbox rows survive a rebuild (the inbox is not truncated then).
+    foreign = {
+        "consumer": "someone-else",
+        "event_id": uuid.uuid4(),
+        "event_time": datetime.now(UTC),
+        "processed_at": datetime.now(UTC),
+    }
+    sessionmaker = stack.services["stats"].runtime.sessionmaker
+    async with sessionmaker() as session, session.begin():
+        await session.execute(insert(processed_events), [foreign])
+    try:
+        assert (await stack["stats"].post("/admin/rebuild", headers=ADMIN)).status_code == 200
+        await eventually(same, timeout=60)
+        async with sessionmaker() as session:
+            kept = await session.scalar(
+                select(func.count()).where(processed_events.c.consumer == "someone-else")
+            )
+        assert kept == 1
+    finally:
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                delete(processed_events).where(processed_events.c.consumer == "someone-else")
+            )
+
+
+async def by_category(stack: Stack, community: str) -> dict[str, tuple[int, int]]:
+    """(teams, distinct active members) of each color, as the overview shows them."""
+    figures = await overview(stack["stats"], community)
+    return {c["category"]: (c["teams"], c["volunteers"]) for c in figures["by_category"]}
+
+
+async def test_members_per_category_follow_leaves_and_deactivations(
+    stack: Stack, community: str
+) -> None:
+    registry = stack["registry"]
+    a = await create_volunteer(registry, community, name="甲")
+    b = await create_volunteer(registry, community, name="乙")
+    c = await create_volunteer(registry, community, name="丙")
+    first = await create_team(registry, community, "orange", name="橙一队")
+    second = await create_team(registry, community, "orange", name="橙二队")
+    green = await create_team(registry, community, "green", name="绿队")
+    for team, member in ((first, a), (second, a), (first, b), (green, c)):
+        joined = await registry.post(
+            f"/teams/{team['id']}/members", json={"volunteer_id": member["id"]}, headers=ADMIN
+        )
+        assert joined.status_code == 201, joined.text
+
+    async def members(orange: tuple[int, int], greens: tuple[int, int]) -> None:
+        async def counted() -> None:
+            figures = await by_category(stack, community)
+            assert (figures["orange"], figures["green"]) == (orange, greens)
+
+        await eventually(counted)
+        await stats_agree(stack, community)
+
+    await members((2, 2), (1, 1))  # a is in both orange teams: counted once
+    left = await registry.delete(f"/teams/{first['id']}/members/{b['id']}", headers=ADMIN)
+    assert left.status_code == 204, left.text
+    await members((2, 1), (1, 1))
+    await registry.post(f"/volunteers/{a['id']}/deactivate", json={"reason": "x"}, headers=ADMIN)
+    await members((2, 0), (1, 1))
+    assert (await registry.post(f"/teams/{green['id']}/deactivate", headers=ADMIN)).is_success
+    await members((2, 0), (0, 0))
+
+
+async def test_registry_events_in_any_order_count_members_once(
+    stack: Stack, community: str
+) -> None:
+    """Reactivation and a team changing color, sent out of order and twice."""
+    team_id, volunteer_id = str(uuid.uuid4()), str(uuid.uuid4())
+
+    def team(event: type[registry_events.TeamState], category: str, version: int) -> bytes:
+        data = event(
+            team_id=team_id, community_id=community, category=category, name="队", version=version
+        )
+        return new_event(
+            data, source="/qise/registry", community=community, subject=team_id
+        ).to_json()
+
+    def volunteer(event: type[registry_events.VolunteerState], active: bool, version: int) -> bytes:
+        data = event(
+            volunteer_id=volunteer_id,
+            community_id=community,
+            name="丁",
+            phone_masked="138****0000",
+            is_party_member=True,
+            active=active,
+            version=version,
+        )
+        return new_event(
+            data, source="/qise/registry", community=community, subject=volunteer_id
+        ).to_json()
+
+    joined = new_event(
+        registry_events.TeamMemberJoined(team_id=team_id, volunteer_id=volunteer_id),
+        source="/qise/registry",
+        community=community,
+        subject=volunteer_id,
+    ).to_json()
+    messages = [
+        joined,
+        team(registry_events.TeamUpdated, "green", 2),
+        volunteer(registry_events.VolunteerDeactivated, False, 2),
+        team(registry_events.TeamRegistered, "orange", 1),
+        volunteer(registry_events.VolunteerUpdated, True, 3),
+        volunteer(registry_events.VolunteerRegistered, True, 1),
+        joined,
+        volunteer(registry_events.VolunteerDeactivated, False, 2),
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=stack.broker.bootstrap)
+    await producer.start()
+    try:
+        for message in messages:
+            await producer.send_and_wait(registry_events.TOPIC, message, key=community.encode())
+    finally:
+        await producer.stop()
+
+    async def counted() -> None:
+        figures = await overview(stack["stats"], community)
+        assert (figures["volunteers"], figures["party_member_volunteers"]) == (1, 1)
+        colors = {c["category"]: (c["teams"], c["volunteers"]) for c in figures["by_category"]}
+        assert (colors["orange"], colors["green"]) == ((0, 0), (1, 1))
+
+    await eventually(counted)
+
+
+async def test_periods_across_partial_months(stack: Stack, community: str) -> None:
+    """Whole months come from the monthly rollup, the edges from the days: every split
+    of a period gives the same figures as adding up the activities in it."""
+    registry, activities, stats = stack["registry"], stack["activities"], stack["stats"]
+    volunteer = await create_volunteer(registry, community, name="戊")
+    team = await create_team(registry, community, "orange", name="橙队")
+    days = ["2025-01-31", "2025-02-01", "2025-02-15", "2025-03-31", "2025-04-01"]
+    served = dict(zip(days, (1, 10, 100, 1000, 10000), strict=True))
+    for day, people in served.items():
+        logged = await log(
+            activities,
+            activity_body(
+                community,
+                team,
+                [volunteer],
+                started_at=f"{day}T09:00:00+08:00",
+                ended_at=f"{day}T11:00:00+08:00",
+                people_served=people,
+                beneficiaries={},
+            ),
+        )
+        assert logged.status_code == 201, logged.text
+    await eventually(lambda: _people_served(stats, community, {}, sum(served.values())))
+    for start, end in (
+        ("2025-01-31", "2025-04-01"),
+        ("2025-02-01", "2025-03-31"),
+        ("2025-02-02", "2025-03-31"),
+        ("2025-02-01", "2025-03-30"),
+        ("2025-02-10", "2025-02-20"),
+        ("2025-01-01", "2025-01-31"),
+        ("2025-03-31", "2025-04-01"),
+        ("2024-12-01", "2025-02-28"),
+    ):
+        expected = sum(p for day, p in served.items() if start <= day <= end)
+        await _people_served(stats, community, {"from": start, "to": end}, expected)
+    await _people_served(stats, community, {"to": "2025-02-14"}, 11)
+    await _people_served(stats, community, {"from": "2025-02-02"}, 11100)
+    series = (
+        await stats.get(
+            "/stats/timeseries",
+            params={
+                "scope": "community",
+                "id": community,
+                "metric": "people_served",
+                "interval": "month",
+                "from": "2025-01-15",
+                "to": "2025-04-10",
+            },
+            headers=ADMIN,
+        )
+    ).json()
+    assert series == [
+        {"period": "2025-01", "value": 1.0},
+        {"period": "2025-02", "value": 110.0},
+        {"period": "2025-03", "value": 1000.0},
+        {"period": "2025-04", "value": 10000.0},
+    ]
+
+
+async def _people_served(
+    stats: httpx.AsyncClient, community: str, params: dict[str, str], expected: int
+) -> None:
+    figures = await overview(stats, community, **params)
+    assert figures["people_served"] == expected, params
+    assert figures["activities"] == sum(c["activities"] for c in figures["by_category"]), params
 
 
 def _metric(metrics: str, name: str, labels: str) -> float:

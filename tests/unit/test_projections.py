@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from services.stats.domain import buckets, default_range, period_label
-from services.stats.projections import Counted, net_changes
+from services.stats.domain import buckets, default_range, period_label, whole_months
+from services.stats.projections import Counted, by_month, net_changes
+from services.stats.replicas import (
+    changed,
+    newest,
+    request_share,
+    rollup_deltas,
+    volunteer_share,
+)
 
 WANG, LI = uuid.uuid4(), uuid.uuid4()
 DAY = date(2026, 11, 20)
@@ -71,3 +79,79 @@ def test_periods_and_buckets() -> None:
     assert [(p.period, p.value) for p in points] == [("2026-11", 2.0), ("2026-12", 1.5)]
     days = buckets(date(2026, 11, 1), date(2026, 11, 3), "day", {})
     assert [p.value for p in days] == [0, 0, 0]
+
+
+def test_monthly_deltas_add_up_the_days() -> None:
+    days = {
+        ("longquan", "orange", date(2026, 1, 31)): [1, 10, Decimal("2"), Decimal("0")],
+        ("longquan", "orange", date(2026, 1, 2)): [-1, -5, Decimal("-1"), Decimal("-1")],
+        ("longquan", "orange", date(2026, 2, 1)): [1, 1, Decimal("1"), Decimal("1")],
+    }
+    assert by_month(days) == {
+        ("longquan", "orange", date(2026, 1, 1)): [0, 5, Decimal("1"), Decimal("-1")],
+        ("longquan", "orange", date(2026, 2, 1)): [1, 1, Decimal("1"), Decimal("1")],
+    }
+
+
+def test_whole_months_of_a_period() -> None:
+    d = date
+    assert whole_months(None, None) == (None, None)
+    assert whole_months(d(2025, 1, 31), d(2025, 4, 1)) == (d(2025, 2, 1), d(2025, 4, 1))
+    assert whole_months(d(2025, 2, 1), d(2025, 3, 31)) == (d(2025, 2, 1), d(2025, 4, 1))
+    assert whole_months(d(2025, 2, 2), d(2025, 3, 31)) == (d(2025, 3, 1), d(2025, 4, 1))
+    assert whole_months(d(2024, 12, 1), d(2024, 12, 31)) == (d(2024, 12, 1), d(2025, 1, 1))
+    assert whole_months(d(2025, 2, 10), d(2025, 2, 20)) is None
+    assert whole_months(d(2025, 2, 2), d(2025, 3, 30)) is None
+    assert whole_months(None, d(2025, 2, 14)) == (None, d(2025, 2, 1))
+    assert whole_months(d(2025, 2, 2), None) == (d(2025, 3, 1), None)
+    assert whole_months(d(9998, 12, 1), d(9998, 12, 31)) == (d(9998, 12, 1), d(9999, 1, 1))
+
+
+def test_registry_states_newest_version_wins_and_counts_move() -> None:
+    def volunteer(version: int, active: bool, party: bool = True) -> dict[str, Any]:
+        return {
+            "id": 1,
+            "community_id": "longquan",
+            "active": active,
+            "is_party_member": party,
+            "version": version,
+        }
+
+    rows = [volunteer(2, False), volunteer(3, True, False), volunteer(3, False), volunteer(1, True)]
+    assert newest(rows, "id") == {1: volunteer(3, True, False)}
+    assert newest([{"id": "a", "name": "x"}, {"id": "a", "name": "y"}], "id")["a"]["name"] == "y"
+
+    before = {1: volunteer(2, True)}
+    assert changed(before, {1: volunteer(2, False)}) == {}
+    after = changed(before, {1: volunteer(3, True, False)})
+    assert rollup_deltas(before, after, volunteer_share) == {("longquan",): [0, -1]}
+    gone = changed(before, {1: volunteer(4, False)})
+    assert rollup_deltas(before, gone, volunteer_share) == {("longquan",): [-1, -1]}
+    assert rollup_deltas({}, {1: volunteer(1, True)}, volunteer_share) == {("longquan",): [1, 1]}
+
+
+def test_a_request_moves_between_statuses() -> None:
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+
+    def request(status: str, **fields: Any) -> dict[str, Any]:
+        return {
+            "community_id": "longquan",
+            "category": "orange",
+            "status": status,
+            "overdue": False,
+            "completed_at": None,
+            "due_at": now,
+            "rating": None,
+            **fields,
+        }
+
+    before = {1: request("accepted", overdue=True)}
+    after = {1: request("completed", completed_at=now - timedelta(hours=1), rating=4)}
+    assert rollup_deltas(before, after, request_share) == {
+        ("longquan", "orange", "accepted"): [-1, -1, 0, 0, 0],
+        ("longquan", "orange", "completed"): [1, 0, 1, 4, 1],
+    }
+    late = {1: request("completed", completed_at=now + timedelta(hours=1))}
+    assert rollup_deltas({}, late, request_share) == {
+        ("longquan", "orange", "completed"): [1, 0, 0, 0, 0]
+    }
