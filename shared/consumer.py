@@ -293,6 +293,11 @@ def parse_message(catalog: EventCatalog, raw: bytes | None) -> Event[Any]:
     if raw is None:
         raise PoisonMessage("empty message")
     try:
+        return catalog.parse_json(raw)  # one pass: envelope and data together
+    except ValidationError:
+        pass
+    # Poison, then: the envelope alone, then its data, to say which is wrong.
+    try:
         envelope = CloudEvent.from_json(raw)
     except ValidationError as error:
         raise PoisonMessage(f"not a CloudEvents 1.0 JSON document: {_errors(error)}") from None

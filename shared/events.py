@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, Union
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from shared.db import utcnow
 
@@ -29,8 +30,8 @@ class EventData(BaseModel):
     summary: ClassVar[str] = ""
 
 
-class CloudEvent(BaseModel):
-    """A CloudEvents 1.0 structured-mode JSON document with the `community` extension."""
+class CloudEventAttributes(BaseModel):
+    """The context attributes of a CloudEvents 1.0 document, with the `community` extension."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -45,6 +46,11 @@ class CloudEvent(BaseModel):
     actor: str | None = Field(None, description="Extension: who made the change (a token's sub).")
     traceparent: str | None = Field(None, description="Extension: W3C trace context.")
     tracestate: str | None = Field(None, description="Extension: W3C trace state.")
+
+
+class CloudEvent(CloudEventAttributes):
+    """A CloudEvents 1.0 structured-mode JSON document with the `community` extension."""
+
     data: dict[str, Any]
 
     def to_json(self) -> bytes:
@@ -59,10 +65,14 @@ class CloudEvent(BaseModel):
 D = TypeVar("D", bound=EventData)
 
 
-class Event(BaseModel, Generic[D]):
-    """An envelope whose `data` has been validated against its type's model."""
+@dataclass(frozen=True, slots=True)
+class Event(Generic[D]):
+    """An event whose `data` has been validated against its type's model.
 
-    envelope: CloudEvent
+    `envelope` holds the context attributes (`type`, `source`, `traceparent`, ...).
+    """
+
+    envelope: CloudEventAttributes
     data: D
 
     @property
@@ -95,6 +105,7 @@ class EventCatalog:
             if model.event_type in self._models:
                 raise ValueError(f"event type {model.event_type} registered twice")
             self._models[model.event_type] = model
+        self._documents: TypeAdapter[Any] | None = None
 
     def __contains__(self, event_type: str) -> bool:
         return event_type in self._models
@@ -119,8 +130,41 @@ class EventCatalog:
         model = self.model_for(envelope.type)
         return Event(envelope=envelope, data=model.model_validate(envelope.data))
 
+    def parse_json(self, raw: bytes) -> Event[Any]:
+        """A JSON document of one of the catalog's types, validated in one pass:
+        the envelope and its `data`, chosen by `type`.
+
+        Raises pydantic.ValidationError for anything else (a bad document, an
+        unknown type, data of the wrong shape); `CloudEvent.from_json` and
+        `parse` then say which.
+        """
+        if self._documents is None:
+            self._documents = _documents_adapter(self._models.values())
+        document = self._documents.validate_json(raw)
+        return Event(envelope=document, data=document.data)
+
     def json_schemas(self) -> dict[str, dict[str, Any]]:
         return {name: model.model_json_schema() for name, model in sorted(self._models.items())}
+
+
+def _documents_adapter(models: Iterable[type[EventData]]) -> TypeAdapter[Any]:
+    """One validator for the documents of these types: per type, the envelope with
+    `type` fixed and `data` of the type's model; the `type` picks the one to apply."""
+    documents: list[Any] = []
+    for model in models:
+        tag: Any = Literal[model.event_type]
+        documents.append(
+            create_model(
+                f"{model.__name__}Document",
+                __base__=CloudEventAttributes,
+                type=(tag, ...),
+                data=(model, ...),
+            )
+        )
+    if len(documents) == 1:
+        return TypeAdapter(documents[0])
+    either: Any = Annotated[Union[tuple(documents)], Field(discriminator="type")]  # noqa: UP007
+    return TypeAdapter(either)
 
 
 def new_event(
@@ -146,6 +190,7 @@ def new_event(
 
 __all__ = [
     "CloudEvent",
+    "CloudEventAttributes",
     "Event",
     "EventCatalog",
     "EventData",

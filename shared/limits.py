@@ -4,10 +4,9 @@ request body (413) and the pace of requests without a valid token (429)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -115,14 +114,18 @@ class Bucket:
 
 
 class AnonymousRateLimit:
-    """Per client address: requests without a token, and answers of 401, draw on a
-    bucket; once it is empty such requests get 429, while valid tokens go on working.
+    """ASGI middleware, per client address: requests without a token, and answers of 401,
+    draw on a bucket; once it is empty such requests get 429, while valid tokens go on
+    working.
 
     This slows token guessing and anonymous floods without locking out the staff
     of a service center who share one address.
     """
 
-    def __init__(self, *, per_minute: int, burst: int, max_clients: int = 100_000) -> None:
+    def __init__(
+        self, app: ASGIApp, *, per_minute: int, burst: int, max_clients: int = 100_000
+    ) -> None:
+        self.app = app
         self.per_minute = per_minute
         self.burst = burst
         self.max_clients = max_clients
@@ -136,20 +139,37 @@ class AnonymousRateLimit:
             bucket = self.buckets[client] = Bucket(self.burst, self.per_minute / 60)
         return bucket
 
-    async def __call__(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if request.url.path in UNLIMITED_PATHS or self.per_minute <= 0:
-            return await call_next(request)
-        client = request.client.host if request.client else "unknown"
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS or self.per_minute <= 0:
+            await self.app(scope, receive, send)
+            return
+        client = scope["client"][0] if scope.get("client") else "unknown"
         bucket = self._bucket(client)
-        anonymous = "authorization" not in request.headers
-        if anonymous and not bucket.take():
-            return self._too_many()
-        response = await call_next(request)
-        if response.status_code == 401 and not anonymous and not bucket.take():
-            return self._too_many()
-        return response
+        anonymous = not any(name == b"authorization" for name, _ in scope["headers"])
+        if anonymous:
+            if not bucket.take():
+                await self._too_many()(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+
+        async def watched(message: Message) -> None:
+            # A 401 to a token, once the bucket is empty, becomes a 429 (its body is dropped).
+            nonlocal replaced
+            if replaced:
+                return
+            if (
+                message["type"] == "http.response.start"
+                and message["status"] == 401
+                and not bucket.take()
+            ):
+                replaced = True
+                await self._too_many()(scope, receive, send)
+                return
+            await send(message)
+
+        await self.app(scope, receive, watched)
 
     def _too_many(self) -> Response:
         response = problem(

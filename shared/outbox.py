@@ -32,6 +32,7 @@ from shared.tracing import TRACE_KEYS, span_from, trace_headers, tracing_enabled
 log = logging.getLogger(__name__)
 
 _WAKE_KEY = "qise.outbox.wake"
+_RECORD = insert(outbox)
 
 
 class Outbox:
@@ -55,15 +56,17 @@ class Outbox:
             actor=ACTOR.get(),
             trace=trace_headers() if tracing_enabled() else None,
         )
+        # The row as parameters, not .values(): one cached statement for every event.
         await session.execute(
-            insert(outbox).values(
-                event_id=envelope.id,
-                topic=self.topic,
-                key=community,
-                event_type=envelope.type,
-                payload=envelope.to_json().decode(),
-                created_at=envelope.time,
-            )
+            _RECORD,
+            {
+                "event_id": envelope.id,
+                "topic": self.topic,
+                "key": community,
+                "event_type": envelope.type,
+                "payload": envelope.to_json().decode(),
+                "created_at": envelope.time,
+            },
         )
         session.sync_session.info[_WAKE_KEY] = self._wake
         return envelope

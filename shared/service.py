@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.asyncapi import service_asyncapi
 from shared.audit import router as audit_router
@@ -206,9 +207,12 @@ def create_service_app(
     if configure_tracing(settings.service, settings.otel_exporter):
         instrument(app)
     install_problem_handlers(app)
-    app.middleware("http")(_measure(settings.service))
-    app.middleware("http")(
-        AnonymousRateLimit(per_minute=settings.anonymous_per_minute, burst=settings.anonymous_burst)
+    # The last added runs first: BodyLimit, then AnonymousRateLimit, then RequestTimer.
+    app.add_middleware(RequestTimer, service=settings.service)
+    app.add_middleware(
+        AnonymousRateLimit,
+        per_minute=settings.anonymous_per_minute,
+        burst=settings.anonymous_burst,
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=larger_bodies)
     app.include_router(_operations_router())
@@ -220,18 +224,32 @@ def create_service_app(
     return app
 
 
-def _measure(service: str) -> Callable[[Request, Any], Awaitable[Response]]:
-    async def measure(request: Request, call_next: Any) -> Response:
-        started = time.perf_counter()
-        response: Response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        HTTP_REQUEST_SECONDS.labels(
-            service, request.method, path, str(response.status_code)
-        ).observe(time.perf_counter() - started)
-        return response
+class RequestTimer:
+    """ASGI middleware: each answered request's latency by method, route and status.
 
-    return measure
+    Pure ASGI (not `BaseHTTPMiddleware`): no task group and memory streams per request.
+    """
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # Until the answer starts, as the route's own work; the body streams after.
+                path = getattr(scope.get("route"), "path", "unmatched")
+                HTTP_REQUEST_SECONDS.labels(
+                    self.service, scope["method"], path, str(message["status"])
+                ).observe(time.perf_counter() - started)
+            await send(message)
+
+        await self.app(scope, receive, timed)
 
 
 def _operations_router() -> APIRouter:

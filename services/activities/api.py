@@ -91,7 +91,8 @@ async def log_activity(
     service yet: that answers 422 with type `.../not-yet-known` and
     `Retry-After`, and nothing is written.
     """
-    return await _out(session, await domain.log_activity(session, user, body, _skew(request)))
+    # The answer is what was written: no second transaction to read it back.
+    return activity_out(*await domain.log_activity(session, user, body, _skew(request)))
 
 
 @router.get("/activities", tags=["activities"])
@@ -146,8 +147,9 @@ async def correct_activity(
     activity_id: str, body: CorrectionIn, request: Request, session: SessionDep, user: CurrentUser
 ) -> ActivityOut:
     """Void an activity and log its corrected version, linked both ways."""
-    new = await domain.correct_activity(session, user, activity_id, body, _skew(request))
-    return await _out(session, new)
+    return activity_out(
+        *await domain.correct_activity(session, user, activity_id, body, _skew(request))
+    )
 
 
 @router.get("/volunteer-hours/{volunteer_id}", tags=["volunteer hours"])

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,9 +39,12 @@ from services.activities.schemas import (
 from shared.auth import ADMINS, Principal
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, Invalid, NotYetKnown
+from shared.ids import new_id
 from shared.scoping import get_in_scope, scoped
 
 OUTBOX = ev.OUTBOX
+ACTIVITIES = cast(Table, Activity.__table__)
+PARTICIPATIONS = cast(Table, Participation.__table__)
 CENT = Decimal("0.01")
 # Days a period may start or end on: beyond them the day's bounds overflow a datetime.
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
@@ -154,9 +158,18 @@ def _volunteer_problem(volunteer: Volunteer, community_id: str) -> str | None:
     return None
 
 
+# The kind codes each database holds, read once: a county admin may add kinds (here or
+# on another replica), so a code not in the set reads the table again before refusing.
+_KINDS: weakref.WeakKeyDictionary[object, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
 async def _check_kind(session: AsyncSession, kind: str) -> None:
-    if await session.get(ActivityKind, kind) is None:
-        known = await session.scalars(select(ActivityKind.code).order_by(ActivityKind.position))
+    bind = session.get_bind()
+    if kind in _KINDS.get(bind, ()):
+        return
+    known = (await session.scalars(select(ActivityKind.code).order_by(ActivityKind.position))).all()
+    _KINDS[bind] = frozenset(known)
+    if kind not in _KINDS[bind]:
         raise Invalid(f"unknown kind {kind!r}; known kinds: {', '.join(known)}", field="kind")
 
 
@@ -167,47 +180,64 @@ async def _new_activity(
     skew: timedelta,
     corrects: Activity | None = None,
 ) -> tuple[Activity, list[Participation]]:
+    """Insert an activity and its participations; both are returned as written.
+
+    Core inserts with the ids made here: the ORM's unit of work would cost more
+    than the writing for rows that are written once and not changed in this
+    transaction.
+    """
     problems = activity_problems(command, utcnow(), skew)
     if problems:
         raise Invalid("the activity does not add up", errors=problems)
     await _check_kind(session, command.kind)
     checked = await _check_references(session, command)
-    activity = Activity(
-        community_id=command.community_id,
-        team_id=checked.team.id,
-        category=checked.team.category,
-        kind=command.kind,
-        title=command.title,
-        started_at=command.started_at,
-        ended_at=command.ended_at,
-        location=command.location,
-        people_served=command.people_served,
-        beneficiaries=dict(command.beneficiaries),
-        outputs=dict(command.outputs),
-        request_id=command.request_id,
-        status="logged",
-        logged_by=principal.sub,
-        corrects_activity_id=corrects.id if corrects else None,
-        version=1,
+    row: dict[str, Any] = {
+        "id": new_id(),
+        "community_id": command.community_id,
+        "team_id": checked.team.id,
+        "category": checked.team.category,
+        "kind": command.kind,
+        "title": command.title,
+        "started_at": command.started_at,
+        "ended_at": command.ended_at,
+        "location": command.location,
+        "people_served": command.people_served,
+        "beneficiaries": dict(command.beneficiaries),
+        "outputs": dict(command.outputs),
+        "request_id": command.request_id,
+        "status": "logged",
+        "logged_by": principal.sub,
+        "verified_by": None,
+        "verified_at": None,
+        "voided_by": None,
+        "voided_at": None,
+        "void_reason": None,
+        "corrects_activity_id": corrects.id if corrects else None,
+        "corrected_by_activity_id": None,
+        "version": 1,
+        "created_at": utcnow(),
+    }
+    # In the order they are read back (by volunteer), for the event and the answer.
+    participations = sorted(
+        (
+            {
+                "activity_id": row["id"],
+                "volunteer_id": participant.volunteer_id,
+                "hours": to_hours(participant.hours),
+            }
+            for participant in command.participants
+        ),
+        key=lambda p: p["volunteer_id"],
     )
-    session.add(activity)
-    await session.flush()
-    participations = [
-        Participation(
-            activity_id=activity.id,
-            volunteer_id=participant.volunteer_id,
-            hours=to_hours(participant.hours),
-        )
-        for participant in command.participants
-    ]
-    session.add_all(participations)
-    await session.flush()
-    return activity, participations
+    await session.execute(insert(ACTIVITIES), row)
+    await session.execute(insert(PARTICIPATIONS), participations)
+    return Activity(**row), [Participation(**p) for p in participations]
 
 
 async def log_activity(
     session: AsyncSession, principal: Principal, command: ActivityIn, skew: timedelta
-) -> Activity:
+) -> tuple[Activity, list[Participation]]:
+    """Log an activity; it and its participations come back as written."""
     principal.require_write(command.community_id)
     if principal.role not in ADMINS:
         # Only now does it matter who leads the team, so only now must we know it.
@@ -217,7 +247,7 @@ async def log_activity(
     activity, participations = await _new_activity(session, principal, command, skew)
     await _publish(session, activity, ev.ActivityLogged, participations)
     await session.commit()
-    return activity
+    return activity, participations
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -346,7 +376,7 @@ async def correct_activity(
     activity_id: str,
     correction: CorrectionIn,
     skew: timedelta,
-) -> Activity:
+) -> tuple[Activity, list[Participation]]:
     """Void an activity and log its corrected version, linked both ways, in one step."""
     old, _ = await _activity_for_change(session, principal, activity_id)
     principal.require_role(*ADMINS)
@@ -358,7 +388,7 @@ async def correct_activity(
     old.corrected_by_activity_id = new.id
     await _publish(session, new, ev.ActivityLogged, participations)
     await session.commit()
-    return new
+    return new, participations
 
 
 async def _publish(

@@ -119,6 +119,36 @@ async def test_bad_activities_are_refused_naming_the_field(
     assert await published_events(stack, "activities", community) == []
 
 
+async def test_the_answer_is_what_a_read_returns(
+    stack: Stack, community: str, crew: dict[str, Any]
+) -> None:
+    people = list(reversed(crew["people"]))  # the answer lists them by volunteer id all the same
+    logged = await log(stack["activities"], activity_body(community, crew["team"], people))
+    assert logged.status_code == 201, logged.text
+    read = await stack["activities"].get(f"/activities/{logged.json()['id']}", headers=ADMIN)
+    assert read.json() == logged.json()
+    ids = [p["volunteer_id"] for p in logged.json()["participants"]]
+    assert ids == sorted(ids, key=uuid.UUID)
+
+
+async def test_a_kind_defined_now_can_be_logged_at_once(
+    stack: Stack, community: str, crew: dict[str, Any]
+) -> None:
+    activities = stack["activities"]
+    await log(activities, activity_body(community, crew["team"], crew["people"]))  # kinds read
+    code = f"k{uuid.uuid4().hex[:10]}"
+    body = activity_body(community, crew["team"], crew["people"], kind=code)
+    unknown = await activities.post("/activities", json=body, headers=ADMIN)
+    assert unknown.status_code == 422 and code in unknown.text
+    defined = await activities.post(
+        "/activity-kinds", json={"code": code, "name": "新活动类型"}, headers=ADMIN
+    )
+    assert defined.status_code == 201, defined.text
+    logged = await activities.post("/activities", json=body, headers=ADMIN)
+    assert logged.status_code == 201, logged.text
+    assert logged.json()["kind"] == code
+
+
 @pytest.mark.parametrize(
     ("hours", "message"),
     [

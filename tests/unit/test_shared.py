@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from datetime import timedelta
 
+import httpx
 import jwt
 import pytest
+from fastapi import FastAPI, Request
+from prometheus_client import REGISTRY
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.registry import events as registry_events
 from shared.auth import decode_token, issue_token
@@ -16,7 +21,9 @@ from shared.db import utcnow
 from shared.errors import Unauthorized
 from shared.events import CloudEvent, EventCatalog, UnknownEventType, new_event
 from shared.ids import new_id
+from shared.limits import AnonymousRateLimit
 from shared.phones import mask_phone, normalize_phone
+from shared.service import RequestTimer
 from shared.settings import ServiceSettings
 
 SETTINGS = ServiceSettings(jwt_secret="unit-test-secret-unit-test-secret-000")
@@ -146,3 +153,85 @@ def test_audience_is_checked_when_configured() -> None:
         decode_token(strict, wrong)
     right = issue_token(strict, sub="u1", role="county_admin", communities=["*"])
     assert decode_token(strict, right).sees_all
+
+
+def test_one_pass_parse_equals_envelope_then_data() -> None:
+    data = registry_events.CommunityCreated(community_id="a1", name="A")
+    envelope = new_event(
+        data, source="/qise/registry", community="a1", subject="a1", actor="someone"
+    )
+    event = parse_message(registry_events.CATALOG, envelope.to_json())
+    slow = registry_events.CATALOG.parse(CloudEvent.from_json(envelope.to_json()))
+    assert type(event.data) is registry_events.CommunityCreated
+    assert event.data == slow.data == data
+    assert (event.id, event.time, event.community, event.subject) == (
+        slow.id,
+        slow.time,
+        slow.community,
+        slow.subject,
+    )
+    assert (event.envelope.type, event.envelope.source, event.envelope.actor) == (
+        "qise.community.created.v1",
+        "/qise/registry",
+        "someone",
+    )
+
+
+def test_unknown_types_and_versions_are_poison() -> None:
+    envelope = new_event(
+        registry_events.CommunityCreated(community_id="a1", name="A"),
+        source="/qise/registry",
+        community="a1",
+        subject="a1",
+    )
+    for unknown in ("qise.community.created.v9", "qise.mystery.happened.v1"):
+        raw = envelope.model_copy(update={"type": unknown}).to_json()
+        with pytest.raises(PoisonMessage, match=re.escape(f"unknown event type {unknown!r}")):
+            parse_message(registry_events.CATALOG, raw)
+    missing = envelope.model_copy(update={"community": ""}).to_json()
+    with pytest.raises(PoisonMessage, match=r"not a CloudEvents 1\.0 JSON document: community"):
+        parse_message(registry_events.CATALOG, missing)
+
+
+def _middleware_app(per_minute: int = 60, burst: int = 2) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/items/{item}")
+    async def item(item: str, request: Request) -> dict[str, str]:
+        if request.headers.get("authorization") == "Bearer bad":
+            raise StarletteHTTPException(401, "bad token")
+        return {"item": item}
+
+    app.add_middleware(RequestTimer, service="unit-timer")
+    app.add_middleware(AnonymousRateLimit, per_minute=per_minute, burst=burst)
+    return app
+
+
+async def test_request_timer_labels_route_method_and_status() -> None:
+    transport = httpx.ASGITransport(app=_middleware_app(burst=100))
+    async with httpx.AsyncClient(transport=transport, base_url="http://unit") as client:
+        assert (await client.get("/items/1")).status_code == 200
+        assert (await client.get("/nowhere")).status_code == 404
+    labels = {"service": "unit-timer", "method": "GET"}
+    assert REGISTRY.get_sample_value(
+        "qise_http_request_seconds_count", {**labels, "route": "/items/{item}", "status": "200"}
+    )
+    assert REGISTRY.get_sample_value(
+        "qise_http_request_seconds_count", {**labels, "route": "unmatched", "status": "404"}
+    )
+
+
+async def test_anonymous_requests_and_bad_tokens_draw_on_one_bucket() -> None:
+    transport = httpx.ASGITransport(app=_middleware_app(per_minute=60, burst=2))
+    async with httpx.AsyncClient(transport=transport, base_url="http://unit") as client:
+        bad = {"Authorization": "Bearer bad"}
+        assert (await client.get("/items/1")).status_code == 200  # anonymous: 1 of 2
+        assert (await client.get("/items/1", headers=bad)).status_code == 401  # 2 of 2
+        refused = await client.get("/items/1", headers=bad)
+        assert refused.status_code == 429
+        assert refused.headers["retry-after"] == "1"
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["type"] == "https://qise.dev/problems/too-many-requests"
+        assert (await client.get("/items/1")).status_code == 429
+        good = {"Authorization": "Bearer good"}
+        assert (await client.get("/items/1", headers=good)).status_code == 200
