@@ -7,12 +7,13 @@ community, category and day, `volunteer_hours` and `volunteers`, teams and
 their members, requests, care tasks, and the `processed_events` rows the
 events would have left (the `as_of` of every answer reads them). The rollups the
 projection keeps beside them (`monthly_figures`, `community_volunteers`,
-`category_members`, `request_counts`) are worked out from those rows in the
-database, as migration 0003 does. The per-activity rows (`activities`,
-`activity_hours`) are left out: no query reads them. Then `ANALYZE`, as
-autovacuum would have done. A stats process with no broker answers the
-queries; the county overview is first checked against the figures worked out
-from the rows in Python, then each query is sent one at a time, after a warm-up.
+`category_members`, `request_counts`, `request_days`, `request_months`) are worked
+out from those rows in the database, as migrations 0003 and 0004 do. The
+per-activity rows (`activities`, `activity_hours`) are left out: no query reads
+them. Then `ANALYZE`, as autovacuum would have done. A stats process with no
+broker answers the queries; the county overview, all time and the requests of
+the timed period, is first checked against the figures worked out from the
+rows in Python, then each query is sent one at a time, after a warm-up.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -34,10 +36,14 @@ from bench.loadgen import Connection, request_bytes
 from bench.memory import RssSampler
 from bench.results import Row, latency_summary
 from services.registry.categories import SEVEN_COLORS
+from services.stats.settings import StatsSettings
 
 TARGET_P99_MS = 20.0
 DAYS = 3 * 365 + 1
 BRANCH = "第1大支部"
+# The zone the stats process counts days in; the period of "overview, county, a period".
+ZONE = StatsSettings().timezone
+PERIOD_DAYS_AGO = (400, 20)
 COLUMNS = {
     "categories": ["code", "name", "description", "position"],
     "communities": ["id", "name", "branch"],
@@ -203,6 +209,11 @@ async def fill(dsn: str, size: QuerySize, today: date) -> dict[str, Any]:
     counts: dict[str, Any] = {table: len(records) for table, records in rows.items()}
     counts["activities_represented"] = sum(r[3] for r in daily)
     counts["expected"] = _expected(rows)
+    start, end = (today - timedelta(days=ago) for ago in PERIOD_DAYS_AGO)
+    counts["expected_period"] = _expected_requests(
+        [r for r in requests if start <= r[6].astimezone(ZoneInfo(ZONE)).date() <= end]
+    )
+    counts["period"] = (start.isoformat(), end.isoformat())
     return counts
 
 
@@ -227,6 +238,23 @@ ROLLUPS = (
     " count(*) FILTER (WHERE status = 'completed' AND completed_at <= due_at),"
     " coalesce(sum(rating), 0), count(rating)"
     " FROM requests GROUP BY community_id, category, status",
+    # Local days of submission in the stats service's zone (the bench's default), as
+    # migration 0004 fills them.
+    "INSERT INTO request_days (day, community_id, category, requests, open, completed,"
+    " cancelled, overdue, on_time, rating_sum, ratings)"
+    f" SELECT CAST(submitted_at AT TIME ZONE '{ZONE}' AS date) AS local_day, community_id,"
+    " category, count(*), count(*) FILTER (WHERE status IN ('submitted', 'assigned', 'accepted')),"
+    " count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'cancelled'),"
+    " count(*) FILTER (WHERE status IN ('submitted', 'assigned', 'accepted') AND overdue),"
+    " count(*) FILTER (WHERE status = 'completed' AND completed_at <= due_at),"
+    " coalesce(sum(rating), 0), count(rating)"
+    " FROM requests GROUP BY local_day, community_id, category",
+    "INSERT INTO request_months (community_id, category, month, requests, open, completed,"
+    " cancelled, overdue, on_time, rating_sum, ratings)"
+    " SELECT community_id, category, CAST(date_trunc('month', day) AS date), sum(requests),"
+    " sum(open), sum(completed), sum(cancelled), sum(overdue), sum(on_time), sum(rating_sum),"
+    " sum(ratings) FROM request_days"
+    " GROUP BY community_id, category, CAST(date_trunc('month', day) AS date)",
 )
 OPEN = ("submitted", "assigned", "accepted")
 
@@ -235,9 +263,6 @@ def _expected(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
     """The county overview's headline figures, worked out from the rows in Python."""
     active = [v for v in rows["volunteers"] if v[4]]
     daily = rows["daily_figures"]
-    requests = rows["requests"]
-    done = [r for r in requests if r[4] == "completed"]
-    rated = [r[9] for r in requests if r[9] is not None]
     return {
         "volunteers": len(active),
         "party_member_volunteers": sum(1 for v in active if v[3]),
@@ -246,25 +271,36 @@ def _expected(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
         "people_served": sum(r[4] for r in daily),
         "volunteer_hours": float(sum(r[5] for r in daily)),
         "certified_hours": float(sum(r[6] for r in daily)),
-        "requests": {
-            "submitted": len(requests),
-            "open": sum(1 for r in requests if r[4] in OPEN),
-            "completed": len(done),
-            "cancelled": sum(1 for r in requests if r[4] == "cancelled"),
-            "overdue": sum(1 for r in requests if r[4] in OPEN and r[10]),
-            "on_time_rate": round(sum(1 for r in done if r[8] <= r[7]) / len(done), 4)
-            if done
-            else None,
-            "avg_rating": round(sum(rated) / len(rated), 2) if rated else None,
-        },
+        "requests": _expected_requests(rows["requests"]),
     }
 
 
-async def _check_overview(port: int, headers: dict[str, str], expected: dict[str, Any]) -> None:
-    """The county overview must show what the rows hold, or the timings mean nothing."""
+def _expected_requests(requests: list[tuple[Any, ...]]) -> dict[str, Any]:
+    done = [r for r in requests if r[4] == "completed"]
+    rated = [r[9] for r in requests if r[9] is not None]
+    return {
+        "submitted": len(requests),
+        "open": sum(1 for r in requests if r[4] in OPEN),
+        "completed": len(done),
+        "cancelled": sum(1 for r in requests if r[4] == "cancelled"),
+        "overdue": sum(1 for r in requests if r[4] in OPEN and r[10]),
+        "on_time_rate": round(sum(1 for r in done if r[8] <= r[7]) / len(done), 4)
+        if done
+        else None,
+        "avg_rating": round(sum(rated) / len(rated), 2) if rated else None,
+    }
+
+
+async def _check_overview(port: int, headers: dict[str, str], counts: dict[str, Any]) -> None:
+    """The county overview, all time and of the period, must show what the rows hold,
+    or the timings mean nothing."""
+    expected = counts["expected"]
+    start, end = counts["period"]
     connection = Connection("127.0.0.1", port)
     try:
         response = await connection.send(request_bytes("GET", "/stats/overview", headers=headers))
+        path = f"/stats/overview?from={start}&to={end}"
+        in_period = await connection.send(request_bytes("GET", path, headers=headers))
     finally:
         await connection.close()
     figures = response.json()
@@ -273,6 +309,13 @@ async def _check_overview(port: int, headers: dict[str, str], expected: dict[str
     got["requests"] = {key: figures["requests"][key] for key in expected["requests"]}
     if got != expected:
         raise RuntimeError(f"county overview {got} is not the expected {expected}")
+    period_figures = in_period.json()
+    assert isinstance(period_figures, dict), period_figures
+    period_requests = {key: period_figures["requests"][key] for key in expected["requests"]}
+    if period_requests != counts["expected_period"]:
+        raise RuntimeError(
+            f"period requests {period_requests} are not the expected {counts['expected_period']}"
+        )
 
 
 def queries(size: QuerySize, today: date) -> list[tuple[str, str, bool]]:
@@ -283,12 +326,13 @@ def queries(size: QuerySize, today: date) -> list[tuple[str, str, bool]]:
         ("overview, county", "/stats/overview", True),
         ("overview, branch", f"/stats/overview?scope=branch&id={quote(BRANCH)}", True),
         ("overview, community", f"/stats/overview?scope=community&id={community}", True),
-        # A period: partial months at its edges, requests read row by row (no target).
+        # A period: whole months from the monthly rollups, partial months at its edges
+        # from the daily ones.
         (
             "overview, county, a period",
-            f"/stats/overview?from={(today - timedelta(days=400)).isoformat()}"
-            f"&to={(today - timedelta(days=20)).isoformat()}",
-            False,
+            f"/stats/overview?from={(today - timedelta(days=PERIOD_DAYS_AGO[0])).isoformat()}"
+            f"&to={(today - timedelta(days=PERIOD_DAYS_AGO[1])).isoformat()}",
+            True,
         ),
         ("timeseries, day, 30 days", "/stats/timeseries", True),
         (
@@ -338,7 +382,7 @@ async def run(cluster: Cluster, size: QuerySize, sampler: RssSampler) -> list[Ro
     try:
         await cluster.wait_healthy(stats)
         headers = {"Authorization": f"Bearer {admin_token()}"}
-        await _check_overview(stats.port, headers, counts["expected"])
+        await _check_overview(stats.port, headers, counts)
         represented = counts["activities_represented"]
         note = f"{represented / 1e6:.2f}M activities, filled directly"
         rows = []

@@ -23,10 +23,13 @@ from services.stats.models import (
     MonthlyFigures,
     Request,
     RequestCounts,
+    RequestDays,
+    RequestMonths,
     Team,
     Volunteer,
     VolunteerHours,
 )
+from services.stats.replicas import OPEN, REQUEST_DAY_AMOUNTS
 from services.stats.schemas import (
     AreaCommunity,
     Areas,
@@ -45,8 +48,6 @@ from services.stats.schemas import (
 from shared.auth import Principal
 from shared.errors import Invalid, NotFound
 from shared.tables import processed_events
-
-OPEN = ("submitted", "assigned", "accepted")
 
 
 @dataclass(frozen=True)
@@ -199,28 +200,41 @@ def whole_months(start: date | None, end: date | None) -> tuple[date | None, dat
     return first, after
 
 
+def split_period(
+    start: date | None, end: date | None, month: Any, day: Any
+) -> tuple[Any | None, Any | None]:
+    """A period as a condition on a monthly rollup's `month` (its whole months) and one
+    on a daily rollup's `day` (the days of partial months at its edges); None where
+    that rollup has nothing to give."""
+    months = whole_months(start, end)
+    if months is None:
+        bounds = [day >= start] if start is not None else []
+        bounds += [day <= end] if end is not None else []
+        return None, and_(true(), *bounds)
+    first, after = months
+    edges = []
+    if start is not None and first is not None and start < first:
+        edges.append(and_(day >= start, day < first))
+    if end is not None and after is not None and after <= end:
+        edges.append(and_(day >= after, day <= end))
+    in_months = []
+    if first is not None:
+        in_months.append(month >= first)
+    if after is not None:
+        in_months.append(month < after)
+    return and_(true(), *in_months), or_(*edges) if edges else None
+
+
 async def _figures(session: AsyncSession, area: Area, when: Period) -> dict[str, list[Any]]:
     """Activities, people served, hours and certified hours per category: whole months
     from the monthly rollup, the days of partial months at the edges from the daily one."""
     sums: dict[str, list[Any]] = {}
-    months = whole_months(when.start, when.end)
-    if months is None:
-        edges = [when.days(DailyFigures.day)]
-    else:
-        first, after = months
-        edges = []
-        if when.start is not None and first is not None and when.start < first:
-            edges.append(and_(DailyFigures.day >= when.start, DailyFigures.day < first))
-        if when.end is not None and after is not None and after <= when.end:
-            edges.append(and_(DailyFigures.day >= after, DailyFigures.day <= when.end))
-        in_months = [area.restrict(MonthlyFigures.community_id)]
-        if first is not None:
-            in_months.append(MonthlyFigures.month >= first)
-        if after is not None:
-            in_months.append(MonthlyFigures.month < after)
-        await _add_sums(session, sums, MonthlyFigures, and_(*in_months))
-    if edges:
-        where = and_(area.restrict(DailyFigures.community_id), or_(*edges))
+    in_months, in_days = split_period(when.start, when.end, MonthlyFigures.month, DailyFigures.day)
+    if in_months is not None:
+        where = and_(area.restrict(MonthlyFigures.community_id), in_months)
+        await _add_sums(session, sums, MonthlyFigures, where)
+    if in_days is not None:
+        where = and_(area.restrict(DailyFigures.community_id), in_days)
         await _add_sums(session, sums, DailyFigures, where)
     return sums
 
@@ -250,7 +264,7 @@ async def _add_sums(
 
 async def _requests(session: AsyncSession, area: Area, when: Period) -> dict[str, list[int]]:
     """Per category: submitted, open, completed, cancelled, overdue, on time, sum and
-    number of ratings. All time from the rollup, a period from the requests themselves."""
+    number of ratings."""
     statement: Any
     if when.start is None and when.end is None:
         f = RequestCounts
@@ -270,25 +284,27 @@ async def _requests(session: AsyncSession, area: Area, when: Period) -> dict[str
             .where(area.restrict(f.community_id))
             .group_by(f.category)
         )
-    else:
-        completed = Request.status == "completed"
-        is_open = Request.status.in_(OPEN)
-        statement = (
-            select(
-                Request.category,
-                func.count(),
-                func.count().filter(is_open),
-                func.count().filter(completed),
-                func.count().filter(Request.status == "cancelled"),
-                func.count().filter(is_open, Request.overdue.is_(True)),
-                func.count().filter(completed, Request.completed_at <= Request.due_at),
-                func.sum(Request.rating),
-                func.count(Request.rating),
-            )
-            .where(area.restrict(Request.community_id), when.times(Request.submitted_at))
-            .group_by(Request.category)
+        return {row[0]: [int(v or 0) for v in row[1:]] for row in await session.execute(statement)}
+    # A period: whole months and the days at its edges from the request rollups, which
+    # count each request on its local day of submission, as `Period.times` bounds it.
+    sums: dict[str, list[int]] = {}
+    in_months, in_days = split_period(when.start, when.end, RequestMonths.month, RequestDays.day)
+    parts: list[tuple[type[RequestMonths] | type[RequestDays], Any]] = []
+    if in_months is not None:
+        parts.append((RequestMonths, in_months))
+    if in_days is not None:
+        parts.append((RequestDays, in_days))
+    for table, where in parts:
+        rows = await session.execute(
+            select(table.category, *(func.sum(getattr(table, n)) for n in REQUEST_DAY_AMOUNTS))
+            .where(area.restrict(table.community_id), where)
+            .group_by(table.category)
         )
-    return {row[0]: [int(v or 0) for v in row[1:]] for row in await session.execute(statement)}
+        for category, *amounts in rows:
+            entry = sums.setdefault(category, [0] * len(REQUEST_DAY_AMOUNTS))
+            for i, amount in enumerate(amounts):
+                entry[i] += int(amount or 0)
+    return sums
 
 
 def _request_figures(counts: list[int]) -> RequestFigures:
@@ -405,8 +421,8 @@ async def timeseries(
             errors=[{"loc": ["query", "from"], "msg": "too far"}],
         )
     values: dict[date, float] = defaultdict(float)
-    if metric.startswith("requests_"):
-        column = Request.submitted_at if metric == "requests_submitted" else Request.completed_at
+    if metric == "requests_completed":
+        column = Request.completed_at
         rows = await session.scalars(
             select(column).where(
                 area.restrict(Request.community_id), span.times(column), column.is_not(None)
@@ -415,38 +431,36 @@ async def timeseries(
         for moment in rows:
             if moment is not None:
                 values[moment.astimezone(span.zone).date()] += 1
+        return buckets(span.start, span.end, interval, values)
+    # Requests submitted from the request rollups (by local day of submission), the
+    # other metrics from the figures: whole months of a monthly series from the
+    # monthly rollup, labelled by their first day, the rest from the daily one.
+    monthly: Any
+    daily: Any
+    if metric == "requests_submitted":
+        monthly, daily, name = RequestMonths, RequestDays, "requests"
     else:
-        days = [span.days(DailyFigures.day)]
-        months = whole_months(span.start, span.end) if interval == "month" else None
-        if months is not None:
-            # Whole months from the monthly rollup, labelled by their first day.
-            first, after = months
-            assert first is not None and after is not None
-            monthly = getattr(MonthlyFigures, metric)
-            by_month = await session.execute(
-                select(MonthlyFigures.month, func.sum(monthly))
-                .where(
-                    area.restrict(MonthlyFigures.community_id),
-                    MonthlyFigures.month >= first,
-                    MonthlyFigures.month < after,
-                )
-                .group_by(MonthlyFigures.month)
-            )
-            for month, value in by_month:
-                values[month] += float(value or 0)
-            days = [
-                or_(
-                    and_(DailyFigures.day >= span.start, DailyFigures.day < first),
-                    and_(DailyFigures.day >= after, DailyFigures.day <= span.end),
-                )
-            ]
-        field = getattr(DailyFigures, metric)
-        rows2 = await session.execute(
-            select(DailyFigures.day, func.sum(field))
-            .where(area.restrict(DailyFigures.community_id), *days)
-            .group_by(DailyFigures.day)
+        monthly, daily, name = MonthlyFigures, DailyFigures, metric
+    in_months, in_days = (
+        split_period(span.start, span.end, monthly.month, daily.day)
+        if interval == "month"
+        else (None, span.days(daily.day))
+    )
+    if in_months is not None:
+        by_month = await session.execute(
+            select(monthly.month, func.sum(getattr(monthly, name)))
+            .where(area.restrict(monthly.community_id), in_months)
+            .group_by(monthly.month)
         )
-        for day, value in rows2:
+        for month, value in by_month:
+            values[month] += float(value or 0)
+    if in_days is not None:
+        by_day = await session.execute(
+            select(daily.day, func.sum(getattr(daily, name)))
+            .where(area.restrict(daily.community_id), in_days)
+            .group_by(daily.day)
+        )
+        for day, value in by_day:
             values[day] += float(value or 0)
     return buckets(span.start, span.end, interval, values)
 

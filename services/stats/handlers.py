@@ -13,7 +13,12 @@ from services.activities import events as activities
 from services.registry import events as registry
 from services.requests import events as requests
 from services.stats.projections import project_activities
-from services.stats.replicas import REGISTRY_TYPES, REQUEST_TYPES, apply_registry, apply_requests
+from services.stats.replicas import (
+    REGISTRY_TYPES,
+    REQUEST_TYPES,
+    apply_registry,
+    requests_replicator,
+)
 from services.stats.settings import StatsSettings
 from shared.consumer import BatchHandler
 from shared.events import Event
@@ -60,6 +65,6 @@ def subscriptions(settings: StatsSettings) -> list[Subscription]:
             topics=[requests.TOPIC],
             catalog=requests.CATALOG,
             types=REQUEST_TYPES,
-            apply=apply_requests,
+            apply=requests_replicator(ZoneInfo(settings.timezone)),
         ),
     ]

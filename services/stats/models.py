@@ -201,6 +201,47 @@ class RequestCounts(Base):
     ratings: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class RequestDays(Base):
+    """Requests per community, category and local day of submission (in the service's
+    time zone, as `Period.times` bounds a period), for the figures of a period; kept by
+    the requests handlers from each request's newest state. Statuses are columns, not
+    part of the key: a period's rows are then as few as its (community, category, day)s."""
+
+    __tablename__ = "request_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    open: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    # Open and overdue; completed by the due time.
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RequestMonths(Base):
+    """The request days added up per month (`month` is its first day): whole months of a
+    period read these, the partial months at its edges the days."""
+
+    __tablename__ = "request_months"
+
+    community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    open: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class CareTask(Base):
     __tablename__ = "care_tasks"
 

@@ -24,6 +24,7 @@ from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activities import events as activities
+from services.stats.bulk import add_rows, on_postgresql, upsert_rows
 from services.stats.models import (
     Activity,
     ActivityHours,
@@ -31,7 +32,6 @@ from services.stats.models import (
     MonthlyFigures,
     VolunteerHours,
 )
-from shared.db import add_to, upsert
 from shared.events import Event
 
 ZERO = Decimal(0)
@@ -91,16 +91,30 @@ class Deltas:
     def add(self, activity: Counted, sign: int) -> None:
         if not activity.counts:
             return
-        total = sum(activity.hours.values(), ZERO)
+        # Decimals added or taken away, never multiplied by the sign: this runs for
+        # every event and participant, and Decimal arithmetic is not cheap.
+        certified = activity.certified
+        hours = activity.hours if sign > 0 else {v: -h for v, h in activity.hours.items()}
+        total = sum(hours.values(), ZERO)
         day = self.days[(activity.community_id, activity.category, activity.day)]
         day[0] += sign
         day[1] += sign * activity.people_served
-        day[2] += sign * total
-        day[3] += sign * total if activity.certified else ZERO
-        for volunteer_id, hours in activity.hours.items():
-            entry = self.volunteers.setdefault(volunteer_id, [activity.community_id, ZERO, ZERO])
-            entry[1] += sign * hours
-            entry[2] += sign * hours if activity.certified else ZERO
+        day[2] += total
+        if certified:
+            day[3] += total
+        volunteers = self.volunteers
+        for volunteer_id, amount in hours.items():
+            entry = volunteers.get(volunteer_id)
+            if entry is None:
+                volunteers[volunteer_id] = [
+                    activity.community_id,
+                    amount,
+                    amount if certified else ZERO,
+                ]
+                continue
+            entry[1] += amount
+            if certified:
+                entry[2] += amount
 
 
 def by_month(
@@ -168,7 +182,7 @@ async def project_activities(
     changed, deltas = net_changes(before, updates)
     if not changed:
         return
-    await upsert(
+    await upsert_rows(
         session,
         Activity.__table__,
         [
@@ -185,17 +199,30 @@ async def project_activities(
         ],
         key=["id"],
     )
-    await session.execute(delete(ActivityHours).where(ActivityHours.activity_id.in_(list(changed))))
+    # Hours rows only where they differ from what the table holds: a verify or a void
+    # keeps the participants, a new activity has nothing to take away.
+    rewritten = [
+        activity_id
+        for activity_id, a in changed.items()
+        if (old := before.get(activity_id)) is None or old.hours != a.hours
+    ]
+    stale = [activity_id for activity_id in rewritten if activity_id in before]
+    if stale:
+        await session.execute(delete(ActivityHours).where(ActivityHours.activity_id.in_(stale)))
     hours_rows = [
         {"activity_id": activity_id, "volunteer_id": volunteer_id, "hours": hours}
-        for activity_id, a in changed.items()
-        for volunteer_id, hours in a.hours.items()
+        for activity_id in rewritten
+        for volunteer_id, hours in changed[activity_id].hours.items()
     ]
-    if hours_rows:
+    if hours_rows and on_postgresql(session):
+        await upsert_rows(
+            session, ActivityHours.__table__, hours_rows, key=["activity_id", "volunteer_id"]
+        )
+    elif hours_rows:
         # The table, not the ORM class: a Core executemany, not the ORM's bulk insert.
         await session.execute(insert(cast(Table, ActivityHours.__table__)), hours_rows)
     amounts = ["activities", "people_served", "volunteer_hours", "certified_hours"]
-    await add_to(
+    await add_rows(
         session,
         DailyFigures.__table__,
         [
@@ -210,7 +237,7 @@ async def project_activities(
         key=["community_id", "category", "day"],
         amounts=amounts,
     )
-    await add_to(
+    await add_rows(
         session,
         MonthlyFigures.__table__,
         [
@@ -225,7 +252,7 @@ async def project_activities(
         key=["community_id", "category", "month"],
         amounts=amounts,
     )
-    await add_to(
+    await add_rows(
         session,
         VolunteerHours.__table__,
         [

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, delete, distinct, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,10 +31,13 @@ from services.stats.models import (
     CommunityVolunteers,
     Request,
     RequestCounts,
+    RequestDays,
+    RequestMonths,
     Team,
     TeamMember,
     Volunteer,
 )
+from shared.consumer import BatchHandler
 from shared.db import add_to, upsert
 from shared.events import Event
 from shared.replica import state_row
@@ -97,6 +102,55 @@ def request_share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[int, .
         rating or 0,
         0 if rating is None else 1,
     )
+
+
+# Statuses of a request still to be done.
+OPEN = ("submitted", "assigned", "accepted")
+REQUEST_DAY_AMOUNTS = [
+    "requests",
+    "open",
+    "completed",
+    "cancelled",
+    "overdue",
+    "on_time",
+    "rating_sum",
+    "ratings",
+]
+
+
+def request_day_share(zone: ZoneInfo) -> Contribution:
+    """A request's share of the request days: keyed by its local day of submission
+    (as `Period.times` bounds a period in that zone), its status as a column."""
+
+    def share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[int, ...]] | None:
+        status, completed_at, rating = row["status"], row["completed_at"], row["rating"]
+        is_open = status in OPEN
+        done = status == "completed"
+        day = row["submitted_at"].astimezone(zone).date()
+        return (day, row["community_id"], row["category"]), (
+            1,
+            1 if is_open else 0,
+            1 if done else 0,
+            1 if status == "cancelled" else 0,
+            1 if is_open and row["overdue"] else 0,
+            1 if done and completed_at is not None and completed_at <= row["due_at"] else 0,
+            rating or 0,
+            0 if rating is None else 1,
+        )
+
+    return share
+
+
+def request_months(
+    days: Mapping[tuple[Any, ...], list[int]],
+) -> dict[tuple[str, str, date], list[int]]:
+    """Day deltas `(day, community, category)` added up per `(community, category, month)`."""
+    months: dict[tuple[str, str, date], list[int]] = {}
+    for (day, community_id, category), amounts in days.items():
+        entry = months.setdefault((community_id, category, day.replace(day=1)), [0] * len(amounts))
+        for i, amount in enumerate(amounts):
+            entry[i] += amount
+    return {key: amounts for key, amounts in months.items() if any(amounts)}
 
 
 # -- reading and writing ------------------------------------------------------------------
@@ -267,7 +321,16 @@ REQUEST_STATE: dict[str, tuple[type[DeclarativeBase], dict[str, str]]] = {
 REQUEST_TYPES = frozenset(REQUEST_STATE)
 
 
-async def apply_requests(session: AsyncSession, events: list[Event[Any]]) -> None:
+def requests_replicator(zone: ZoneInfo) -> BatchHandler:
+    """The requests batch handler, with the zone whose days the request days count."""
+
+    async def apply(session: AsyncSession, events: list[Event[Any]]) -> None:
+        await apply_requests(session, events, zone)
+
+    return apply
+
+
+async def apply_requests(session: AsyncSession, events: list[Event[Any]], zone: ZoneInfo) -> None:
     states: dict[type[DeclarativeBase], list[Row]] = {}
     for event in events:
         model, sources = REQUEST_STATE[event.envelope.type]
@@ -276,7 +339,16 @@ async def apply_requests(session: AsyncSession, events: list[Event[Any]]) -> Non
         session,
         Request,
         newest(states.get(Request, []), "id"),
-        ["community_id", "category", "status", "overdue", "completed_at", "due_at", "rating"],
+        [
+            "community_id",
+            "category",
+            "status",
+            "overdue",
+            "submitted_at",
+            "completed_at",
+            "due_at",
+            "rating",
+        ],
     )
     await add_to(
         session,
@@ -298,6 +370,37 @@ async def apply_requests(session: AsyncSession, events: list[Event[Any]]) -> Non
         ],
         key=["community_id", "category", "status"],
         amounts=["requests", "overdue", "on_time", "rating_sum", "ratings"],
+    )
+    days = rollup_deltas(before, fresh, request_day_share(zone))
+    await add_to(
+        session,
+        RequestDays.__table__,
+        [
+            {
+                "day": day,
+                "community_id": community,
+                "category": category,
+                **dict(zip(REQUEST_DAY_AMOUNTS, d, strict=True)),
+            }
+            for (day, community, category), d in days.items()
+        ],
+        key=["day", "community_id", "category"],
+        amounts=REQUEST_DAY_AMOUNTS,
+    )
+    await add_to(
+        session,
+        RequestMonths.__table__,
+        [
+            {
+                "community_id": community,
+                "category": category,
+                "month": month,
+                **dict(zip(REQUEST_DAY_AMOUNTS, d, strict=True)),
+            }
+            for (community, category, month), d in request_months(days).items()
+        ],
+        key=["community_id", "category", "month"],
+        amounts=REQUEST_DAY_AMOUNTS,
     )
     await _replace_versioned(
         session, CareTask, newest(states.get(CareTask, []), "id"), ["community_id"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaProducer
@@ -630,3 +631,74 @@ async def test_events_stats_does_not_count_are_ignored_not_dead_lettered(stack: 
     after = await eventually(ignored)
     stats_dead = f'service="stats",{topic}'
     assert _metric(after, dead, stats_dead) == _metric(before, dead, stats_dead)
+
+
+async def test_a_period_counts_requests_as_they_are_now(stack: Stack, community: str) -> None:
+    """A period's requests come from the per-day and per-month rollups: whatever way a
+    period splits into whole months and edge days, they show each request in its newest
+    status, and they follow it when it moves on."""
+    requests, stats = stack["requests"], stack["stats"]
+    await team_known(stack, community, "orange")
+    done = await submit(requests, order(community))
+    waiting = await submit(requests, order(community))
+    dropped = await submit(requests, order(community))
+    await requests.post(f"/requests/{done['id']}/accept", headers=ADMIN)
+    await requests.post(f"/requests/{done['id']}/complete", json={}, headers=ADMIN)
+    await requests.post(f"/requests/{done['id']}/rate", json={"score": 5}, headers=ADMIN)
+    await requests.post(f"/requests/{dropped['id']}/cancel", json={"reason": "撤回"}, headers=ADMIN)
+    zone = ZoneInfo(stack.services["stats"].runtime.settings.timezone)
+    days = sorted(
+        datetime.fromisoformat(r["submitted_at"]).astimezone(zone).date()
+        for r in (done, waiting, dropped)
+    )
+    first, last = days[0], days[-1]
+    month_start = first.replace(day=1)
+    month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    periods = [
+        {"from": str(first), "to": str(last)},  # days only
+        {"from": str(month_start), "to": str(month_end)},  # one whole month
+        {"from": str(first - timedelta(days=40)), "to": str(last + timedelta(days=40))},
+        {"to": str(last)},
+        {"from": str(first)},
+    ]
+    empty = [{"to": str(first - timedelta(days=1))}, {"from": str(last + timedelta(days=1))}]
+
+    async def agree(expected: dict[str, Any]) -> None:
+        all_time = await overview(stats, community)
+        assert headline(all_time)["requests"] == (await truth(stack, community))["requests"]
+        assert {k: all_time["requests"][k] for k in expected} == expected
+        for params in periods:
+            figures = await overview(stats, community, **params)
+            assert figures["requests"] == all_time["requests"], params
+            orange = next(c for c in figures["by_category"] if c["category"] == "orange")
+            assert orange["requests"] == 3, params
+        for params in empty:
+            figures = await overview(stats, community, **params)
+            assert figures["requests"]["submitted"] == 0, params
+        for interval in ("day", "month"):
+            series = (
+                await stats.get(
+                    "/stats/timeseries",
+                    params={
+                        "scope": "community",
+                        "id": community,
+                        "metric": "requests_submitted",
+                        "interval": interval,
+                        "from": str(first - timedelta(days=40)),
+                        "to": str(last + timedelta(days=40)),
+                    },
+                    headers=ADMIN,
+                )
+            ).json()
+            assert sum(p["value"] for p in series) == 3, interval
+
+    await eventually(
+        lambda: agree({"submitted": 3, "open": 1, "completed": 1, "cancelled": 1, "avg_rating": 5})
+    )
+    # The waiting one moves on: out of open, into completed, in every period.
+    await requests.post(f"/requests/{waiting['id']}/accept", headers=ADMIN)
+    await requests.post(f"/requests/{waiting['id']}/complete", json={}, headers=ADMIN)
+    await requests.post(f"/requests/{waiting['id']}/rate", json={"score": 3}, headers=ADMIN)
+    await eventually(
+        lambda: agree({"submitted": 3, "open": 0, "completed": 2, "cancelled": 1, "avg_rating": 4})
+    )

@@ -6,12 +6,15 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from services.stats.domain import buckets, default_range, period_label, whole_months
 from services.stats.projections import Counted, by_month, net_changes
 from services.stats.replicas import (
     changed,
     newest,
+    request_day_share,
+    request_months,
     request_share,
     rollup_deltas,
     volunteer_share,
@@ -155,3 +158,40 @@ def test_a_request_moves_between_statuses() -> None:
     assert rollup_deltas({}, late, request_share) == {
         ("longquan", "orange", "completed"): [1, 0, 0, 0, 0]
     }
+
+
+def test_a_request_counts_on_its_local_day_of_submission_in_its_newest_status() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    # 17:30 UTC on the 30th is 01:30 on the 1st in Shanghai: another day and month.
+    submitted = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
+
+    def request(status: str, **fields: Any) -> dict[str, Any]:
+        return {
+            "community_id": "longquan",
+            "category": "orange",
+            "status": status,
+            "overdue": False,
+            "submitted_at": submitted,
+            "completed_at": None,
+            "due_at": submitted + timedelta(hours=72),
+            "rating": None,
+            **fields,
+        }
+
+    key = (date(2026, 12, 1), "longquan", "orange")
+    share = request_day_share(zone)
+    assert rollup_deltas({}, {1: request("assigned", overdue=True)}, share) == {
+        key: [1, 1, 0, 0, 1, 0, 0, 0]
+    }
+    before = {1: request("accepted", overdue=True)}
+    after = {1: request("completed", completed_at=submitted + timedelta(hours=1), rating=4)}
+    days = rollup_deltas(before, after, share)
+    assert days == {key: [0, -1, 1, 0, -1, 1, 4, 1]}
+    assert request_months(days) == {
+        ("longquan", "orange", date(2026, 12, 1)): [0, -1, 1, 0, -1, 1, 4, 1]
+    }
+    cancelled = rollup_deltas({1: request("submitted")}, {1: request("cancelled")}, share)
+    assert cancelled == {key: [0, -1, 0, 1, 0, 0, 0, 0]}
+    # Nothing moved: nothing to write.
+    assert rollup_deltas(before, {1: request("accepted", overdue=True)}, share) == {}
+    assert request_months({key: [0] * 8}) == {}
