@@ -22,7 +22,7 @@ RESULTS = Path("bench/results")
 @dataclass(frozen=True)
 class Settings:
     events: int = field(
-        default=100_000, metadata={"help": "events pre-loaded for the projection (and rebuild)"}
+        default=200_000, metadata={"help": "events pre-loaded for the projection (and rebuild)"}
     )
     communities: int = field(default=20, metadata={"help": "communities in the pre-loaded events"})
     concurrency: int = field(default=32, metadata={"help": "clients of the write-path load"})

@@ -21,7 +21,6 @@ from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -30,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.db import insert_for, is_transient, upsert, utcnow
 from shared.errors import DomainError
 from shared.events import CloudEvent, Event, EventCatalog, UnknownEventType
-from shared.kafka import dlq_topic
+from shared.kafka import ClusterId, dlq_topic
 from shared.metrics import CONSUMER_LAG, DEAD_LETTERED, EVENTS_CONSUMED
 from shared.tables import consumer_brokers, processed_events
 from shared.tracing import TRACE_KEYS, span_from, tracing_enabled
@@ -131,12 +130,8 @@ class EventConsumer:
                 rebalance_timeout_ms=self.session_timeout_ms,
                 fetch_max_wait_ms=self.fetch_max_wait_ms,
             )
-            cluster = AIOKafkaAdminClient(
-                bootstrap_servers=self.bootstrap_servers,
-                client_id=f"qise-{self.service}-{self.name}-cluster",
-            )
+            cluster = ClusterId(self.bootstrap_servers, f"qise-{self.service}-{self.name}-cluster")
             try:
-                await cluster.start()
                 await consumer.start()
                 await self._consume(consumer, cluster)
             except asyncio.CancelledError:
@@ -151,7 +146,7 @@ class EventConsumer:
                     except Exception as error:
                         log.debug("consumer stop: %r", error)
 
-    async def _consume(self, consumer: AIOKafkaConsumer, cluster: AIOKafkaAdminClient) -> None:
+    async def _consume(self, consumer: AIOKafkaConsumer, cluster: ClusterId) -> None:
         read_from: dict[TopicPartition, str | None] = {}
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
@@ -172,7 +167,7 @@ class EventConsumer:
     async def _restart_partitions_from_another_broker(
         self,
         consumer: AIOKafkaConsumer,
-        cluster: AIOKafkaAdminClient,
+        cluster: ClusterId,
         batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
         read_from: dict[TopicPartition, str | None],
     ) -> None:
@@ -184,7 +179,7 @@ class EventConsumer:
         that died after committing an old position into the new broker still notices.
         """
         # Asked after the fetch: the batches come from this broker or one before it.
-        broker: str = (await cluster.describe_cluster())["cluster_id"]
+        broker = await cluster()
         unknown = [p for p in batches if p not in read_from]
         if unknown:
             # None: never read here; its committed offset (or the earliest) is right.

@@ -59,3 +59,42 @@ async def broker_answers(producer: AIOKafkaProducer, timeout: float = 2.0) -> bo
         return True
     except Exception:
         return False
+
+
+class ClusterId:
+    """Which Kafka cluster the bootstrap servers lead to, asked afresh on every call.
+
+    The id changes when a cluster is made anew (the embedded broker: at every
+    start, since it keeps its log in memory), and with it every offset of the
+    old log loses its meaning: the relays publish again what they published
+    there, and the consumers read their partitions from the start.
+    """
+
+    def __init__(self, bootstrap_servers: str, client_id: str) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.client_id = client_id
+        self._admin: AIOKafkaAdminClient | None = None
+
+    async def __call__(self) -> str:
+        if self._admin is None:
+            admin = AIOKafkaAdminClient(
+                bootstrap_servers=self.bootstrap_servers,
+                client_id=self.client_id,
+                request_timeout_ms=10000,
+            )
+            await admin.start()
+            self._admin = admin
+        try:
+            cluster: str = (await self._admin.describe_cluster())["cluster_id"]
+        except Exception:
+            await self.close()
+            raise
+        return cluster
+
+    async def close(self) -> None:
+        admin, self._admin = self._admin, None
+        if admin is not None:
+            try:
+                await admin.close()
+            except Exception as error:
+                log.debug("cluster id client close: %r", error)

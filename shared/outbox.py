@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaProducer
 from opentelemetry.trace import SpanKind
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Row, bindparam, func, insert, select, text, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from shared.auth import ACTOR
 from shared.db import utcnow
 from shared.events import CloudEvent, EventData, new_event
+from shared.kafka import ClusterId
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
 from shared.tables import outbox
 from shared.tracing import TRACE_KEYS, span_from, trace_headers, tracing_enabled
@@ -110,12 +112,16 @@ class OutboxRelay:
         outbox: Outbox,
         sessionmaker: async_sessionmaker[AsyncSession],
         producer: AIOKafkaProducer,
+        cluster: ClusterId,
         batch_size: int = 500,
         poll_seconds: float = 0.2,
     ) -> None:
         self.outbox = outbox
         self.sessionmaker = sessionmaker
         self.producer = producer
+        self.cluster = cluster
+        # The cluster the newest published rows went to, once known.
+        self.published_to: str | None = None
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         # The highest offset each partition acknowledged. Offsets only grow, so an
@@ -123,6 +129,12 @@ class OutboxRelay:
         self.acknowledged: dict[tuple[str, int], int] = {}
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            await self.cluster.close()
+
+    async def _run(self) -> None:
         backoff = self.poll_seconds
         while True:
             try:
@@ -141,6 +153,7 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished events; returns how many."""
+        lost = False
         async with self.sessionmaker() as session, session.begin():
             if session.get_bind().dialect.name == "postgresql":
                 # One relay per service publishes at a time, so order holds across replicas.
@@ -158,32 +171,16 @@ class OutboxRelay:
                     .limit(self.batch_size)
                 )
             ).all()
-            if not rows:
+            if rows:
+                cluster, lost = await self._publish(session, rows)
+            else:
                 OUTBOX_BACKLOG.labels(self.outbox.service).set(0)
-                return 0
-            sent: list[asyncio.Future[Any]] = []
-            for row in rows:
-                sent.append(await self._send(row.topic, row.key, row.payload))
-            receipts = await asyncio.gather(*sent)
-            if not self.acknowledged:
-                self.acknowledged = await _acknowledged_offsets(session)
-            lost = self._broker_lost_log(receipts)
-            now = utcnow()
-            await session.execute(
-                update(outbox)
-                .where(outbox.c.seq == bindparam("row_seq"))
-                .values(
-                    published_at=now,
-                    kafka_partition=bindparam("row_partition"),
-                    kafka_offset=bindparam("row_offset"),
-                ),
-                [
-                    {"row_seq": row.seq, "row_partition": r.partition, "row_offset": r.offset}
-                    for row, r in zip(rows, receipts, strict=True)
-                ],
-            )
+                # Idle, it still notices a broker that came back empty.
+                cluster = await self.cluster()
         for row in rows:
             EVENTS_PUBLISHED.labels(self.outbox.service, row.topic).inc()
+        if cluster != self.published_to:
+            await self._republish_elsewhere(cluster)
         if lost:
             async with self.sessionmaker() as session, session.begin():
                 again = await republish(session)
@@ -193,8 +190,67 @@ class OutboxRelay:
                 self.outbox.service,
                 again,
             )
-        await self._update_backlog()
+        if rows:
+            await self._update_backlog()
         return len(rows)
+
+    async def _publish(
+        self, session: AsyncSession, rows: Sequence[Row[Any, Any, Any, Any]]
+    ) -> tuple[str, bool]:
+        """Send the rows and mark them published where the broker put them. Returns the
+        broker's cluster now, and whether its offsets went back (it lost the log)."""
+        # The cluster asked before sending is the one the rows are marked with: if the
+        # broker is replaced meanwhile, the cluster asked after differs and they go
+        # out again.
+        cluster = await self.cluster()
+        sent: list[asyncio.Future[Any]] = []
+        for row in rows:
+            sent.append(await self._send(row.topic, row.key, row.payload))
+        receipts = await asyncio.gather(*sent)
+        cluster_now = await self.cluster()
+        if not self.acknowledged:
+            self.acknowledged = await _acknowledged_offsets(session)
+        lost = self._broker_lost_log(receipts)
+        await session.execute(
+            update(outbox)
+            .where(outbox.c.seq == bindparam("row_seq"))
+            .values(
+                published_at=utcnow(),
+                kafka_partition=bindparam("row_partition"),
+                kafka_offset=bindparam("row_offset"),
+                kafka_cluster=cluster,
+            ),
+            [
+                {"row_seq": row.seq, "row_partition": r.partition, "row_offset": r.offset}
+                for row, r in zip(rows, receipts, strict=True)
+            ],
+        )
+        return cluster_now, lost
+
+    async def _republish_elsewhere(self, cluster: str) -> None:
+        """Queue again the events published to another cluster than this one: a broker
+        that came back empty, or a cluster made anew, does not hold them."""
+        async with self.sessionmaker() as session, session.begin():
+            result = await session.execute(
+                update(outbox)
+                .where(outbox.c.published_at.is_not(None), outbox.c.kafka_cluster != cluster)
+                .values(
+                    published_at=None,
+                    kafka_partition=None,
+                    kafka_offset=None,
+                    kafka_cluster=None,
+                )
+            )
+        again = int(getattr(result, "rowcount", 0) or 0)
+        if again:
+            self.acknowledged.clear()
+            log.warning(
+                "%s: publishing %d events again: cluster %s does not hold them",
+                self.outbox.service,
+                again,
+                cluster,
+            )
+        self.published_to = cluster
 
     async def _send(self, topic: str, key: str, payload: str) -> asyncio.Future[Any]:
         value = payload.encode()
@@ -243,6 +299,6 @@ async def republish(session: AsyncSession, *, since_seq: int = 0) -> int:
     result = await session.execute(
         update(outbox)
         .where(outbox.c.seq >= since_seq, outbox.c.published_at.is_not(None))
-        .values(published_at=None, kafka_partition=None, kafka_offset=None)
+        .values(published_at=None, kafka_partition=None, kafka_offset=None, kafka_cluster=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)

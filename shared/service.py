@@ -26,7 +26,7 @@ from shared.consumer import BatchHandler, EventConsumer, Handler, one_by_one
 from shared.db import create_engine, create_sessionmaker, database_answers
 from shared.errors import install_problem_handlers
 from shared.events import EventCatalog
-from shared.kafka import broker_answers, create_producer, dlq_topic, ensure_topics
+from shared.kafka import ClusterId, broker_answers, create_producer, dlq_topic, ensure_topics
 from shared.limits import AnonymousRateLimit, BodyLimit
 from shared.metrics import HTTP_REQUEST_SECONDS
 from shared.outbox import Outbox, OutboxRelay, republish
@@ -115,6 +115,7 @@ async def _start_messaging(runtime: Runtime) -> None:
             outbox=runtime.outbox,
             sessionmaker=runtime.sessionmaker,
             producer=runtime.producer,
+            cluster=ClusterId(settings.kafka_bootstrap_servers, f"qise-{settings.service}-relay"),
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
         )

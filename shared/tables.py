@@ -38,6 +38,9 @@ outbox = Table(
     # acknowledged, and so notices when a restarted broker lost the log.
     Column("kafka_partition", Integer, nullable=True),
     Column("kafka_offset", BigInteger, nullable=True),
+    # The cluster id of that broker: one made anew (or the embedded one, restarted
+    # empty) has another, and does not hold the event.
+    Column("kafka_cluster", String(200), nullable=True),
     Index(
         "ix_outbox_unpublished",
         "seq",

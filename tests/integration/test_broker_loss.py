@@ -1,4 +1,4 @@
-"""A broker that comes back empty: the consumers read its new log from the start.
+"""A broker that comes back empty: the relays publish again, the consumers read from the start.
 
 The embedded broker keeps its log in memory. After a restart the publishers send
 their whole outbox again, in their own order, and an offset a consumer committed
@@ -20,6 +20,8 @@ from services.registry import events as registry
 from shared.broker import free_port, start_embedded_broker, stop_process
 from shared.consumer import EventConsumer
 from shared.events import CloudEvent, Event, new_event
+from shared.kafka import ClusterId, create_producer
+from shared.outbox import Outbox, OutboxRelay
 from shared.tables import processed_events
 from tests.conftest import Stack, eventually
 from tests.infra import Broker
@@ -128,6 +130,72 @@ async def test_a_consumer_reads_a_broker_that_came_back_empty_from_the_start(
         if running is not None:
             running.cancel()
             await asyncio.gather(running, return_exceptions=True)
+        await producer.stop()
+        if broker.process is not None:
+            stop_process(broker.process)
+        await engine.dispose()
+
+
+async def read_ids(bootstrap: str, topic: str, count: int, timeout: float = 20.0) -> set[str]:
+    """The event ids on the topic, once `count` distinct ones arrived (or the timeout)."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        metadata_max_age_ms=500,
+    )
+    await consumer.start()
+    seen: set[str] = set()
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(seen) < count and asyncio.get_running_loop().time() < deadline:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                seen.update(CloudEvent.from_json(r.value).id.hex for r in records if r.value)
+    finally:
+        await consumer.stop()
+    return seen
+
+
+async def test_a_relay_publishes_again_to_a_broker_that_came_back_empty(stack: Stack) -> None:
+    url = await stack.database("registry_broker_loss")
+    engine = create_async_engine(url)
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    port = free_port()
+    broker = Broker(f"127.0.0.1:{port}", start_embedded_broker(port))
+    topic = f"qise.test.relay-loss.{uuid.uuid4().hex[:8]}"
+    box = Outbox(service="relay-loss", topic=topic)
+    producer = create_producer(broker.bootstrap, "relay-loss")
+    await producer.start()
+    relay = OutboxRelay(
+        outbox=box,
+        sessionmaker=sessionmaker,
+        producer=producer,
+        cluster=ClusterId(broker.bootstrap, "relay-loss"),
+        poll_seconds=0.1,
+    )
+    running = asyncio.create_task(relay.run())
+    try:
+        async with sessionmaker() as session, session.begin():
+            written = {
+                (
+                    await box.record(
+                        session,
+                        registry.CommunityCreated(community_id=f"c{i}", name=f"社区{i}"),
+                        community=f"c{i}",
+                        subject=f"communities/c{i}",
+                    )
+                ).id.hex
+                for i in range(30)
+            }
+        assert await read_ids(broker.bootstrap, topic, 30) == written
+
+        # Nothing new is written: the relay notices the new cluster by itself.
+        broker.restart()
+        assert await read_ids(broker.bootstrap, topic, 30) == written
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
         await producer.stop()
         if broker.process is not None:
             stop_process(broker.process)

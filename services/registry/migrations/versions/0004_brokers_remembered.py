@@ -1,4 +1,4 @@
-"""consumers remember the broker each partition was read from
+"""outbox rows and consumers remember which broker cluster they used
 
 Revision ID: 0004
 Revises: 0003
@@ -20,6 +20,8 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Upgrade schema."""
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("kafka_cluster", sa.String(length=200), nullable=True))
     op.create_table(
         "consumer_brokers",
         sa.Column("group_id", sa.String(length=200), nullable=False),
@@ -33,3 +35,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Downgrade schema."""
     op.drop_table("consumer_brokers")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("kafka_cluster")
