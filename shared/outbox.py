@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaProducer
 from opentelemetry.trace import SpanKind
-from sqlalchemy import Row, bindparam, func, insert, select, text, update
+from sqlalchemy import Row, bindparam, func, insert, or_, select, text, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -208,8 +208,9 @@ class OutboxRelay:
             sent.append(await self._send(row.topic, row.key, row.payload))
         receipts = await asyncio.gather(*sent)
         cluster_now = await self.cluster()
-        if not self.acknowledged:
-            self.acknowledged = await _acknowledged_offsets(session)
+        if cluster_now != self.published_to:
+            # Offsets acknowledged by another cluster say nothing about this one's.
+            self.acknowledged = await _acknowledged_offsets(session, cluster_now)
         lost = self._broker_lost_log(receipts)
         await session.execute(
             update(outbox)
@@ -285,10 +286,15 @@ class OutboxRelay:
         OUTBOX_BACKLOG.labels(self.outbox.service).set(backlog or 0)
 
 
-async def _acknowledged_offsets(session: AsyncSession) -> dict[tuple[str, int], int]:
+async def _acknowledged_offsets(session: AsyncSession, cluster: str) -> dict[tuple[str, int], int]:
+    """The highest offset of each partition of this cluster (or of an unknown one:
+    rows published before clusters were recorded)."""
     rows = await session.execute(
         select(outbox.c.topic, outbox.c.kafka_partition, func.max(outbox.c.kafka_offset))
-        .where(outbox.c.kafka_offset.is_not(None))
+        .where(
+            outbox.c.kafka_offset.is_not(None),
+            or_(outbox.c.kafka_cluster.is_(None), outbox.c.kafka_cluster == cluster),
+        )
         .group_by(outbox.c.topic, outbox.c.kafka_partition)
     )
     return {(topic, partition): offset for topic, partition, offset in rows}
