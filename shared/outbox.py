@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from shared.auth import ACTOR
 from shared.db import utcnow
 from shared.events import CloudEvent, EventData, new_event
-from shared.kafka import ClusterId
+from shared.kafka import ClusterId, ensure_topics
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
 from shared.tables import outbox
 from shared.tracing import TRACE_KEYS, span_from, trace_headers, tracing_enabled
@@ -203,6 +203,10 @@ class OutboxRelay:
         # broker is replaced meanwhile, the cluster asked after differs and they go
         # out again.
         cluster = await self.cluster()
+        if cluster != self.published_to:
+            # A cluster new to this relay: make the topic as the deployment has it
+            # before sending there (a send would have the broker create it as it likes).
+            await ensure_topics(self.cluster.bootstrap_servers, [self.outbox.topic])
         sent: list[asyncio.Future[Any]] = []
         for row in rows:
             sent.append(await self._send(row.topic, row.key, row.payload))

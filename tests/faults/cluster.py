@@ -3,6 +3,7 @@ that fault tests can kill, stop and restart any part without touching the rest."
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
 import shutil
@@ -17,7 +18,19 @@ from pathlib import Path
 import httpx
 
 from services import SERVICE_NAMES
+from services.activities import events as activities_events
+from services.registry import events as registry_events
+from services.requests import events as requests_events
 from shared.broker import free_port, port_open, start_embedded_broker, stop_process
+from shared.kafka import dlq_topic, ensure_topics
+
+_EVENT_TOPICS = [
+    registry_events.TOPIC,
+    activities_events.TOPIC,
+    requests_events.TOPIC,
+    requests_events.INBOUND_TOPIC,
+]
+TOPICS = [*_EVENT_TOPICS, *(dlq_topic(t) for t in _EVENT_TOPICS)]
 
 
 def _postgres_bin() -> Path | None:
@@ -151,9 +164,12 @@ class Cluster:
         self.broker = start_embedded_broker(self.broker_port)
 
     def restart_broker(self) -> None:
+        """The broker comes back empty; the operator makes the topics again at once
+        (in production: the topic Job), as docs/operations.md says."""
         assert self.broker is not None
         stop_process(self.broker)
         self.start_broker()
+        asyncio.run(ensure_topics(f"127.0.0.1:{self.broker_port}", TOPICS))
 
     def migrate(self) -> None:
         for name in SERVICE_NAMES:
