@@ -127,6 +127,11 @@ class OutboxRelay:
         # The highest offset each partition acknowledged. Offsets only grow, so an
         # acknowledgement below it means the broker lost the partition's log.
         self.acknowledged: dict[tuple[str, int], int] = {}
+        # After a partition's offsets went back, the broker hands out offsets that it
+        # had acknowledged before: a consumer already past one would never read what
+        # lands there. An event that lands at or below this floor is sent again
+        # until it lands above it, where every consumer reads it.
+        self.floor: dict[tuple[str, int], int] = {}
 
     async def run(self) -> None:
         try:
@@ -215,21 +220,28 @@ class OutboxRelay:
         if cluster_now != self.published_to:
             # Offsets acknowledged by another cluster say nothing about this one's.
             self.acknowledged = await _acknowledged_offsets(session, cluster_now)
+            self.floor.clear()
         lost = self._broker_lost_log(receipts)
-        await session.execute(
-            update(outbox)
-            .where(outbox.c.seq == bindparam("row_seq"))
-            .values(
-                published_at=utcnow(),
-                kafka_partition=bindparam("row_partition"),
-                kafka_offset=bindparam("row_offset"),
-                kafka_cluster=cluster,
-            ),
-            [
-                {"row_seq": row.seq, "row_partition": r.partition, "row_offset": r.offset}
-                for row, r in zip(rows, receipts, strict=True)
-            ],
-        )
+        landed = [
+            (row, r)
+            for row, r in zip(rows, receipts, strict=True)
+            if r.offset > self.floor.get((r.topic, r.partition), -1)
+        ]
+        if landed:
+            await session.execute(
+                update(outbox)
+                .where(outbox.c.seq == bindparam("row_seq"))
+                .values(
+                    published_at=utcnow(),
+                    kafka_partition=bindparam("row_partition"),
+                    kafka_offset=bindparam("row_offset"),
+                    kafka_cluster=cluster,
+                ),
+                [
+                    {"row_seq": row.seq, "row_partition": r.partition, "row_offset": r.offset}
+                    for row, r in landed
+                ],
+            )
         return cluster_now, lost
 
     async def _republish_elsewhere(self, cluster: str) -> None:
@@ -277,9 +289,11 @@ class OutboxRelay:
         lost = False
         for receipt in receipts:
             partition = (receipt.topic, receipt.partition)
-            if receipt.offset <= self.acknowledged.get(partition, -1):
+            highest = self.acknowledged.get(partition, -1)
+            if receipt.offset <= highest:
                 lost = True
-            self.acknowledged[partition] = max(receipt.offset, self.acknowledged.get(partition, -1))
+                self.floor[partition] = max(self.floor.get(partition, -1), highest)
+            self.acknowledged[partition] = max(receipt.offset, highest)
         return lost
 
     async def _update_backlog(self) -> None:
