@@ -34,32 +34,34 @@ class Clients(Protocol):
     def __getitem__(self, name: str) -> httpx.AsyncClient: ...
 
 
+async def every(client: httpx.AsyncClient, path: str, params: dict[str, Any]) -> list[Any]:
+    """All items of a listing, page after page."""
+    items: list[Any] = []
+    cursor: str | None = None
+    while True:
+        page = (
+            await client.get(
+                path, params={**params, "limit": 500, "cursor": cursor or ""}, headers=ADMIN
+            )
+        ).json()
+        items += page["items"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items
+
+
 async def truth(stack: Clients, community: str) -> dict[str, Any]:
     """The figures as the owning services hold them, read through their APIs."""
     registry, activities, requests = stack["registry"], stack["activities"], stack["requests"]
-    volunteers = (
-        await registry.get(
-            "/volunteers",
-            params={"community_id": community, "active": True, "limit": 500},
-            headers=ADMIN,
-        )
-    ).json()["items"]
+    volunteers = await every(registry, "/volunteers", {"community_id": community, "active": True})
     teams = (
         await registry.get(
             "/teams", params={"community_id": community, "status": "active"}, headers=ADMIN
         )
     ).json()["items"]
-    logged = (
-        await activities.get(
-            "/activities", params={"community_id": community, "limit": 500}, headers=ADMIN
-        )
-    ).json()["items"]
+    logged = await every(activities, "/activities", {"community_id": community})
     counted = [a for a in logged if a["status"] != "voided"]
-    orders = (
-        await requests.get(
-            "/requests", params={"community_id": community, "limit": 500}, headers=ADMIN
-        )
-    ).json()["items"]
+    orders = await every(requests, "/requests", {"community_id": community})
     done = [o for o in orders if o["status"] == "completed"]
     rated = [o["rating"] for o in orders if o["rating"] is not None]
     tasks = (
