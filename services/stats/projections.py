@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -118,15 +118,16 @@ class Deltas:
 
 
 def by_month(
-    days: dict[tuple[str, str, date], list[Any]],
+    days: Mapping[tuple[str, str, date], Sequence[Any]],
 ) -> dict[tuple[str, str, date], list[Any]]:
-    """Daily deltas added up per month, keyed by the month's first day."""
+    """Day deltas `(community, category, day)` added up per month, keyed by the month's
+    first day; a month whose deltas net to nothing is left out."""
     months: dict[tuple[str, str, date], list[Any]] = {}
-    for (community_id, category, day), d in days.items():
-        entry = months.setdefault((community_id, category, day.replace(day=1)), [0, 0, ZERO, ZERO])
-        for i in range(4):
-            entry[i] += d[i]
-    return months
+    for (community_id, category, day), amounts in days.items():
+        entry = months.setdefault((community_id, category, day.replace(day=1)), [0] * len(amounts))
+        for i, amount in enumerate(amounts):
+            entry[i] += amount
+    return {key: amounts for key, amounts in months.items() if any(amounts)}
 
 
 def net_changes(

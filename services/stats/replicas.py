@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +36,7 @@ from services.stats.models import (
     TeamMember,
     Volunteer,
 )
+from services.stats.projections import by_month
 from shared.consumer import BatchHandler
 from shared.db import add_to, upsert
 from shared.events import Event
@@ -127,7 +127,7 @@ def request_day_share(zone: ZoneInfo) -> Contribution:
         is_open = status in OPEN
         done = status == "completed"
         day = row["submitted_at"].astimezone(zone).date()
-        return (day, row["community_id"], row["category"]), (
+        return (row["community_id"], row["category"], day), (
             1,
             1 if is_open else 0,
             1 if done else 0,
@@ -139,18 +139,6 @@ def request_day_share(zone: ZoneInfo) -> Contribution:
         )
 
     return share
-
-
-def request_months(
-    days: Mapping[tuple[Any, ...], list[int]],
-) -> dict[tuple[str, str, date], list[int]]:
-    """Day deltas `(day, community, category)` added up per `(community, category, month)`."""
-    months: dict[tuple[str, str, date], list[int]] = {}
-    for (day, community_id, category), amounts in days.items():
-        entry = months.setdefault((community_id, category, day.replace(day=1)), [0] * len(amounts))
-        for i, amount in enumerate(amounts):
-            entry[i] += amount
-    return {key: amounts for key, amounts in months.items() if any(amounts)}
 
 
 # -- reading and writing ------------------------------------------------------------------
@@ -382,7 +370,7 @@ async def apply_requests(session: AsyncSession, events: list[Event[Any]], zone: 
                 "category": category,
                 **dict(zip(REQUEST_DAY_AMOUNTS, d, strict=True)),
             }
-            for (day, community, category), d in days.items()
+            for (community, category, day), d in days.items()
         ],
         key=["day", "community_id", "category"],
         amounts=REQUEST_DAY_AMOUNTS,
@@ -397,7 +385,7 @@ async def apply_requests(session: AsyncSession, events: list[Event[Any]], zone: 
                 "month": month,
                 **dict(zip(REQUEST_DAY_AMOUNTS, d, strict=True)),
             }
-            for (community, category, month), d in request_months(days).items()
+            for (community, category, month), d in by_month(days).items()
         ],
         key=["community_id", "category", "month"],
         amounts=REQUEST_DAY_AMOUNTS,

@@ -14,7 +14,6 @@ from services.stats.replicas import (
     changed,
     newest,
     request_day_share,
-    request_months,
     request_share,
     rollup_deltas,
     volunteer_share,
@@ -178,7 +177,7 @@ def test_a_request_counts_on_its_local_day_of_submission_in_its_newest_status() 
             **fields,
         }
 
-    key = (date(2026, 12, 1), "longquan", "orange")
+    key = ("longquan", "orange", date(2026, 12, 1))
     share = request_day_share(zone)
     assert rollup_deltas({}, {1: request("assigned", overdue=True)}, share) == {
         key: [1, 1, 0, 0, 1, 0, 0, 0]
@@ -187,11 +186,9 @@ def test_a_request_counts_on_its_local_day_of_submission_in_its_newest_status() 
     after = {1: request("completed", completed_at=submitted + timedelta(hours=1), rating=4)}
     days = rollup_deltas(before, after, share)
     assert days == {key: [0, -1, 1, 0, -1, 1, 4, 1]}
-    assert request_months(days) == {
-        ("longquan", "orange", date(2026, 12, 1)): [0, -1, 1, 0, -1, 1, 4, 1]
-    }
+    assert by_month(days) == {("longquan", "orange", date(2026, 12, 1)): [0, -1, 1, 0, -1, 1, 4, 1]}
     cancelled = rollup_deltas({1: request("submitted")}, {1: request("cancelled")}, share)
     assert cancelled == {key: [0, -1, 0, 1, 0, 0, 0, 0]}
     # Nothing moved: nothing to write.
     assert rollup_deltas(before, {1: request("accepted", overdue=True)}, share) == {}
-    assert request_months({key: [0] * 8}) == {}
+    assert by_month({key: [0] * 8}) == {}
