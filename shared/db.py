@@ -160,10 +160,14 @@ async def add_to(
     await session.execute(statement, rows)
 
 
+def on_postgresql(session: AsyncSession) -> bool:
+    """PostgreSQL, rather than the embedded default SQLite."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def insert_for(session: AsyncSession, table: FromClause) -> Any:
     """INSERT in the dialect that knows ON CONFLICT (PostgreSQL or SQLite)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    insert = postgresql_insert if on_postgresql(session) else sqlite_insert
     return insert(cast(Table, table))
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from shared.auth import ACTOR
-from shared.db import utcnow
+from shared.db import on_postgresql, utcnow
 from shared.events import CloudEvent, EventData, new_event
 from shared.kafka import ClusterId, ensure_topics
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
@@ -160,7 +160,7 @@ class OutboxRelay:
         """Publish one batch of unpublished events; returns how many."""
         lost = False
         async with self.sessionmaker() as session, session.begin():
-            if session.get_bind().dialect.name == "postgresql":
+            if on_postgresql(session):
                 # One relay per service publishes at a time, so order holds across replicas.
                 locked = await session.scalar(
                     text("SELECT pg_try_advisory_xact_lock(:id)"),
@@ -208,9 +208,10 @@ class OutboxRelay:
         # broker is replaced meanwhile, the cluster asked after differs and they go
         # out again.
         cluster = await self.cluster()
-        if cluster != self.published_to:
-            # A cluster new to this relay: make the topic as the deployment has it
-            # before sending there (a send would have the broker create it as it likes).
+        if self.published_to is not None and cluster != self.published_to:
+            # The broker changed under this relay: make the topic as the deployment has
+            # it before sending there (a send would have the broker create it as it
+            # likes). At start-up the service has just made its topics.
             await ensure_topics(self.cluster.bootstrap_servers, [self.outbox.topic])
         sent: list[asyncio.Future[Any]] = []
         for row in rows:
@@ -248,17 +249,7 @@ class OutboxRelay:
         """Queue again the events published to another cluster than this one: a broker
         that came back empty, or a cluster made anew, does not hold them."""
         async with self.sessionmaker() as session, session.begin():
-            result = await session.execute(
-                update(outbox)
-                .where(outbox.c.published_at.is_not(None), outbox.c.kafka_cluster != cluster)
-                .values(
-                    published_at=None,
-                    kafka_partition=None,
-                    kafka_offset=None,
-                    kafka_cluster=None,
-                )
-            )
-        again = int(getattr(result, "rowcount", 0) or 0)
+            again = await republish(session, not_on=cluster)
         if again:
             self.acknowledged.clear()
             log.warning(
@@ -318,11 +309,15 @@ async def _acknowledged_offsets(session: AsyncSession, cluster: str) -> dict[tup
     return {(topic, partition): offset for topic, partition, offset in rows}
 
 
-async def republish(session: AsyncSession, *, since_seq: int = 0) -> int:
-    """Queue every event of the log (from `since_seq`) for publication again."""
+async def republish(session: AsyncSession, *, since_seq: int = 0, not_on: str | None = None) -> int:
+    """Queue every event of the log (from `since_seq`) for publication again; with
+    `not_on`, only those published to another cluster than that one."""
+    conditions = [outbox.c.seq >= since_seq, outbox.c.published_at.is_not(None)]
+    if not_on is not None:
+        conditions.append(outbox.c.kafka_cluster != not_on)
     result = await session.execute(
         update(outbox)
-        .where(outbox.c.seq >= since_seq, outbox.c.published_at.is_not(None))
+        .where(*conditions)
         .values(published_at=None, kafka_partition=None, kafka_offset=None, kafka_cluster=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -20,11 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import TextClause
 
-from shared.db import add_to, upsert
-
-
-def on_postgresql(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+from shared.db import add_to, on_postgresql, upsert
 
 
 def _array_type(table: Table, column: str) -> str:

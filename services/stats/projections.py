@@ -24,7 +24,7 @@ from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activities import events as activities
-from services.stats.bulk import add_rows, on_postgresql, upsert_rows
+from services.stats.bulk import add_rows, upsert_rows
 from services.stats.models import (
     Activity,
     ActivityHours,
@@ -32,6 +32,7 @@ from services.stats.models import (
     MonthlyFigures,
     VolunteerHours,
 )
+from shared.db import on_postgresql
 from shared.events import Event
 
 ZERO = Decimal(0)

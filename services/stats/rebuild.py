@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.stats.handlers import CONSUMERS
 from services.stats.models import Base, ProjectionState
+from shared.db import on_postgresql
 from shared.service import Runtime, start_consumers, stop_consumers
 from shared.tables import processed_events
 
@@ -59,7 +60,7 @@ async def _empty_projections(session: AsyncSession) -> None:
     """
     tables = [t for t in Base.metadata.sorted_tables if t.name != ProjectionState.__tablename__]
     mine = processed_events.c.consumer.in_(CONSUMERS)
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql(session):
         for table in reversed(tables):
             await session.execute(delete(table))
         await session.execute(delete(processed_events).where(mine))
