@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://qise.dev/problems/"
+# SQLSTATEs of a transaction PostgreSQL rolled back because another one crossed it.
+CONCURRENCY_FAILURES = frozenset({"40001", "40P01"})
 
 
 class DomainError(Exception):
@@ -46,6 +48,12 @@ class Unauthorized(DomainError):
 
 class Conflict(DomainError):
     status, code, title = 409, "conflict", "Conflict"
+
+
+class ChangedMeanwhile(Conflict):
+    """Someone else changed the record between our read and our write: reload, try again."""
+
+    code, title = "changed-meanwhile", "Changed by someone else"
 
 
 class Invalid(DomainError):
@@ -135,6 +143,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             msg = "a value cannot be stored (NUL characters and out-of-range numbers are refused)"
             return problem(
                 422, "Invalid input", msg, "validation-error", errors=[{"loc": where, "msg": msg}]
+            )
+        if str(getattr(error.orig, "sqlstate", "") or "") in CONCURRENCY_FAILURES:
+            # Two transactions crossed (a deadlock, or a serialization failure): ours
+            # was rolled back whole, so nothing was written and the caller may retry.
+            log.info("transaction lost a race: %s", error.orig)
+            return problem(
+                409,
+                ChangedMeanwhile.title,
+                "another change crossed this one; nothing was written, try again",
+                ChangedMeanwhile.code,
             )
         raise error  # not the caller's fault: the 500 below, as for any other bug
 

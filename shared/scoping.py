@@ -24,14 +24,27 @@ E = TypeVar("E", bound=OfCommunity)
 
 
 async def get_in_scope(
-    session: AsyncSession, model: type[E], entity_id: str, principal: Principal, what: str
+    session: AsyncSession,
+    model: type[E],
+    entity_id: str,
+    principal: Principal,
+    what: str,
+    *,
+    for_update: bool = False,
 ) -> E:
-    """The entity with this id when the caller may see it; otherwise 404."""
+    """The entity with this id when the caller may see it; otherwise 404.
+
+    `for_update` reads it with a row lock held until the unit of work ends: a
+    second writer of the same record waits, then decides on the first one's
+    result (PostgreSQL; SQLite's write lock is taken at BEGIN already).
+    """
     try:
         key = uuid.UUID(entity_id)
     except ValueError:
         raise NotFound(f"{what} not found") from None
-    entity = await session.get(model, key)
+    entity = await session.get(
+        model, key, with_for_update=True if for_update else None, populate_existing=for_update
+    )
     if entity is None or not principal.sees(entity.community_id):
         raise NotFound(f"{what} not found")
     return entity
