@@ -10,15 +10,16 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from services.activities import domain
-from services.activities.certificate import render_html, render_pdf
-from services.activities.models import Activity, ActivityKind, Participation
+from services.activities.certificate import file_name, render_html, render_pdf
+from services.activities.models import Activity, ActivityKind
 from services.activities.schemas import (
     ActivityIn,
     ActivityOut,
+    CertificateOut,
     CorrectionIn,
     KindIn,
     KindOut,
-    ParticipantOut,
+    Period,
     ReasonIn,
     Status,
     VolunteerHours,
@@ -28,8 +29,12 @@ from shared.auth import CurrentUser
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 from shared.schemas import ShortText, Slug
 from shared.service import SessionDep
+from shared.uow import unit_of_work
 
 router = APIRouter()
+
+Start = Annotated[date | None, Query(alias="from", description="First day (inclusive)")]
+End = Annotated[date | None, Query(alias="to", description="Last day (inclusive)")]
 
 
 def _settings(request: Request) -> ActivitiesSettings:
@@ -39,46 +44,6 @@ def _settings(request: Request) -> ActivitiesSettings:
 
 def _skew(request: Request) -> timedelta:
     return timedelta(minutes=_settings(request).clock_skew_minutes)
-
-
-def activity_out(activity: Activity, participants: list[Participation]) -> ActivityOut:
-    def text(value: uuid.UUID | None) -> str | None:
-        return str(value) if value else None
-
-    return ActivityOut(
-        id=str(activity.id),
-        community_id=activity.community_id,
-        team_id=str(activity.team_id),
-        category=activity.category,
-        kind=activity.kind,
-        title=activity.title,
-        started_at=activity.started_at,
-        ended_at=activity.ended_at,
-        location=activity.location,
-        participants=[
-            ParticipantOut(volunteer_id=str(p.volunteer_id), hours=float(p.hours))
-            for p in participants
-        ],
-        people_served=activity.people_served,
-        beneficiaries=activity.beneficiaries,
-        outputs=activity.outputs,
-        request_id=text(activity.request_id),
-        status=activity.status,
-        logged_by=activity.logged_by,
-        verified_by=activity.verified_by,
-        verified_at=activity.verified_at,
-        voided_by=activity.voided_by,
-        voided_at=activity.voided_at,
-        void_reason=activity.void_reason,
-        corrects_activity_id=text(activity.corrects_activity_id),
-        corrected_by_activity_id=text(activity.corrected_by_activity_id),
-        created_at=activity.created_at,
-    )
-
-
-async def _out(session: SessionDep, activity: Activity) -> ActivityOut:
-    participants = await domain.participants_of(session, [activity.id])
-    return activity_out(activity, participants[activity.id])
 
 
 @router.post("/activities", status_code=201, tags=["activities"])
@@ -91,8 +56,10 @@ async def log_activity(
     service yet: that answers 422 with type `.../not-yet-known` and
     `Retry-After`, and nothing is written.
     """
-    # The answer is what was written: no second transaction to read it back.
-    return activity_out(*await domain.log_activity(session, user, body, _skew(request)))
+    async with unit_of_work(session):
+        activity = await domain.log_activity(session, user, body, _skew(request))
+    # The answer is the state as written: no second transaction to read it back.
+    return activity.out()
 
 
 @router.get("/activities", tags=["activities"])
@@ -105,8 +72,8 @@ async def list_activities(
     category: Slug | None = None,
     kind: Slug | None = None,
     status: Status | None = None,
-    start: Annotated[date | None, Query(alias="from", description="First day (inclusive)")] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last day (inclusive)")] = None,
+    start: Start = None,
+    end: End = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[ActivityOut]:
@@ -116,22 +83,21 @@ async def list_activities(
     page = await paginate(
         session, query, Activity.id, limit=limit, cursor=cursor, to_item=lambda a: a
     )
-    participants = await domain.participants_of(session, [a.id for a in page.items])
-    return Page(
-        items=[activity_out(a, participants[a.id]) for a in page.items],
-        next_cursor=page.next_cursor,
-    )
+    states = await domain.states_of(session, page.items)
+    return Page(items=[state.out() for state in states], next_cursor=page.next_cursor)
 
 
 @router.get("/activities/{activity_id}", tags=["activities"])
 async def get_activity(activity_id: str, session: SessionDep, user: CurrentUser) -> ActivityOut:
-    return await _out(session, await domain.get_activity(session, user, activity_id))
+    return (await domain.get_activity(session, user, activity_id)).out()
 
 
 @router.post("/activities/{activity_id}/verify", tags=["activities"])
 async def verify_activity(activity_id: str, session: SessionDep, user: CurrentUser) -> ActivityOut:
     """Verify a logged activity (admins or the team's leader): its hours become certified."""
-    return await _out(session, await domain.verify_activity(session, user, activity_id))
+    async with unit_of_work(session):
+        activity = await domain.verify_activity(session, user, activity_id)
+    return activity.out()
 
 
 @router.post("/activities/{activity_id}/void", tags=["activities"])
@@ -139,7 +105,9 @@ async def void_activity(
     activity_id: str, body: ReasonIn, session: SessionDep, user: CurrentUser
 ) -> ActivityOut:
     """Void an activity with a reason (community admins): it no longer counts anywhere."""
-    return await _out(session, await domain.void_activity(session, user, activity_id, body.reason))
+    async with unit_of_work(session):
+        activity = await domain.void_activity(session, user, activity_id, body.reason)
+    return activity.out()
 
 
 @router.post("/activities/{activity_id}/correct", status_code=201, tags=["activities"])
@@ -147,9 +115,9 @@ async def correct_activity(
     activity_id: str, body: CorrectionIn, request: Request, session: SessionDep, user: CurrentUser
 ) -> ActivityOut:
     """Void an activity and log its corrected version, linked both ways."""
-    return activity_out(
-        *await domain.correct_activity(session, user, activity_id, body, _skew(request))
-    )
+    async with unit_of_work(session):
+        activity = await domain.correct_activity(session, user, activity_id, body, _skew(request))
+    return activity.out()
 
 
 @router.get("/volunteer-hours/{volunteer_id}", tags=["volunteer hours"])
@@ -158,6 +126,36 @@ async def volunteer_hours(
 ) -> VolunteerHours:
     """A volunteer's hours: all that count, and those certified by verification."""
     return await domain.volunteer_hours(session, user, volunteer_id)
+
+
+@router.post(
+    "/volunteer-hours/{volunteer_id}/certificate",
+    status_code=201,
+    tags=["volunteer hours"],
+    responses={200: {"model": CertificateOut, "description": "Issued before: the same number"}},
+)
+async def issue_certificate(
+    volunteer_id: str,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    user: CurrentUser,
+    start: Start = None,
+    end: End = None,
+) -> CertificateOut:
+    """Issue the service certificate (志愿服务证明) of a volunteer's certified hours in a
+    period (admins of the volunteer's community).
+
+    New content gets the next number of its community and year (201); content issued
+    before keeps its number (200). `GET` on the same path then renders it.
+    """
+    async with unit_of_work(session):
+        issued = await domain.issue_certificate(
+            session, user, volunteer_id, start, end, _settings(request).timezone
+        )
+    if not issued.fresh:
+        response.status_code = 200
+    return certificate_out(issued)
 
 
 @router.get(
@@ -171,13 +169,17 @@ async def certificate(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Start = None,
+    end: End = None,
     format: Literal["html", "pdf"] = "html",
     person_in_charge: ShortText | None = None,
     handler: ShortText | None = None,
 ) -> Response:
-    """The service certificate (志愿服务证明) of a volunteer's certified hours in a period."""
+    """The service certificate (志愿服务证明) of a volunteer's certified hours in a period.
+
+    Reading writes nothing: the certificate issued for this content (`POST` on the same
+    path issues it), or else a preview marked as such, without a number.
+    """
     data = await domain.certificate(
         session,
         user,
@@ -192,9 +194,23 @@ async def certificate(
         return Response(
             render_pdf(data),
             media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{data.number}.pdf"'},
+            headers={"Content-Disposition": f'inline; filename="{file_name(data)}.pdf"'},
         )
     return HTMLResponse(render_html(data))
+
+
+def certificate_out(issued: domain.Issued) -> CertificateOut:
+    data = issued.data
+    return CertificateOut(
+        number=issued.number,
+        issued_on=data.issued_on,
+        volunteer_id=data.volunteer_number,
+        volunteer_name=data.volunteer_name,
+        period=Period(start=data.period_from, end=data.period_to),
+        total_hours=data.total_hours,
+        lines=data.lines,
+        organisation=data.organisation,
+    )
 
 
 @router.get("/activity-kinds", tags=["activities"])
@@ -206,7 +222,9 @@ async def list_kinds(session: SessionDep, user: CurrentUser) -> list[KindOut]:
 @router.post("/activity-kinds", status_code=201, tags=["activities"])
 async def define_kind(body: KindIn, session: SessionDep, user: CurrentUser) -> KindOut:
     """Add a kind of activity (county_admin)."""
-    return _kind_out(await domain.define_kind(session, user, body))
+    async with unit_of_work(session):
+        kind = await domain.define_kind(session, user, body)
+    return _kind_out(kind)
 
 
 def _kind_out(kind: ActivityKind) -> KindOut:

@@ -34,6 +34,10 @@ TITLE = "志愿服务证明"
 FONT_ENV = "QISE_CERTIFICATE_FONT"
 BLANK_SIGNATURE = "________"
 SEAL_TEXT = "（单位印章）"
+# A certificate not issued yet is shown as a preview: no number, and said so on every page.
+PREVIEW = "预览"
+PREVIEW_NUMBER = "（未编号，预览）"
+NOT_ISSUED = "（尚未出具）"
 
 _CID_FONT = "STSong-Light"
 _TABLE_HEADERS = ("日期", "活动名称", "服务类别", "服务类型", "服务队伍", "时长（小时）")
@@ -41,6 +45,22 @@ _SEAL_RED = colors.HexColor("#c0392b")
 
 
 # ---------------------------------------------------------------- shared wording
+
+
+def _number(data: CertificateData) -> str:
+    return PREVIEW_NUMBER if data.number is None else data.number
+
+
+def file_name(data: CertificateData) -> str:
+    """The file name, without extension: the number, or (ASCII, for the header) a preview's."""
+    return f"preview-{data.volunteer_number}" if data.number is None else data.number
+
+
+def _preview_notice(data: CertificateData) -> str:
+    return (
+        f"{PREVIEW}（{_format_date(data.issued_on)}）：本证明尚未出具，没有证明编号，"
+        "不能作为证明使用。由社区管理员出具后，证明编号将显示在此处。"
+    )
 
 
 def _format_date(day: date) -> str:
@@ -112,7 +132,7 @@ def _issuer_rows(data: CertificateData) -> list[tuple[str, str]]:
         ("出具单位", data.organisation),
         ("负责人", _signature(data.person_in_charge)),
         ("经办人", _signature(data.handler)),
-        ("出具日期", _format_date(data.issued_on)),
+        ("出具日期", NOT_ISSUED if data.number is None else _format_date(data.issued_on)),
     ]
 
 
@@ -152,6 +172,10 @@ h2 { font-size: 12pt; margin: 6mm 0 2mm; }
 .seal { width: 40mm; height: 40mm; border: 2px dashed #c0392b; border-radius: 50%;
   display: flex; align-items: center; justify-content: center; color: #c0392b;
   font-size: 10pt; flex: none; }
+.preview { border: 2px solid #c0392b; color: #c0392b; padding: 2mm 4mm; font-size: 10.5pt; }
+.watermark { position: fixed; top: 40%; left: 0; right: 0; text-align: center;
+  font-size: 96pt; color: rgba(192, 57, 43, 0.12); transform: rotate(-30deg);
+  pointer-events: none; }
 """
 
 
@@ -202,13 +226,23 @@ def _html_issuer(data: CertificateData) -> str:
     )
 
 
+def _html_preview(data: CertificateData) -> str:
+    if data.number is not None:
+        return ""
+    return (
+        f'<div class="watermark" aria-hidden="true">{PREVIEW}</div>\n'
+        f'<p class="preview">{html.escape(_preview_notice(data))}</p>\n'
+    )
+
+
 def render_html(data: CertificateData) -> str:
     """A self-contained, printable (A4) HTML page of the certificate."""
-    number = html.escape(data.number)
+    number = html.escape(_number(data))
     return (
         "<!DOCTYPE html>\n"
         '<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{TITLE} {number}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"{_html_preview(data)}"
         f'<p class="number">证明编号：{number}</p>\n'
         f"<h1>{TITLE}</h1>\n"
         f"{_html_facts(data)}\n"
@@ -254,6 +288,16 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         "heading": ParagraphStyle("heading", parent=base, fontSize=12, spaceBefore=4 * mm),
         "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=12),
         "hours": ParagraphStyle("hours", parent=base, fontSize=9, leading=12, alignment=TA_RIGHT),
+        "preview": ParagraphStyle(
+            "preview",
+            parent=base,
+            fontSize=10.5,
+            textColor=_SEAL_RED,
+            borderColor=_SEAL_RED,
+            borderWidth=1,
+            borderPadding=6,
+            spaceAfter=6 * mm,
+        ),
     }
 
 
@@ -349,9 +393,19 @@ def _pdf_issuer(data: CertificateData, styles: dict[str, ParagraphStyle]) -> Tab
     return outer
 
 
-def _footer(number: str, font: str) -> Callable[[Any, Any], None]:
-    # Each page carries the number, so a loose page of a long certificate stays traceable.
+def _footer(data: CertificateData, font: str) -> Callable[[Any, Any], None]:
+    # Every page carries the number (or says "preview"), so no loose page is untraceable.
+    number = _number(data)
+
     def draw(canvas: Any, doc: Any) -> None:
+        if data.number is None:
+            canvas.saveState()
+            canvas.setFont(font, 96)
+            canvas.setFillColor(_SEAL_RED, alpha=0.12)
+            canvas.translate(A4[0] / 2, A4[1] / 2)
+            canvas.rotate(30)
+            canvas.drawCentredString(0, 0, PREVIEW)
+            canvas.restoreState()
         canvas.saveState()
         canvas.setFont(font, 8)
         canvas.setFillColor(colors.HexColor("#666666"))
@@ -365,6 +419,7 @@ def render_pdf(data: CertificateData) -> bytes:
     """The certificate as an A4 PDF; long service tables flow onto further pages."""
     font = _font_name()
     styles = _styles(font)
+    number = _number(data)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -373,14 +428,17 @@ def render_pdf(data: CertificateData) -> bytes:
         rightMargin=20 * mm,
         topMargin=18 * mm,
         bottomMargin=20 * mm,
-        title=f"{TITLE} {data.number}",
+        title=f"{TITLE} {number}",
         # The title is written as UTF-16; the subject keeps the ASCII number searchable.
-        subject=data.number,
+        subject=file_name(data),
         author=data.organisation,
         creator="Qise",
     )
-    story = [
-        _p(f"证明编号：{data.number}", styles["number"]),
+    story: list[Any] = []
+    if data.number is None:
+        story.append(_p(_preview_notice(data), styles["preview"]))
+    story += [
+        _p(f"证明编号：{number}", styles["number"]),
         Spacer(1, 6 * mm),
         _p(TITLE, styles["title"]),
         _pdf_facts(data, styles),
@@ -391,6 +449,6 @@ def render_pdf(data: CertificateData) -> bytes:
         Spacer(1, 12 * mm),
         _pdf_issuer(data, styles),
     ]
-    footer = _footer(data.number, font)
+    footer = _footer(data, font)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

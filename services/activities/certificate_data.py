@@ -20,8 +20,8 @@ class ServiceLine:
 
 @dataclass(frozen=True)
 class CertificateData:
-    number: str  # e.g. "QS-longquan-2026-000012"
-    issued_on: date
+    number: str | None  # e.g. "QS-longquan-2026-000012"; None: not issued yet, a preview
+    issued_on: date  # a preview: the day it is read
     volunteer_name: str
     volunteer_number: str  # the volunteer's id in Qise
     period_from: date | None

@@ -1,5 +1,11 @@
 """The activities rules: logging what a team did, verifying, voiding, correcting,
-and counting each volunteer's hours."""
+counting each volunteer's hours and issuing their certificates.
+
+Each function reads and changes rows in the session it is given and records the
+events that report the change; it never commits: the caller's unit of work does.
+An activity's moves are decided by `lifecycle`; what changes an existing row reads
+it with a row lock first.
+"""
 
 from __future__ import annotations
 
@@ -10,20 +16,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, Table, func, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activities import events as ev
+from services.activities import lifecycle
 from services.activities.certificate_data import CertificateData, ServiceLine
+from services.activities.lifecycle import ActivityState
 from services.activities.models import (
     Activity,
     ActivityKind,
     Category,
     Certificate,
+    CertificateCounter,
     Community,
     Participation,
     Team,
@@ -37,53 +45,18 @@ from services.activities.schemas import (
     VolunteerHours,
 )
 from shared.auth import ADMINS, Principal
-from shared.db import utcnow
+from shared.db import insert_for, utcnow
 from shared.errors import Conflict, Forbidden, Invalid, NotYetKnown
 from shared.ids import new_id
 from shared.scoping import get_in_scope, scoped
+from shared.uow import flush_unique
 
 OUTBOX = ev.OUTBOX
 ACTIVITIES = cast(Table, Activity.__table__)
 PARTICIPATIONS = cast(Table, Participation.__table__)
-CENT = Decimal("0.01")
+COUNTERS = cast(Table, CertificateCounter.__table__)
 # Days a period may start or end on: beyond them the day's bounds overflow a datetime.
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
-
-
-def to_hours(value: float) -> Decimal:
-    return Decimal(str(value)).quantize(CENT)
-
-
-# -- rules on the input alone ---------------------------------------------------------
-
-
-def activity_problems(command: ActivityIn, now: datetime, skew: timedelta) -> list[dict[str, Any]]:
-    """What is wrong with an activity before looking anything up: times, hours, counts."""
-    problems: list[dict[str, Any]] = []
-
-    def problem(loc: list[str | int], msg: str) -> None:
-        problems.append({"loc": ["body", *loc], "msg": msg})
-
-    length = (command.ended_at - command.started_at).total_seconds() / 3600
-    if length <= 0:
-        problem(["ended_at"], "ended_at must be after started_at")
-    if command.ended_at > now + skew:
-        problem(["ended_at"], "ended_at is in the future: log an activity once it is done")
-    if length > 24 * 31:
-        problem(["ended_at"], "an activity lasts at most 31 days; log longer work in parts")
-    seen: set[uuid.UUID] = set()
-    for index, participant in enumerate(command.participants):
-        if participant.volunteer_id in seen:
-            problem(["participants", index, "volunteer_id"], "volunteer listed twice")
-        seen.add(participant.volunteer_id)
-        if length > 0 and participant.hours > length + 1e-9:
-            problem(
-                ["participants", index, "hours"],
-                f"{participant.hours} h is more than the activity lasted ({length:.2f} h)",
-            )
-    if sum(command.beneficiaries.values()) > command.people_served:
-        problem(["beneficiaries"], "beneficiary groups add up to more than people_served")
-    return problems
 
 
 # -- who may do what ------------------------------------------------------------------
@@ -173,88 +146,64 @@ async def _check_kind(session: AsyncSession, kind: str) -> None:
         raise Invalid(f"unknown kind {kind!r}; known kinds: {', '.join(known)}", field="kind")
 
 
-async def _new_activity(
-    session: AsyncSession,
-    principal: Principal,
-    command: ActivityIn,
-    skew: timedelta,
-    corrects: Activity | None = None,
-) -> tuple[Activity, list[Participation]]:
-    """Insert an activity and its participations; both are returned as written.
-
-    Core inserts with the ids made here: the ORM's unit of work would cost more
-    than the writing for rows that are written once and not changed in this
-    transaction.
-    """
-    problems = activity_problems(command, utcnow(), skew)
-    if problems:
-        raise Invalid("the activity does not add up", errors=problems)
+async def _checked_team(
+    session: AsyncSession, command: ActivityIn, now: datetime, skew: timedelta
+) -> Team:
+    """The activity's team, once the command adds up and what it names is known here."""
+    # Bad input first: "not yet known, retry" must not send a hopeless request round again.
+    lifecycle.check_adds_up(command, now, skew)
     await _check_kind(session, command.kind)
-    checked = await _check_references(session, command)
-    row: dict[str, Any] = {
-        "id": new_id(),
-        "community_id": command.community_id,
-        "team_id": checked.team.id,
-        "category": checked.team.category,
-        "kind": command.kind,
-        "title": command.title,
-        "started_at": command.started_at,
-        "ended_at": command.ended_at,
-        "location": command.location,
-        "people_served": command.people_served,
-        "beneficiaries": dict(command.beneficiaries),
-        "outputs": dict(command.outputs),
-        "request_id": command.request_id,
-        "status": "logged",
-        "logged_by": principal.sub,
-        "verified_by": None,
-        "verified_at": None,
-        "voided_by": None,
-        "voided_at": None,
-        "void_reason": None,
-        "corrects_activity_id": corrects.id if corrects else None,
-        "corrected_by_activity_id": None,
-        "version": 1,
-        "created_at": utcnow(),
-    }
-    # In the order they are read back (by volunteer), for the event and the answer.
-    participations = sorted(
-        (
-            {
-                "activity_id": row["id"],
-                "volunteer_id": participant.volunteer_id,
-                "hours": to_hours(participant.hours),
-            }
-            for participant in command.participants
-        ),
-        key=lambda p: p["volunteer_id"],
-    )
-    await session.execute(insert(ACTIVITIES), row)
-    await session.execute(insert(PARTICIPATIONS), participations)
-    return Activity(**row), [Participation(**p) for p in participations]
+    return (await _check_references(session, command)).team
+
+
+async def _insert(session: AsyncSession, state: ActivityState, event: ev.ActivityLogged) -> None:
+    """Write a new activity and its participations, and record its event.
+
+    Core inserts: the ORM's unit of work would cost more than the writing for rows
+    that are written once and not changed in this transaction.
+    """
+    await session.execute(insert(ACTIVITIES), state.row())
+    await session.execute(insert(PARTICIPATIONS), state.participation_rows())
+    await _record(session, state, event)
+
+
+async def _record(session: AsyncSession, state: ActivityState, event: ev.ActivityState) -> None:
+    await OUTBOX.record(session, event, community=state.community_id, subject=str(state.id))
 
 
 async def log_activity(
     session: AsyncSession, principal: Principal, command: ActivityIn, skew: timedelta
-) -> tuple[Activity, list[Participation]]:
-    """Log an activity; it and its participations come back as written."""
+) -> ActivityState:
+    """Log an activity; the answer is its state as written."""
     principal.require_write(command.community_id)
     if principal.role not in ADMINS:
         # Only now does it matter who leads the team, so only now must we know it.
         _require_admin_or_leader(
             principal, await _known_team(session, command.team_id), "log this team's activities"
         )
-    activity, participations = await _new_activity(session, principal, command, skew)
-    await _publish(session, activity, ev.ActivityLogged, participations)
-    await session.commit()
-    return activity, participations
+    now = utcnow()
+    team = await _checked_team(session, command, now, skew)
+    state, event = lifecycle.log(
+        command, activity_id=new_id(), category=team.category, by=principal.sub, at=now, skew=skew
+    )
+    await _insert(session, state, event)
+    return state
 
 
 # -- reading ----------------------------------------------------------------------------
 
 
-async def get_activity(session: AsyncSession, principal: Principal, activity_id: str) -> Activity:
-    return await get_in_scope(session, Activity, activity_id, principal, "activity")
+async def get_activity(
+    session: AsyncSession, principal: Principal, activity_id: str
+) -> ActivityState:
+    row = await get_in_scope(session, Activity, activity_id, principal, "activity")
+    return (await states_of(session, [row]))[0]
+
+
+async def states_of(session: AsyncSession, rows: Sequence[Activity]) -> list[ActivityState]:
+    """The states of activity rows, with their participants, in the rows' order."""
+    participants = await participants_of(session, [row.id for row in rows])
+    return [ActivityState.of(row, participants[row.id]) for row in rows]
 
 
 async def participants_of(
@@ -322,52 +271,45 @@ def list_activities(principal: Principal, where: ActivityFilter, zone: str) -> S
 
 async def _activity_for_change(
     session: AsyncSession, principal: Principal, activity_id: str
-) -> tuple[Activity, Team | None]:
-    activity = await get_activity(session, principal, activity_id)
-    principal.require_write(activity.community_id)
-    return activity, await session.get(Team, activity.team_id)
+) -> Activity:
+    """The activity row, locked until the unit of work ends: a second writer waits for
+    the first one's result and decides on it."""
+    row = await get_in_scope(session, Activity, activity_id, principal, "activity", for_update=True)
+    principal.require_write(row.community_id)
+    return row
+
+
+async def _save(
+    session: AsyncSession, row: Activity, state: ActivityState, event: ev.ActivityState
+) -> None:
+    """Write a move's new state onto its (locked) row and record the move's event."""
+    for column, value in state.row().items():
+        # Unchanged values are left out of the UPDATE by the ORM.
+        setattr(row, column, value)
+    await _record(session, state, event)
 
 
 async def verify_activity(
     session: AsyncSession, principal: Principal, activity_id: str
-) -> Activity:
-    activity, team = await _activity_for_change(session, principal, activity_id)
+) -> ActivityState:
+    row = await _activity_for_change(session, principal, activity_id)
+    team = await session.get(Team, row.team_id)
     _require_admin_or_leader(principal, team, "verify this team's activities")
-    if activity.status != "logged":
-        raise Conflict(
-            f"only a logged activity can be verified; this one is {activity.status}",
-            current_status=activity.status,
-        )
-    activity.status = "verified"
-    activity.verified_by = principal.sub
-    activity.verified_at = utcnow()
-    activity.version += 1
-    await _publish(session, activity, ev.ActivityVerified, verified_by=principal.sub)
-    await session.commit()
-    return activity
-
-
-async def _void(
-    session: AsyncSession, principal: Principal, activity: Activity, reason: str
-) -> None:
-    if activity.status == "voided":
-        raise Conflict("the activity is already voided", current_status=activity.status)
-    activity.status = "voided"
-    activity.voided_by = principal.sub
-    activity.voided_at = utcnow()
-    activity.void_reason = reason
-    activity.version += 1
-    await _publish(session, activity, ev.ActivityVoided, reason=reason, voided_by=principal.sub)
+    [before] = await states_of(session, [row])
+    after, event = lifecycle.verify(before, by=principal.sub, at=utcnow())
+    await _save(session, row, after, event)
+    return after
 
 
 async def void_activity(
     session: AsyncSession, principal: Principal, activity_id: str, reason: str
-) -> Activity:
-    activity, _ = await _activity_for_change(session, principal, activity_id)
+) -> ActivityState:
+    row = await _activity_for_change(session, principal, activity_id)
     principal.require_role(*ADMINS)
-    await _void(session, principal, activity, reason)
-    await session.commit()
-    return activity
+    [before] = await states_of(session, [row])
+    after, event = lifecycle.void(before, reason=reason, by=principal.sub, at=utcnow())
+    await _save(session, row, after, event)
+    return after
 
 
 async def correct_activity(
@@ -376,57 +318,27 @@ async def correct_activity(
     activity_id: str,
     correction: CorrectionIn,
     skew: timedelta,
-) -> tuple[Activity, list[Participation]]:
+) -> ActivityState:
     """Void an activity and log its corrected version, linked both ways, in one step."""
-    old, _ = await _activity_for_change(session, principal, activity_id)
+    row = await _activity_for_change(session, principal, activity_id)
     principal.require_role(*ADMINS)
-    if correction.community_id != old.community_id:
-        raise Invalid("a correction stays in the activity's community", field="community_id")
-    await _void(session, principal, old, f"corrected: {correction.reason}")
-    command = ActivityIn.model_validate(correction.model_dump(exclude={"reason"}))
-    new, participations = await _new_activity(session, principal, command, skew, corrects=old)
-    old.corrected_by_activity_id = new.id
-    await _publish(session, new, ev.ActivityLogged, participations)
-    await session.commit()
-    return new, participations
-
-
-async def _publish(
-    session: AsyncSession,
-    activity: Activity,
-    event: type[ev.ActivityState],
-    participants: list[Participation] | None = None,
-    **extra: str,
-) -> None:
-    """Record the activity's state; `participants` when the caller has them at hand."""
-    if participants is None:
-        participants = (await participants_of(session, [activity.id]))[activity.id]
-    data = event(
-        activity_id=str(activity.id),
-        community_id=activity.community_id,
-        team_id=str(activity.team_id),
-        category=activity.category,
-        kind=activity.kind,
-        title=activity.title,
-        started_at=activity.started_at,
-        ended_at=activity.ended_at,
-        location=activity.location,
-        people_served=activity.people_served,
-        beneficiaries=activity.beneficiaries,
-        outputs=activity.outputs,
-        participants=[
-            ev.ParticipantHours(volunteer_id=str(p.volunteer_id), hours=float(p.hours))
-            for p in participants
-        ],
-        request_id=str(activity.request_id) if activity.request_id else None,
-        status=activity.status,
-        corrects_activity_id=str(activity.corrects_activity_id)
-        if activity.corrects_activity_id
-        else None,
-        version=activity.version,
-        **extra,
+    [old] = await states_of(session, [row])
+    # Answered before the look-ups: they would read another community's team otherwise.
+    lifecycle.check_correctable(old, correction)
+    now = utcnow()
+    team = await _checked_team(session, correction, now, skew)
+    done = lifecycle.correct(
+        old,
+        correction,
+        new_id=new_id(),
+        category=team.category,
+        by=principal.sub,
+        at=now,
+        skew=skew,
     )
-    await OUTBOX.record(session, data, community=activity.community_id, subject=str(activity.id))
+    await _save(session, row, done.voided, done.voided_event)
+    await _insert(session, done.replacement, done.logged_event)
+    return done.replacement
 
 
 # -- volunteer hours and certificates ---------------------------------------------------
@@ -484,6 +396,46 @@ async def volunteer_hours(
     )
 
 
+@dataclass(frozen=True)
+class _Content:
+    """What a certificate of a volunteer's period certifies, and the digest naming it."""
+
+    volunteer: Volunteer
+    start: date | None
+    end: date | None
+    entries: Sequence[tuple[Activity, Decimal]]
+    total: Decimal
+    digest: str
+
+
+async def _content(
+    session: AsyncSession, volunteer: Volunteer, start: date | None, end: date | None, zone: str
+) -> _Content:
+    if start and end and start > end:
+        raise Invalid("from is after to", errors=[{"loc": ["query", "from"], "msg": "after to"}])
+    low, high = day_bounds(start, end, zone)
+    entries = await _entries(session, volunteer.id, ("verified",), low, high)
+    total = sum((hours for _, hours in entries), Decimal(0))
+    digest = hashlib.sha256(
+        repr((str(volunteer.id), start, end, [(str(a.id), str(h)) for a, h in entries])).encode()
+    ).hexdigest()
+    return _Content(volunteer, start, end, entries, total, digest)
+
+
+async def _issued(session: AsyncSession, content: _Content) -> Certificate | None:
+    """The certificate issued for this content, if any."""
+    return await session.scalar(
+        select(Certificate)
+        .where(
+            Certificate.volunteer_id == content.volunteer.id,
+            Certificate.content_digest == content.digest,
+        )
+        # The first issued, should an older version have issued one twice.
+        .order_by(Certificate.issued_on, Certificate.number)
+        .limit(1)
+    )
+
+
 async def certificate(
     session: AsyncSession,
     principal: Principal,
@@ -494,36 +446,125 @@ async def certificate(
     person_in_charge: str | None,
     handler: str | None,
 ) -> CertificateData:
-    """The service certificate of a volunteer's certified hours in a period.
+    """The service certificate of a volunteer's certified hours in a period, to read.
 
-    The same content always gets the same certificate number; new content a new one.
+    Writes nothing: the certificate issued for this content, with its number, or
+    else a preview without a number (`number` None) until one is issued.
     """
     volunteer = await _volunteer(session, principal, volunteer_id)
-    if start and end and start > end:
-        raise Invalid("from is after to", errors=[{"loc": ["query", "from"], "msg": "after to"}])
-    low, high = day_bounds(start, end, zone)
-    entries = await _entries(session, volunteer.id, ("verified",), low, high)
-    total = sum((hours for _, hours in entries), Decimal(0))
-    digest = hashlib.sha256(
-        repr((str(volunteer.id), start, end, [(str(a.id), str(h)) for a, h in entries])).encode()
-    ).hexdigest()
-    issued = await session.scalar(
-        select(Certificate).where(
-            Certificate.volunteer_id == volunteer.id, Certificate.content_digest == digest
-        )
+    content = await _content(session, volunteer, start, end, zone)
+    issued = await _issued(session, content)
+    return await _certificate_data(session, content, issued, zone, person_in_charge, handler)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """An issued certificate: what it says, its number, and whether this call issued it."""
+
+    data: CertificateData
+    number: str
+    fresh: bool
+
+
+async def issue_certificate(
+    session: AsyncSession,
+    principal: Principal,
+    volunteer_id: str,
+    start: date | None,
+    end: date | None,
+    zone: str,
+) -> Issued:
+    """Issue the service certificate of a volunteer's certified hours in a period.
+
+    The same content keeps the number it was issued with (`fresh` False); new
+    content gets the next number of its community and year.
+    """
+    # Locked: one volunteer's issuing is serial, so a second issuer finds the first's certificate.
+    volunteer = await get_in_scope(
+        session, Volunteer, volunteer_id, principal, "volunteer", for_update=True
     )
+    principal.require_write(volunteer.community_id)
+    principal.require_role(*ADMINS)
+    content = await _content(session, volunteer, start, end, zone)
+    issued = await _issued(session, content)
+    fresh = issued is None
     if issued is None:
-        issued = await _issue(session, principal, volunteer, start, end, total, digest, zone)
-    tz = ZoneInfo(zone)
-    names = await _names(session, entries, volunteer.community_id)
-    return CertificateData(
+        issued = await _issue(session, principal, content, zone)
+    data = await _certificate_data(session, content, issued, zone, None, None)
+    return Issued(data, issued.number, fresh)
+
+
+def certificate_prefix(community_id: str, year: int) -> str:
+    """Numbers run per community and year: QS-<community>-<year>-000001, ..."""
+    return f"QS-{community_id}-{year}-"
+
+
+async def _next_serial(session: AsyncSession, prefix: str) -> int:
+    """The next serial of a prefix, in one atomic statement (PostgreSQL and SQLite).
+
+    Concurrent issuers of one prefix queue on its counter row: none sees another's
+    serial, and none fails.
+    """
+    statement = insert_for(session, COUNTERS).values(prefix=prefix, last=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["prefix"], set_={"last": COUNTERS.c.last + 1}
+    ).returning(COUNTERS.c.last)
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def _issue(
+    session: AsyncSession, principal: Principal, content: _Content, zone: str
+) -> Certificate:
+    volunteer = content.volunteer
+    today = utcnow().astimezone(ZoneInfo(zone)).date()
+    prefix = certificate_prefix(volunteer.community_id, today.year)
+    issued = Certificate(
+        id=new_id(),
+        number=f"{prefix}{await _next_serial(session, prefix):06d}",
+        community_id=volunteer.community_id,
+        volunteer_id=volunteer.id,
+        period_from=content.start,
+        period_to=content.end,
+        certified_hours=content.total,
+        content_digest=content.digest,
+        issued_on=today,
+        issued_by=principal.sub,
+    )
+    session.add(issued)
+    # Taken only if an older version still counts numbers itself: then a 409, never a 500.
+    await flush_unique(session, "that certificate number was taken meanwhile; try again")
+    data = ev.CertificateIssued(
         number=issued.number,
-        issued_on=issued.issued_on,
+        volunteer_id=str(volunteer.id),
+        community_id=volunteer.community_id,
+        certified_hours=float(content.total),
+        period_from=content.start,
+        period_to=content.end,
+    )
+    await OUTBOX.record(session, data, community=volunteer.community_id, subject=issued.number)
+    return issued
+
+
+async def _certificate_data(
+    session: AsyncSession,
+    content: _Content,
+    issued: Certificate | None,
+    zone: str,
+    person_in_charge: str | None,
+    handler: str | None,
+) -> CertificateData:
+    """What the certificate says; not issued yet, it is a preview dated today."""
+    tz = ZoneInfo(zone)
+    volunteer = content.volunteer
+    names = await _names(session, content.entries, volunteer.community_id)
+    return CertificateData(
+        number=issued.number if issued else None,
+        issued_on=issued.issued_on if issued else utcnow().astimezone(tz).date(),
         volunteer_name=volunteer.name,
         volunteer_number=str(volunteer.id),
-        period_from=start,
-        period_to=end,
-        total_hours=float(total),
+        period_from=content.start,
+        period_to=content.end,
+        total_hours=float(content.total),
         lines=[
             ServiceLine(
                 day=a.started_at.astimezone(tz).date(),
@@ -533,60 +574,12 @@ async def certificate(
                 team_name=names.teams.get(a.team_id, ""),
                 hours=float(hours),
             )
-            for a, hours in entries
+            for a, hours in content.entries
         ],
         organisation=names.organisation,
         person_in_charge=person_in_charge,
         handler=handler,
     )
-
-
-async def _issue(
-    session: AsyncSession,
-    principal: Principal,
-    volunteer: Volunteer,
-    start: date | None,
-    end: date | None,
-    total: Decimal,
-    digest: str,
-    zone: str,
-) -> Certificate:
-    today = utcnow().astimezone(ZoneInfo(zone)).date()
-    prefix = f"QS-{volunteer.community_id}-{today.year}-"
-    for _ in range(5):
-        count = await session.scalar(
-            select(func.count())
-            .select_from(Certificate)
-            .where(Certificate.number.startswith(prefix))
-        )
-        issued = Certificate(
-            number=f"{prefix}{(count or 0) + 1:06d}",
-            community_id=volunteer.community_id,
-            volunteer_id=volunteer.id,
-            period_from=start,
-            period_to=end,
-            certified_hours=total,
-            content_digest=digest,
-            issued_on=today,
-            issued_by=principal.sub,
-        )
-        session.add(issued)
-        data = ev.CertificateIssued(
-            number=issued.number,
-            volunteer_id=str(volunteer.id),
-            community_id=volunteer.community_id,
-            certified_hours=float(total),
-            period_from=start,
-            period_to=end,
-        )
-        await OUTBOX.record(session, data, community=volunteer.community_id, subject=issued.number)
-        try:
-            await session.commit()
-            return issued
-        except IntegrityError:
-            # Another certificate took the number meanwhile: count again.
-            await session.rollback()
-    raise Conflict("could not allot a certificate number; try again")
 
 
 @dataclass(frozen=True)
@@ -634,7 +627,7 @@ async def define_kind(session: AsyncSession, principal: Principal, command: Kind
         position=position + 1,
     )
     session.add(kind)
+    await flush_unique(session, f"activity kind {command.code!r} already exists")
     data = ev.ActivityKindDefined(code=kind.code, name=kind.name, category_hint=kind.category_hint)
     await OUTBOX.record(session, data, community="*", subject=kind.code)
-    await session.commit()
     return kind

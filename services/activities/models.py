@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.activities.schemas import Status
 from shared.db import UTCDateTime, new_metadata, utcnow
 from shared.ids import new_id
 
@@ -90,7 +91,7 @@ class Activity(Base):
     beneficiaries: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     outputs: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     request_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    status: Mapped[str] = mapped_column(String(20), default="logged")
+    status: Mapped[Status] = mapped_column(String(20), default="logged")
     logged_by: Mapped[str] = mapped_column(String(100))
     verified_by: Mapped[str | None] = mapped_column(String(100))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -101,6 +102,9 @@ class Activity(Base):
     corrected_by_activity_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Our code sets version = old + 1 (the event carries it); the UPDATE checks the one read.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
 
 
 class Participation(Base):
@@ -128,3 +132,12 @@ class Certificate(Base):
     content_digest: Mapped[str] = mapped_column(String(64), index=True)
     issued_on: Mapped[date] = mapped_column(Date)
     issued_by: Mapped[str] = mapped_column(String(100))
+
+
+class CertificateCounter(Base):
+    """The last serial handed out for a certificate number prefix ("QS-<community>-<year>-")."""
+
+    __tablename__ = "certificate_counters"
+
+    prefix: Mapped[str] = mapped_column(String(60), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)

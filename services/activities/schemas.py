@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from services.activities.certificate_data import ServiceLine
 from shared.schemas import Name, ShortText, Slug
 
 Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -134,3 +135,16 @@ class KindOut(BaseModel):
 class Period(BaseModel):
     start: date | None = None
     end: date | None = None
+
+
+class CertificateOut(BaseModel):
+    """An issued service certificate; `GET` on its path renders it as HTML or PDF."""
+
+    number: str
+    issued_on: date
+    volunteer_id: str
+    volunteer_name: str
+    period: Period
+    total_hours: float  # certified hours only
+    lines: list[ServiceLine]
+    organisation: str

@@ -35,6 +35,7 @@ from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 from shared.phones import mask_phone
 from shared.schemas import Slug
 from shared.service import RuntimeDep, SessionDep
+from shared.uow import unit_of_work
 
 router = APIRouter()
 
@@ -44,39 +45,42 @@ def community_out(community: Community) -> CommunityOut:
 
 
 def volunteer_out(volunteer: Volunteer, principal: Principal, team_ids: list[str]) -> VolunteerOut:
-    joined = volunteer.party_joined_on
+    """The answer from the same state the volunteer's events carry; whole phones for admins."""
+    state = domain.volunteer_state(volunteer)
+    joined = state.party_joined_on
     return VolunteerOut(
-        id=str(volunteer.id),
-        community_id=volunteer.community_id,
-        name=volunteer.name,
-        phone=volunteer.phone
-        if principal.is_admin_of(volunteer.community_id)
-        else mask_phone(volunteer.phone),
-        gender=volunteer.gender,
-        birth_year=volunteer.birth_year,
-        skills=list(volunteer.skills or []),
-        availability=volunteer.availability,
-        is_party_member=volunteer.is_party_member,
+        id=str(state.id),
+        community_id=state.community_id,
+        name=state.name,
+        phone=state.phone if principal.is_admin_of(state.community_id) else mask_phone(state.phone),
+        gender=state.gender,
+        birth_year=state.birth_year,
+        skills=list(state.skills),
+        availability=state.availability,
+        is_party_member=state.is_party_member,
         party_joined_on=joined,
         political_birthday=joined.strftime("%m-%d") if joined else None,
-        active=volunteer.active,
-        deactivated_reason=volunteer.deactivated_reason,
+        active=state.active,
+        deactivated_reason=state.deactivated_reason,
         team_ids=team_ids,
-        created_at=volunteer.created_at,
-        updated_at=volunteer.updated_at,
+        created_at=state.created_at,
+        updated_at=state.updated_at,
     )
 
 
 def team_out(team: Team, member_count: int) -> TeamOut:
+    """The answer from the same state the team's events carry."""
+    state = domain.team_state(team)
+    leader = state.leader_volunteer_id
     return TeamOut(
-        id=str(team.id),
-        community_id=team.community_id,
-        category=team.category,
-        name=team.name,
-        leader_volunteer_id=str(team.leader_volunteer_id) if team.leader_volunteer_id else None,
-        status=team.status,
+        id=str(state.id),
+        community_id=state.community_id,
+        category=state.category,
+        name=state.name,
+        leader_volunteer_id=str(leader) if leader is not None else None,
+        status=state.status,
         member_count=member_count,
-        created_at=team.created_at,
+        created_at=state.created_at,
     )
 
 
@@ -120,7 +124,9 @@ async def create_community(
     body: CommunityIn, session: SessionDep, user: CurrentUser
 ) -> CommunityOut:
     """Add a community to the deployment (county_admin)."""
-    return community_out(await domain.create_community(session, user, body))
+    async with unit_of_work(session):
+        community = await domain.create_community(session, user, body)
+    return community_out(community)
 
 
 @router.get("/communities", tags=["communities"])
@@ -140,7 +146,9 @@ async def create_resident_unit(
     body: ResidentUnitIn, session: SessionDep, user: CurrentUser
 ) -> ResidentUnitOut:
     """Register a resident unit (驻区单位) that co-builds with a community."""
-    return unit_out(await domain.create_resident_unit(session, user, body), user)
+    async with unit_of_work(session):
+        unit = await domain.create_resident_unit(session, user, body)
+    return unit_out(unit, user)
 
 
 @router.get("/resident-units", tags=["communities"])
@@ -174,7 +182,9 @@ async def list_categories(session: SessionDep, user: CurrentUser) -> list[Catego
 @router.post("/categories", status_code=201, tags=["categories"])
 async def define_category(body: CategoryIn, session: SessionDep, user: CurrentUser) -> CategoryOut:
     """Add a category (county_admin)."""
-    return category_out(await domain.define_category(session, user, body))
+    async with unit_of_work(session):
+        category = await domain.define_category(session, user, body)
+    return category_out(category)
 
 
 @router.patch("/categories/{code}", tags=["categories"])
@@ -182,13 +192,16 @@ async def update_category(
     code: str, body: CategoryPatch, session: SessionDep, user: CurrentUser
 ) -> CategoryOut:
     """Rename a category or change its description (county_admin)."""
-    return category_out(await domain.update_category(session, user, code, body))
+    async with unit_of_work(session):
+        category = await domain.update_category(session, user, code, body)
+    return category_out(category)
 
 
 @router.delete("/categories/{code}", status_code=204, tags=["categories"])
 async def delete_category(code: str, session: SessionDep, user: CurrentUser) -> Response:
     """Delete a category no team uses (county_admin)."""
-    await domain.delete_category(session, user, code)
+    async with unit_of_work(session):
+        await domain.delete_category(session, user, code)
     return Response(status_code=204)
 
 
@@ -203,7 +216,9 @@ async def _team_out(session: SessionDep, team: Team) -> TeamOut:
 @router.post("/teams", status_code=201, tags=["teams"])
 async def register_team(body: TeamIn, session: SessionDep, user: CurrentUser) -> TeamOut:
     """Register a service team of a category in a community."""
-    return await _team_out(session, await domain.register_team(session, user, body))
+    async with unit_of_work(session):
+        team = await domain.register_team(session, user, body)
+    return await _team_out(session, team)
 
 
 @router.get("/teams", tags=["teams"])
@@ -235,20 +250,25 @@ async def update_team(
     team_id: str, body: TeamPatch, session: SessionDep, user: CurrentUser
 ) -> TeamOut:
     """Rename a team or change its leader."""
-    return await _team_out(session, await domain.update_team(session, user, team_id, body))
+    async with unit_of_work(session):
+        team = await domain.update_team(session, user, team_id, body)
+    return await _team_out(session, team)
 
 
 @router.post("/teams/{team_id}/deactivate", tags=["teams"])
 async def deactivate_team(team_id: str, session: SessionDep, user: CurrentUser) -> TeamOut:
     """Stop a team taking orders and activities; it stays on record."""
-    return await _team_out(session, await domain.deactivate_team(session, user, team_id))
+    async with unit_of_work(session):
+        team = await domain.deactivate_team(session, user, team_id)
+    return await _team_out(session, team)
 
 
 @router.post("/teams/{team_id}/members", status_code=201, tags=["teams"])
 async def add_member(
     team_id: str, body: MemberIn, session: SessionDep, user: CurrentUser
 ) -> MemberOut:
-    member = await domain.add_member(session, user, team_id, body)
+    async with unit_of_work(session):
+        member = await domain.add_member(session, user, team_id, body)
     return MemberOut(
         team_id=str(member.team_id),
         volunteer_id=str(member.volunteer_id),
@@ -260,7 +280,8 @@ async def add_member(
 async def remove_member(
     team_id: str, volunteer_id: str, session: SessionDep, user: CurrentUser
 ) -> Response:
-    await domain.remove_member(session, user, team_id, volunteer_id)
+    async with unit_of_work(session):
+        await domain.remove_member(session, user, team_id, volunteer_id)
     return Response(status_code=204)
 
 
@@ -279,7 +300,8 @@ async def register_volunteer(
     body: VolunteerIn, session: SessionDep, user: CurrentUser
 ) -> VolunteerOut:
     """Register a volunteer in a community (community admins)."""
-    volunteer = await domain.register_volunteer(session, user, body)
+    async with unit_of_work(session):
+        volunteer = await domain.register_volunteer(session, user, body)
     return await _volunteer_out(session, volunteer, user)
 
 
@@ -325,7 +347,8 @@ async def get_volunteer(volunteer_id: str, session: SessionDep, user: CurrentUse
 async def update_volunteer(
     volunteer_id: str, body: VolunteerPatch, session: SessionDep, user: CurrentUser
 ) -> VolunteerOut:
-    volunteer = await domain.update_volunteer(session, user, volunteer_id, body)
+    async with unit_of_work(session):
+        volunteer = await domain.update_volunteer(session, user, volunteer_id, body)
     return await _volunteer_out(session, volunteer, user)
 
 
@@ -334,7 +357,8 @@ async def deactivate_volunteer(
     volunteer_id: str, body: DeactivateIn, session: SessionDep, user: CurrentUser
 ) -> VolunteerOut:
     """Take a volunteer out of active service; the record is kept."""
-    volunteer = await domain.deactivate_volunteer(session, user, volunteer_id, body.reason)
+    async with unit_of_work(session):
+        volunteer = await domain.deactivate_volunteer(session, user, volunteer_id, body.reason)
     return await _volunteer_out(session, volunteer, user)
 
 
@@ -354,7 +378,9 @@ async def import_volunteers(
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise PayloadTooLarge(f"the CSV is larger than {limit} bytes; split it")
-    return await domain.import_volunteers(session, user, community_id, content, first_line)
+    async with unit_of_work(session):
+        result = await domain.import_volunteers(session, user, community_id, content, first_line)
+    return result
 
 
 @router.post("/volunteers/{volunteer_id}/life-events", status_code=201, tags=["party members"])
@@ -362,7 +388,9 @@ async def record_life_event(
     volunteer_id: str, body: LifeEventIn, session: SessionDep, user: CurrentUser
 ) -> LifeEventOut:
     """Record an event in a party member's life that calls for a visit or a talk."""
-    return life_event_out(await domain.record_life_event(session, user, volunteer_id, body))
+    async with unit_of_work(session):
+        event = await domain.record_life_event(session, user, volunteer_id, body)
+    return life_event_out(event)
 
 
 @router.get("/volunteers/{volunteer_id}/life-events", tags=["party members"])

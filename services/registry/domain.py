@@ -1,19 +1,25 @@
-"""The registry's rules: who may register what, and the events each change publishes."""
+"""The registry's rules: who may register what, and the events each change publishes.
+
+Functions here change rows and record outbox events in the session they are
+given; the caller's unit of work commits. A function that changes a volunteer or
+a team reads it with a row lock, so two writers of one record take turns.
+"""
 
 from __future__ import annotations
 
 import csv
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry import events as ev
+from services.registry import lifecycle as lc
 from services.registry.models import (
     Category,
     Community,
@@ -42,8 +48,10 @@ from shared.auth import ADMINS, Principal
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import EventData
+from shared.ids import new_id
 from shared.phones import mask_phone
 from shared.scoping import get_in_scope, scoped
+from shared.uow import flush_unique
 
 OUTBOX = ev.OUTBOX
 
@@ -89,13 +97,13 @@ async def create_community(
         raise Conflict(f"community {command.id!r} already exists")
     community = Community(id=command.id, name=command.name, branch=command.branch)
     session.add(community)
+    await flush_unique(session, f"community {command.id!r} already exists")
     await _publish(
         session,
         ev.CommunityCreated(community_id=command.id, name=command.name, branch=command.branch),
         command.id,
         command.id,
     )
-    await _commit(session, f"community {command.id!r} already exists")
     return community
 
 
@@ -134,7 +142,6 @@ async def create_resident_unit(
         kind=unit.kind,
     )
     await _publish(session, data, unit.community_id, unit.id)
-    await session.commit()
     return unit
 
 
@@ -163,8 +170,8 @@ async def define_category(
         code=command.code, name=command.name, description=command.description, position=position + 1
     )
     session.add(category)
+    await flush_unique(session, f"category {command.code!r} already exists")
     await _publish_category(session, category)
-    await _commit(session, f"category {command.code!r} already exists")
     return category
 
 
@@ -172,7 +179,10 @@ async def update_category(
     session: AsyncSession, principal: Principal, code: str, patch: CategoryPatch
 ) -> Category:
     principal.require_role("county_admin")
-    category = await session.get(Category, code)
+    # FOR NO KEY UPDATE: renames take turns, teams registering with the category need not wait.
+    category = await session.get(
+        Category, code, with_for_update={"key_share": True}, populate_existing=True
+    )
     if category is None:
         raise NotFound("category not found")
     if patch.name is not None:
@@ -180,13 +190,13 @@ async def update_category(
     if patch.description is not None:
         category.description = patch.description
     await _publish_category(session, category)
-    await session.commit()
     return category
 
 
 async def delete_category(session: AsyncSession, principal: Principal, code: str) -> None:
     principal.require_role("county_admin")
-    category = await session.get(Category, code)
+    # Locked before counting: a team registering with it meanwhile is counted, or waits and fails.
+    category = await session.get(Category, code, with_for_update=True, populate_existing=True)
     if category is None:
         raise NotFound("category not found")
     teams = await session.scalar(
@@ -195,7 +205,6 @@ async def delete_category(session: AsyncSession, principal: Principal, code: str
     if teams:
         raise Conflict(f"category {code!r} is used by {teams} team(s) and cannot be deleted")
     await session.delete(category)
-    await session.commit()
 
 
 async def _publish_category(session: AsyncSession, category: Category) -> None:
@@ -212,22 +221,30 @@ async def _publish_category(session: AsyncSession, category: Category) -> None:
 # -- teams -------------------------------------------------------------------------
 
 
-def _team_state(team: Team) -> dict[str, Any]:
-    return {
-        "team_id": str(team.id),
-        "community_id": team.community_id,
-        "category": team.category,
-        "name": team.name,
-        "leader_volunteer_id": str(team.leader_volunteer_id) if team.leader_volunteer_id else None,
-        "status": team.status,
-        "version": team.version,
-    }
+def team_state(team: Team) -> lc.TeamState:
+    """The one mapping of a team row: its events and its API answer are built from this."""
+    return lc.TeamState(
+        id=team.id,
+        community_id=team.community_id,
+        category=team.category,
+        name=team.name,
+        leader_volunteer_id=team.leader_volunteer_id,
+        status=team.status,
+        version=team.version,
+        created_at=team.created_at,
+    )
 
 
 async def _volunteer_of(
     session: AsyncSession, community_id: str, volunteer_id: str, field: str
 ) -> Volunteer:
-    volunteer = await session.get(Volunteer, _field_id(volunteer_id, field))
+    """An active volunteer of the community, read FOR SHARE: a deactivation waits for us."""
+    volunteer = await session.get(
+        Volunteer,
+        _field_id(volunteer_id, field),
+        with_for_update={"read": True},
+        populate_existing=True,
+    )
     if volunteer is None or volunteer.community_id != community_id:
         raise Invalid(f"volunteer {volunteer_id} is not a volunteer of {community_id}", field=field)
     if not volunteer.active:
@@ -237,7 +254,14 @@ async def _volunteer_of(
 
 async def register_team(session: AsyncSession, principal: Principal, command: TeamIn) -> Team:
     await _require_admin_write(session, principal, command.community_id)
-    if await session.get(Category, command.category) is None:
+    # FOR KEY SHARE: a deletion of the category waits for us, or we see it gone.
+    category = await session.get(
+        Category,
+        command.category,
+        with_for_update={"read": True, "key_share": True},
+        populate_existing=True,
+    )
+    if category is None:
         raise Invalid(f"unknown category {command.category!r}", field="category")
     leader_id = None
     if command.leader_volunteer_id is not None:
@@ -246,26 +270,23 @@ async def register_team(session: AsyncSession, principal: Principal, command: Te
         )
         leader_id = leader.id
     await _unique_team_name(session, command.community_id, command.name)
-    team = Team(
+    state, registered = lc.register_team(
+        team_id=new_id(),
         community_id=command.community_id,
         category=command.category,
         name=command.name,
-        leader_volunteer_id=leader_id,
-        status="active",
-        version=1,
+        leader=leader_id,
+        at=utcnow(),
     )
+    team = Team()
+    _write(team, state)
     session.add(team)
-    await session.flush()
-    await _publish(session, ev.TeamRegistered(**_team_state(team)), team.community_id, team.id)
+    await flush_unique(session, f"a team named {command.name!r} already exists")
+    await _publish(session, registered, state.community_id, state.id)
     if leader_id is not None:
-        session.add(TeamMember(team_id=team.id, volunteer_id=leader_id))
-        await _publish(
-            session,
-            ev.TeamMemberJoined(team_id=str(team.id), volunteer_id=str(leader_id)),
-            team.community_id,
-            team.id,
-        )
-    await _commit(session, f"a team named {command.name!r} already exists")
+        joined = lc.admit_member(state, leader_id, already_member=False)
+        session.add(TeamMember(team_id=state.id, volunteer_id=leader_id))
+        await _publish(session, joined, state.community_id, state.id)
     return team
 
 
@@ -282,7 +303,7 @@ async def get_team(session: AsyncSession, principal: Principal, team_id: str) ->
 
 
 async def _team_for_write(session: AsyncSession, principal: Principal, team_id: str) -> Team:
-    team = await get_team(session, principal, team_id)
+    team = await get_in_scope(session, Team, team_id, principal, "team", for_update=True)
     principal.require_write(team.community_id)
     return team
 
@@ -302,32 +323,32 @@ async def update_team(
 ) -> Team:
     team = await _team_for_write(session, principal, team_id)
     principal.require_role(*ADMINS)
+    name = team.name
     if patch.name is not None and patch.name != team.name:
         await _unique_team_name(session, team.community_id, patch.name)
-        team.name = patch.name
+        name = patch.name
+    leader_id = team.leader_volunteer_id
     if "leader_volunteer_id" in patch.model_fields_set:
-        if patch.leader_volunteer_id is None:
-            team.leader_volunteer_id = None
-        else:
+        leader_id = None
+        if patch.leader_volunteer_id is not None:
             leader = await _volunteer_of(
                 session, team.community_id, patch.leader_volunteer_id, "leader_volunteer_id"
             )
-            team.leader_volunteer_id = leader.id
-    team.version += 1
-    await _publish(session, ev.TeamUpdated(**_team_state(team)), team.community_id, team.id)
-    await _commit(session, "a team with that name already exists")
+            leader_id = leader.id
+    state, updated = lc.update_team(team_state(team), name=name, leader=leader_id)
+    _write(team, state)
+    await flush_unique(session, "a team with that name already exists")
+    await _publish(session, updated, state.community_id, state.id)
     return team
 
 
 async def deactivate_team(session: AsyncSession, principal: Principal, team_id: str) -> Team:
     team = await _team_for_write(session, principal, team_id)
     principal.require_role(*ADMINS)
-    if team.status == "inactive":
-        return team
-    team.status = "inactive"
-    team.version += 1
-    await _publish(session, ev.TeamUpdated(**_team_state(team)), team.community_id, team.id)
-    await session.commit()
+    state, updated = lc.deactivate_team(team_state(team))
+    if updated is not None:
+        _write(team, state)
+        await _publish(session, updated, state.community_id, state.id)
     return team
 
 
@@ -362,22 +383,18 @@ async def add_member(
 ) -> TeamMember:
     team = await _team_for_write(session, principal, team_id)
     _require_team_manager(principal, team)
-    if team.status != "active":
-        raise Conflict("the team is inactive")
+    state = team_state(team)
+    # The team's own state answers first, whoever the volunteer is.
+    lc.check_team_is_active(state)
     volunteer = await _volunteer_of(
         session, team.community_id, command.volunteer_id, "volunteer_id"
     )
-    if await session.get(TeamMember, (team.id, volunteer.id)) is not None:
-        raise Conflict("the volunteer is already a member of this team")
+    member_now = await session.get(TeamMember, (team.id, volunteer.id))
+    joined = lc.admit_member(state, volunteer.id, already_member=member_now is not None)
     member = TeamMember(team_id=team.id, volunteer_id=volunteer.id)
     session.add(member)
-    await _publish(
-        session,
-        ev.TeamMemberJoined(team_id=str(team.id), volunteer_id=str(volunteer.id)),
-        team.community_id,
-        team.id,
-    )
-    await _commit(session, "the volunteer is already a member of this team")
+    await flush_unique(session, "the volunteer is already a member of this team")
+    await _publish(session, joined, state.community_id, state.id)
     return member
 
 
@@ -390,36 +407,34 @@ async def remove_member(
     if member is None:
         raise NotFound("the volunteer is not a member of this team")
     await session.delete(member)
-    if team.leader_volunteer_id == member.volunteer_id:
-        team.leader_volunteer_id = None
-        team.version += 1
-        await _publish(session, ev.TeamUpdated(**_team_state(team)), team.community_id, team.id)
-    await _publish(
-        session,
-        ev.TeamMemberLeft(team_id=str(team.id), volunteer_id=volunteer_id),
-        team.community_id,
-        team.id,
-    )
-    await session.commit()
+    state, events = lc.member_leaves(team_state(team), member.volunteer_id)
+    _write(team, state)
+    for data in events:
+        await _publish(session, data, state.community_id, state.id)
 
 
 # -- volunteers --------------------------------------------------------------------
 
 
-def volunteer_state(volunteer: Volunteer) -> dict[str, Any]:
-    return {
-        "volunteer_id": str(volunteer.id),
-        "community_id": volunteer.community_id,
-        "name": volunteer.name,
-        "phone_masked": mask_phone(volunteer.phone),
-        "gender": volunteer.gender,
-        "birth_year": volunteer.birth_year,
-        "skills": list(volunteer.skills or []),
-        "is_party_member": volunteer.is_party_member,
-        "party_joined_on": volunteer.party_joined_on,
-        "active": volunteer.active,
-        "version": volunteer.version,
-    }
+def volunteer_state(volunteer: Volunteer) -> lc.VolunteerState:
+    """The one mapping of a volunteer row: its events and its API answer are built from this."""
+    return lc.VolunteerState(
+        id=volunteer.id,
+        community_id=volunteer.community_id,
+        name=volunteer.name,
+        phone=volunteer.phone,
+        gender=volunteer.gender,
+        birth_year=volunteer.birth_year,
+        skills=tuple(volunteer.skills or ()),
+        availability=volunteer.availability,
+        is_party_member=volunteer.is_party_member,
+        party_joined_on=volunteer.party_joined_on,
+        active=volunteer.active,
+        deactivated_reason=volunteer.deactivated_reason,
+        version=volunteer.version,
+        created_at=volunteer.created_at,
+        updated_at=volunteer.updated_at,
+    )
 
 
 async def _phone_taken(session: AsyncSession, community_id: str, phone: str) -> bool:
@@ -436,18 +451,12 @@ async def _add_volunteer(session: AsyncSession, command: VolunteerIn) -> Volunte
             f" {command.community_id}",
             errors=[{"loc": ["body", "phone"], "msg": "duplicate phone in this community"}],
         )
-    now = utcnow()
-    volunteer = Volunteer(
-        **command.model_dump(), active=True, version=1, created_at=now, updated_at=now
-    )
+    state, registered = lc.register_volunteer(command, volunteer_id=new_id(), at=utcnow())
+    volunteer = Volunteer()
+    _write(volunteer, state)
     session.add(volunteer)
-    await session.flush()
-    await _publish(
-        session,
-        ev.VolunteerRegistered(**volunteer_state(volunteer)),
-        volunteer.community_id,
-        volunteer.id,
-    )
+    await flush_unique(session, "a volunteer with this phone already exists in this community")
+    await _publish(session, registered, state.community_id, state.id)
     return volunteer
 
 
@@ -455,9 +464,7 @@ async def register_volunteer(
     session: AsyncSession, principal: Principal, command: VolunteerIn
 ) -> Volunteer:
     await _require_admin_write(session, principal, command.community_id)
-    volunteer = await _add_volunteer(session, command)
-    await _commit(session, "a volunteer with this phone already exists in this community")
-    return volunteer
+    return await _add_volunteer(session, command)
 
 
 async def get_volunteer(
@@ -469,7 +476,9 @@ async def get_volunteer(
 async def _volunteer_for_write(
     session: AsyncSession, principal: Principal, volunteer_id: str
 ) -> Volunteer:
-    volunteer = await get_volunteer(session, principal, volunteer_id)
+    volunteer = await get_in_scope(
+        session, Volunteer, volunteer_id, principal, "volunteer", for_update=True
+    )
     principal.require_write(volunteer.community_id)
     principal.require_role(*ADMINS)
     return volunteer
@@ -479,74 +488,29 @@ async def update_volunteer(
     session: AsyncSession, principal: Principal, volunteer_id: str, patch: VolunteerPatch
 ) -> Volunteer:
     volunteer = await _volunteer_for_write(session, principal, volunteer_id)
-    changes = patch.model_dump(exclude_unset=True)
-    if changes.get("phone") not in (None, volunteer.phone) and await _phone_taken(
-        session, volunteer.community_id, changes["phone"]
+    if patch.phone not in (None, volunteer.phone) and await _phone_taken(
+        session, volunteer.community_id, patch.phone
     ):
         raise Conflict(
             "another volunteer of this community has that phone",
             errors=[{"loc": ["body", "phone"], "msg": "duplicate phone in this community"}],
         )
-    for required in ("name", "phone", "is_party_member"):
-        if required in changes and changes[required] is None:
-            raise Invalid(f"{required} cannot be empty", field=required)
-    merged = {**_volunteer_fields(volunteer), **changes}
-    if merged.get("is_party_member") is False:
-        merged["party_joined_on"] = None
-    try:
-        VolunteerIn.model_validate({"community_id": volunteer.community_id, **merged})
-    except ValidationError as error:
-        raise Invalid(
-            "the volunteer would be invalid after this change",
-            errors=[
-                {"loc": ["body", *map(str, e["loc"])], "msg": e["msg"]} for e in error.errors()
-            ],
-        ) from None
-    for name, value in merged.items():
-        setattr(volunteer, name, value)
-    volunteer.version += 1
-    volunteer.updated_at = utcnow()
-    await _publish(
-        session,
-        ev.VolunteerUpdated(**volunteer_state(volunteer)),
-        volunteer.community_id,
-        volunteer.id,
-    )
-    await _commit(session, "another volunteer of this community has that phone")
+    state, updated = lc.update_volunteer(volunteer_state(volunteer), patch, at=utcnow())
+    _write(volunteer, state)
+    await flush_unique(session, "another volunteer of this community has that phone")
+    await _publish(session, updated, state.community_id, state.id)
     return volunteer
-
-
-def _volunteer_fields(volunteer: Volunteer) -> dict[str, Any]:
-    names = (
-        "name",
-        "phone",
-        "gender",
-        "birth_year",
-        "skills",
-        "availability",
-        "is_party_member",
-        "party_joined_on",
-    )
-    return {name: getattr(volunteer, name) for name in names}
 
 
 async def deactivate_volunteer(
     session: AsyncSession, principal: Principal, volunteer_id: str, reason: str
 ) -> Volunteer:
     volunteer = await _volunteer_for_write(session, principal, volunteer_id)
-    if not volunteer.active:
-        raise Conflict("the volunteer is already deactivated")
-    volunteer.active = False
-    volunteer.deactivated_reason = reason
-    volunteer.version += 1
-    volunteer.updated_at = utcnow()
-    await _publish(
-        session,
-        ev.VolunteerDeactivated(**volunteer_state(volunteer), reason=reason),
-        volunteer.community_id,
-        volunteer.id,
+    state, deactivated = lc.deactivate_volunteer(
+        volunteer_state(volunteer), reason=reason, at=utcnow()
     )
-    await session.commit()
+    _write(volunteer, state)
+    await _publish(session, deactivated, state.community_id, state.id)
     return volunteer
 
 
@@ -611,7 +575,11 @@ async def import_volunteers(
     content: bytes,
     first_line: int = 1,
 ) -> ImportResult:
-    """Create each good row; report each bad one by its line. One row is all or nothing."""
+    """Create each good row; report each bad one by its line.
+
+    One row is all or nothing (a savepoint each); the caller's unit of work commits
+    the rows that landed, together.
+    """
     await _require_admin_write(session, principal, community_id)
     errors: list[ImportError_] = []
     created = 0
@@ -634,14 +602,13 @@ async def import_volunteers(
                 await _add_volunteer(session, command)
             created += 1
         except Conflict:
+            # Taken before this import, earlier in it, or by a registration racing it.
             errors.append(
                 ImportError_(
                     row=line,
                     detail=f"phone: {mask_phone(command.phone)} is already registered here",
                 )
             )
-        except IntegrityError:
-            errors.append(ImportError_(row=line, detail="phone: duplicate in this community"))
         except DBAPIError as error:
             # A value the database refuses (SQLSTATE 22), e.g. a NUL character in a name.
             if not str(getattr(error.orig, "sqlstate", "") or "").startswith("22"):
@@ -649,7 +616,6 @@ async def import_volunteers(
             errors.append(
                 ImportError_(row=line, detail="a value cannot be stored (a NUL character?)")
             )
-    await session.commit()
     return ImportResult(created=created, errors=errors)
 
 
@@ -659,10 +625,12 @@ async def import_volunteers(
 async def record_life_event(
     session: AsyncSession, principal: Principal, volunteer_id: str, command: LifeEventIn
 ) -> LifeEvent:
+    # Locked as for any write: a PATCH leaving the party comes wholly before or after.
     volunteer = await _volunteer_for_write(session, principal, volunteer_id)
-    if not volunteer.is_party_member:
-        raise Invalid("life events are recorded for party members only", field="volunteer_id")
+    key = new_id()
+    recorded = lc.record_life_event(volunteer_state(volunteer), command, life_event_id=key)
     event = LifeEvent(
+        id=key,
         community_id=volunteer.community_id,
         volunteer_id=volunteer.id,
         kind=command.kind,
@@ -671,21 +639,7 @@ async def record_life_event(
         recorded_by=principal.sub,
     )
     session.add(event)
-    await session.flush()
-    await _publish(
-        session,
-        ev.PartyMemberLifeEventRecorded(
-            life_event_id=str(event.id),
-            volunteer_id=str(volunteer.id),
-            volunteer_name=volunteer.name,
-            kind=command.kind,
-            occurred_on=command.occurred_on,
-            note=command.note,
-        ),
-        volunteer.community_id,
-        volunteer.id,
-    )
-    await session.commit()
+    await _publish(session, recorded, volunteer.community_id, volunteer.id)
     return event
 
 
@@ -703,10 +657,8 @@ async def list_life_events(
 # -- helpers -----------------------------------------------------------------------
 
 
-async def _commit(session: AsyncSession, conflict: str) -> None:
-    """Commit; a unique constraint hit by a concurrent writer is the same 409 as a checked one."""
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        raise Conflict(conflict) from None
+def _write(row: Volunteer | Team, state: lc.VolunteerState | lc.TeamState) -> None:
+    """Put a move's new state onto its row: the state's fields are the row's columns."""
+    for field in fields(state):
+        value = getattr(state, field.name)
+        setattr(row, field.name, list(value) if isinstance(value, tuple) else value)

@@ -79,6 +79,8 @@ class Volunteer(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deactivated_reason: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Our code sets each version (events carry it); an UPDATE checks the one it read.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -94,6 +96,8 @@ class Team(Base):
     leader_volunteer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("volunteers.id"))
     status: Mapped[str] = mapped_column(String(20), default="active")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Our code sets each version (events carry it); an UPDATE checks the one it read.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

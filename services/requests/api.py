@@ -9,6 +9,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 
 from services.requests import domain
+from services.requests.lifecycle import CareTaskState, OrderState, Sla
 from services.requests.models import CareTask, RequestHistory, ServiceKind, ServiceRequest
 from services.requests.schemas import (
     AssignIn,
@@ -32,13 +33,14 @@ from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 from shared.phones import mask_phone
 from shared.schemas import Slug
 from shared.service import SessionDep
+from shared.uow import unit_of_work
 
 router = APIRouter()
 
 
-def _sla(request: Request) -> domain.Sla:
+def _sla(request: Request) -> Sla:
     settings: RequestsSettings = request.app.state.settings
-    return domain.Sla(
+    return Sla(
         timedelta(hours=settings.sla_urgent_hours), timedelta(hours=settings.sla_normal_hours)
     )
 
@@ -46,34 +48,22 @@ def _sla(request: Request) -> domain.Sla:
 def request_out(
     order: ServiceRequest, user: Principal, history: Sequence[RequestHistory] = ()
 ) -> RequestOut:
-    phone = order.resident_phone
+    state = OrderState.of(order)
+    phone = state.resident_phone
     return RequestOut(
-        id=str(order.id),
-        community_id=order.community_id,
-        service_kind=order.service_kind,
-        category=order.category,
-        description=order.description,
+        **state.shown(),
+        id=str(state.id),
+        description=state.description,
         resident=ResidentOut(
-            name=order.resident_name,
-            phone=phone if user.is_admin_of(order.community_id) else mask_phone(phone),
-            address=order.resident_address,
+            name=state.resident_name,
+            phone=phone if user.is_admin_of(state.community_id) else mask_phone(phone),
+            address=state.resident_address,
         ),
-        channel=order.channel,
-        mode=order.mode,
-        paid=order.paid,
-        price=float(order.price) if order.price is not None else None,
-        urgency=order.urgency,
-        status=order.status,
-        team_id=str(order.team_id) if order.team_id else None,
-        due_at=order.due_at,
-        overdue=order.overdue_at is not None,
-        submitted_at=order.submitted_at,
-        completed_at=order.completed_at,
-        completion_note=order.completion_note,
-        activity_id=str(order.activity_id) if order.activity_id else None,
-        cancel_reason=order.cancel_reason,
-        rating=order.rating,
-        rating_comment=order.rating_comment,
+        price=float(state.price) if state.price is not None else None,
+        completion_note=state.completion_note,
+        activity_id=str(state.activity_id) if state.activity_id else None,
+        cancel_reason=state.cancel_reason,
+        rating_comment=state.rating_comment,
         history=[
             HistoryOut(
                 at=h.at,
@@ -97,7 +87,8 @@ async def submit_request(
     body: RequestIn, request: Request, session: SessionDep, user: CurrentUser
 ) -> RequestOut:
     """Take a resident's order; it is routed at once to the least busy team of its color."""
-    order = await domain.create_request(session, user, body, _sla(request))
+    async with unit_of_work(session):
+        order = await domain.create_request(session, user, body, _sla(request))
     return await _full(session, order, user)
 
 
@@ -136,20 +127,26 @@ async def assign_request(
     request_id: str, body: AssignIn, session: SessionDep, user: CurrentUser
 ) -> RequestOut:
     """Assign or reassign an open order to a team of its community."""
-    order = await domain.assign_request(session, user, request_id, body.team_id)
+    async with unit_of_work(session):
+        order = await domain.assign_request(session, user, request_id, body.team_id)
     return await _full(session, order, user)
 
 
 @router.post("/requests/{request_id}/accept", tags=["requests"])
 async def accept_request(request_id: str, session: SessionDep, user: CurrentUser) -> RequestOut:
-    return await _full(session, await domain.accept_request(session, user, request_id), user)
+    async with unit_of_work(session):
+        order = await domain.accept_request(session, user, request_id)
+    return await _full(session, order, user)
 
 
 @router.post("/requests/{request_id}/complete", tags=["requests"])
 async def complete_request(
     request_id: str, body: CompleteIn, session: SessionDep, user: CurrentUser
 ) -> RequestOut:
-    order = await domain.complete_request(session, user, request_id, body.note, body.activity_id)
+    async with unit_of_work(session):
+        order = await domain.complete_request(
+            session, user, request_id, body.note, body.activity_id
+        )
     return await _full(session, order, user)
 
 
@@ -157,7 +154,8 @@ async def complete_request(
 async def cancel_request(
     request_id: str, body: CancelIn, session: SessionDep, user: CurrentUser
 ) -> RequestOut:
-    order = await domain.cancel_request(session, user, request_id, body.reason)
+    async with unit_of_work(session):
+        order = await domain.cancel_request(session, user, request_id, body.reason)
     return await _full(session, order, user)
 
 
@@ -166,7 +164,8 @@ async def rate_request(
     request_id: str, body: RateIn, session: SessionDep, user: CurrentUser
 ) -> RequestOut:
     """The resident's rating of a completed order, 1 to 5; once."""
-    order = await domain.rate_request(session, user, request_id, body.score, body.comment)
+    async with unit_of_work(session):
+        order = await domain.rate_request(session, user, request_id, body.score, body.comment)
     return await _full(session, order, user)
 
 
@@ -181,7 +180,9 @@ async def put_service_kind(
     code: Slug, body: ServiceKindIn, session: SessionDep, user: CurrentUser
 ) -> ServiceKindOut:
     """Add a service kind or route it to another category (county_admin)."""
-    return _kind_out(await domain.put_service_kind(session, user, code, body))
+    async with unit_of_work(session):
+        kind = await domain.put_service_kind(session, user, code, body)
+    return _kind_out(kind)
 
 
 def _kind_out(kind: ServiceKind) -> ServiceKindOut:
@@ -189,21 +190,14 @@ def _kind_out(kind: ServiceKind) -> ServiceKindOut:
 
 
 def care_out(task: CareTask) -> CareTaskOut:
+    state = CareTaskState.of(task)
     return CareTaskOut(
-        id=str(task.id),
-        community_id=task.community_id,
-        volunteer_id=str(task.volunteer_id),
-        volunteer_name=task.volunteer_name,
-        kind=task.kind,
-        reason=task.reason,
-        owner=task.owner,
-        due_on=task.due_on,
-        status=task.status,
-        overdue=task.overdue_at is not None,
-        note=task.note,
-        completed_at=task.completed_at,
-        completed_by=task.completed_by,
-        created_at=task.created_at,
+        **state.shown(),
+        id=str(state.id),
+        volunteer_name=state.volunteer_name,
+        note=state.note,
+        completed_by=state.completed_by,
+        created_at=state.created_at,
     )
 
 
@@ -226,4 +220,6 @@ async def list_care_tasks(
 async def complete_care_task(
     task_id: str, body: CareCompleteIn, session: SessionDep, user: CurrentUser
 ) -> CareTaskOut:
-    return care_out(await domain.complete_care_task(session, user, task_id, body.note))
+    async with unit_of_work(session):
+        task = await domain.complete_care_task(session, user, task_id, body.note)
+    return care_out(task)

@@ -1,20 +1,30 @@
-"""The requests rules: taking a resident's order, routing it to the right team,
-its lifecycle and SLA, and the party-member care tasks (三必访五必谈)."""
+"""The requests rules applied to the database: taking a resident's order, routing
+it to the right team, its lifecycle and SLA, and the party-member care tasks
+(三必访五必谈).
+
+Every function works in the session it is given and never commits: the route's
+unit of work, the consumer's batch transaction or the scheduler's unit of work
+commits the change and its outbox events together. A change reads its row with
+a lock, asks the pure rule in `lifecycle` for the new state and event, writes
+the state back (`_write`) and records the event.
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.requests import events as ev
+from services.requests import lifecycle
+from services.requests.lifecycle import CareTaskState, OrderState
 from services.requests.models import (
     CareTask,
     Community,
@@ -26,73 +36,33 @@ from services.requests.models import (
 )
 from services.requests.schemas import OPEN_STATUSES, RequestIn, ServiceKindIn
 from shared.auth import ADMINS, Principal
-from shared.db import utcnow
-from shared.errors import Conflict, Forbidden, Invalid, NotYetKnown
+from shared.db import insert_for, utcnow
+from shared.errors import Forbidden, Invalid, NotYetKnown
+from shared.events import EventData
+from shared.ids import new_id
 from shared.scoping import get_in_scope, scoped
+
+log = logging.getLogger(__name__)
 
 OUTBOX = ev.OUTBOX
 
-# -- the lifecycle as a table: action -> (statuses it may start from, status it leads to)
 
-MOVES: dict[str, tuple[tuple[str, ...], str]] = {
-    "assign": (("submitted", "assigned", "accepted"), "assigned"),
-    "accept": (("assigned",), "accepted"),
-    "complete": (("accepted",), "completed"),
-    "cancel": (OPEN_STATUSES, "cancelled"),
-}
+# -- one way from a state to its row and its events ------------------------------------
 
 
-def check_move(action: str, status: str) -> str:
-    """The status an action leads to from `status`, or Conflict naming the current status."""
-    allowed, target = MOVES[action]
-    if status not in allowed:
-        raise Conflict(
-            f"cannot {action} an order that is {status}", current_status=status, action=action
-        )
-    return target
+def _write(row: ServiceRequest | CareTask, state: OrderState | CareTaskState) -> None:
+    """Put a state onto its row, column for column (unchanged columns are not written)."""
+    for field in fields(state):
+        setattr(row, field.name, getattr(state, field.name))
 
 
-# -- care rules: 三必访五必谈 ------------------------------------------------------------
-
-VISIT_REASONS = frozenset(
-    {"ill", "hospitalized", "major_difficulty", "missed_dues", "missed_org_life"}
-)
-TALK_REASONS = frozenset(
-    {"job_change", "commended", "disciplined", "negative_feedback", "retired", "political_birthday"}
-)
-
-
-def care_kind(reason: str) -> str:
-    """A visit or a talk, for a life event kind (or the political birthday)."""
-    if reason in VISIT_REASONS:
-        return "visit"
-    if reason in TALK_REASONS:
-        return "talk"
-    raise ValueError(f"no care rule for {reason!r}")
-
-
-def next_political_birthday(joined: date, today: date) -> date:
-    """The next anniversary of joining the party, today included (29 Feb falls on 28 Feb)."""
-    for year in (today.year, today.year + 1):
-        try:
-            day = joined.replace(year=year)
-        except ValueError:
-            day = date(year, 2, 28)
-        if day >= today and year > joined.year:
-            return day
-    return date(today.year + 1, joined.month, min(joined.day, 28))
+async def _record(
+    session: AsyncSession, state: OrderState | CareTaskState, data: EventData
+) -> None:
+    await OUTBOX.record(session, data, community=state.community_id, subject=str(state.id))
 
 
 # -- orders -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sla:
-    urgent: timedelta
-    normal: timedelta
-
-    def due(self, urgency: str, submitted_at: datetime) -> datetime:
-        return submitted_at + (self.urgent if urgency == "urgent" else self.normal)
 
 
 async def _category_of(session: AsyncSession, service_kind: str) -> str:
@@ -126,11 +96,53 @@ async def least_loaded_team(session: AsyncSession, community_id: str, category: 
     return (await session.scalars(query)).first()
 
 
+def _team_view(team: Team | None) -> lifecycle.TeamView | None:
+    if team is None:
+        return None
+    return lifecycle.TeamView(team.id, team.name, team.community_id, team.status)
+
+
+async def _history(
+    session: AsyncSession,
+    actor: str,
+    action: str,
+    from_status: str | None,
+    state: OrderState,
+    note: str | None,
+) -> None:
+    session.add(
+        RequestHistory(
+            request_id=state.id,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            to_status=state.status,
+            note=note,
+        )
+    )
+
+
+async def _change(
+    session: AsyncSession,
+    order: ServiceRequest,
+    actor: str,
+    action: str,
+    change: tuple[OrderState, ev.RequestState],
+    note: str | None = None,
+) -> None:
+    """Apply a lifecycle verb's result: the row, its history line and its event."""
+    before = order.status
+    state, data = change
+    _write(order, state)
+    await _history(session, actor, action, before, state, note)
+    await _record(session, state, data)
+
+
 async def submit_request(
     session: AsyncSession,
     actor: str,
     command: RequestIn,
-    sla: Sla,
+    sla: lifecycle.Sla,
     inbound_event_id: uuid.UUID | None = None,
 ) -> ServiceRequest:
     """Take an order and route it; used by the API and by the county inbound consumer."""
@@ -139,119 +151,33 @@ async def submit_request(
             f"community {command.community_id!r} is not known here (yet)", field="community_id"
         )
     category = await _category_of(session, command.service_kind)
-    now = utcnow()
-    order = ServiceRequest(
-        community_id=command.community_id,
-        service_kind=command.service_kind,
+    state, data = lifecycle.submit(
+        command,
+        order_id=new_id(),
         category=category,
-        description=command.description,
-        resident_name=command.resident.name,
-        resident_phone=command.resident.phone,
-        resident_address=command.resident.address,
-        channel=command.channel,
-        mode=command.mode,
-        paid=command.paid,
-        price=Decimal(str(command.price)) if command.price is not None else None,
-        urgency=command.urgency,
-        status="submitted",
-        due_at=sla.due(command.urgency, now),
-        submitted_at=now,
+        sla=sla,
+        at=utcnow(),
         inbound_event_id=inbound_event_id,
-        version=1,
     )
+    order = ServiceRequest()
+    _write(order, state)
     session.add(order)
-    await session.flush()
-    await _history(session, order, actor, "submit", None, command.description[:200])
-    await _publish(session, order, ev.RequestSubmitted)
+    await session.flush()  # the history line refers to the order
+    await _history(session, actor, "submit", None, state, command.description[:200])
+    await _record(session, state, data)
     team = await least_loaded_team(session, order.community_id, category)
     if team is not None:
-        await _move(
-            session,
-            order,
-            actor,
-            "assign",
-            ev.RequestAssigned,
-            team_id=team.id,
-            note=f"routed to {team.name}",
-        )
+        routed = lifecycle.assign(state, team.id, _team_view(team))
+        await _change(session, order, actor, "assign", routed, note=f"routed to {team.name}")
     return order
 
 
 async def create_request(
-    session: AsyncSession, principal: Principal, command: RequestIn, sla: Sla
+    session: AsyncSession, principal: Principal, command: RequestIn, sla: lifecycle.Sla
 ) -> ServiceRequest:
     principal.require_write(command.community_id)
     principal.require_role(*ADMINS)
-    order = await submit_request(session, principal.sub, command, sla)
-    await session.commit()
-    return order
-
-
-async def _history(
-    session: AsyncSession,
-    order: ServiceRequest,
-    actor: str,
-    action: str,
-    from_status: str | None,
-    note: str | None,
-) -> None:
-    session.add(
-        RequestHistory(
-            request_id=order.id,
-            actor=actor,
-            action=action,
-            from_status=from_status,
-            to_status=order.status,
-            note=note,
-        )
-    )
-
-
-async def _move(
-    session: AsyncSession,
-    order: ServiceRequest,
-    actor: str,
-    action: str,
-    event: type[ev.RequestState],
-    *,
-    team_id: uuid.UUID | None = None,
-    note: str | None = None,
-    **extra: Any,
-) -> None:
-    before = order.status
-    order.status = check_move(action, before)
-    if team_id is not None:
-        order.team_id = team_id
-    if order.status == "completed":
-        order.completed_at = utcnow()
-    order.version += 1
-    await _history(session, order, actor, action, before, note)
-    await _publish(session, order, event, **extra)
-
-
-async def _publish(
-    session: AsyncSession, order: ServiceRequest, event: type[ev.RequestState], **extra: Any
-) -> None:
-    data = event(
-        request_id=str(order.id),
-        community_id=order.community_id,
-        service_kind=order.service_kind,
-        category=order.category,
-        channel=order.channel,
-        mode=order.mode,
-        paid=order.paid,
-        urgency=order.urgency,
-        status=order.status,
-        team_id=str(order.team_id) if order.team_id else None,
-        submitted_at=order.submitted_at,
-        due_at=order.due_at,
-        completed_at=order.completed_at,
-        rating=order.rating,
-        overdue=order.overdue_at is not None,
-        version=order.version,
-        **extra,
-    )
-    await OUTBOX.record(session, data, community=order.community_id, subject=str(order.id))
+    return await submit_request(session, principal.sub, command, sla)
 
 
 async def get_request(
@@ -265,7 +191,8 @@ async def history_of(session: AsyncSession, order: ServiceRequest) -> Sequence[R
         await session.scalars(
             select(RequestHistory)
             .where(RequestHistory.request_id == order.id)
-            .order_by(RequestHistory.id)
+            # UUIDv7 ids made in one millisecond do not sort by time: the time first.
+            .order_by(RequestHistory.at, RequestHistory.id)
         )
     ).all()
 
@@ -273,7 +200,10 @@ async def history_of(session: AsyncSession, order: ServiceRequest) -> Sequence[R
 async def _order_for_change(
     session: AsyncSession, principal: Principal, request_id: str
 ) -> ServiceRequest:
-    order = await get_request(session, principal, request_id)
+    """The order, locked until the unit of work ends: a second writer decides on our result."""
+    order = await get_in_scope(
+        session, ServiceRequest, request_id, principal, "request", for_update=True
+    )
     principal.require_write(order.community_id)
     return order
 
@@ -295,22 +225,10 @@ async def assign_request(
 ) -> ServiceRequest:
     order = await _order_for_change(session, principal, request_id)
     principal.require_role(*ADMINS)
-    check_move("assign", order.status)
     team = await session.get(Team, team_id)
-    if team is None or team.community_id != order.community_id:
-        raise Invalid(f"team {team_id} is not a team of {order.community_id}", field="team_id")
-    if team.status != "active":
-        raise Invalid(f"team {team.name} is inactive", field="team_id")
-    await _move(
-        session,
-        order,
-        principal.sub,
-        "assign",
-        ev.RequestAssigned,
-        team_id=team.id,
-        note=f"assigned to {team.name}",
-    )
-    await session.commit()
+    assigned = lifecycle.assign(OrderState.of(order), team_id, _team_view(team))
+    note = f"assigned to {team.name}" if team else None
+    await _change(session, order, principal.sub, "assign", assigned, note=note)
     return order
 
 
@@ -319,8 +237,8 @@ async def accept_request(
 ) -> ServiceRequest:
     order = await _order_for_change(session, principal, request_id)
     await _require_admin_or_assigned_leader(session, principal, order)
-    await _move(session, order, principal.sub, "accept", ev.RequestAccepted)
-    await session.commit()
+    accepted = lifecycle.accept(OrderState.of(order))
+    await _change(session, order, principal.sub, "accept", accepted)
     return order
 
 
@@ -333,18 +251,8 @@ async def complete_request(
 ) -> ServiceRequest:
     order = await _order_for_change(session, principal, request_id)
     await _require_admin_or_assigned_leader(session, principal, order)
-    order.completion_note = note
-    order.activity_id = activity_id
-    await _move(
-        session,
-        order,
-        principal.sub,
-        "complete",
-        ev.RequestCompleted,
-        note=note,
-        activity_id=str(activity_id) if activity_id else None,
-    )
-    await session.commit()
+    done = lifecycle.complete(OrderState.of(order), at=utcnow(), note=note, activity_id=activity_id)
+    await _change(session, order, principal.sub, "complete", done, note=note)
     return order
 
 
@@ -353,11 +261,8 @@ async def cancel_request(
 ) -> ServiceRequest:
     order = await _order_for_change(session, principal, request_id)
     principal.require_role(*ADMINS)
-    order.cancel_reason = reason
-    await _move(
-        session, order, principal.sub, "cancel", ev.RequestCancelled, note=reason, reason=reason
-    )
-    await session.commit()
+    cancelled = lifecycle.cancel(OrderState.of(order), reason=reason)
+    await _change(session, order, principal.sub, "cancel", cancelled, note=reason)
     return order
 
 
@@ -367,21 +272,9 @@ async def rate_request(
     """The resident's rating, recorded by staff: once, and only for a completed order."""
     order = await _order_for_change(session, principal, request_id)
     principal.require_role(*ADMINS)
-    if order.status != "completed":
-        raise Conflict(
-            f"only a completed order can be rated; this one is {order.status}",
-            current_status=order.status,
-        )
-    if order.rating is not None:
-        raise Conflict("the order is already rated", current_status=order.status)
-    order.rating = score
-    order.rating_comment = comment
-    order.version += 1
-    await _history(
-        session, order, principal.sub, "rate", order.status, f"{score}/5 {comment or ''}".strip()
-    )
-    await _publish(session, order, ev.RequestRated)
-    await session.commit()
+    rated = lifecycle.rate(OrderState.of(order), score=score, comment=comment)
+    note = f"{score}/5 {comment or ''}".strip()
+    await _change(session, order, principal.sub, "rate", rated, note=note)
     return order
 
 
@@ -420,16 +313,20 @@ async def put_service_kind(
 ) -> ServiceKind:
     """Add a service kind or route it to another category (county_admin)."""
     principal.require_role("county_admin")
-    kind = await session.get(ServiceKind, code)
-    if kind is None:
-        position = (await session.scalar(select(func.max(ServiceKind.position)))) or 0
-        kind = ServiceKind(code=code, position=position + 1)
-        session.add(kind)
+    # A new code is inserted first (a concurrent first PUT waits, then inserts nothing),
+    # so both writers then lock the one row and the later one routes it last.
+    last = select(func.coalesce(func.max(ServiceKind.position), 0)).scalar_subquery()
+    await session.execute(
+        insert_for(session, ServiceKind.__table__)
+        .values(code=code, name=command.name, category=command.category, position=last + 1)
+        .on_conflict_do_nothing(index_elements=["code"])
+    )
+    kind = await session.get(ServiceKind, code, with_for_update=True, populate_existing=True)
+    assert kind is not None  # inserted above, or there already
     kind.name = command.name
     kind.category = command.category
     data = ev.ServiceKindRouted(code=code, name=command.name, category=command.category)
     await OUTBOX.record(session, data, community="*", subject=code)
-    await session.commit()
     return kind
 
 
@@ -447,59 +344,36 @@ async def create_care_task(
     life_event_id: uuid.UUID | None = None,
     birthday_year: int | None = None,
 ) -> CareTask:
-    task = CareTask(
+    state, data = lifecycle.open_care_task(
+        task_id=new_id(),
         community_id=community_id,
         volunteer_id=volunteer_id,
         volunteer_name=volunteer_name,
-        kind=care_kind(reason),
         reason=reason,
+        due_on=due_on,
+        at=utcnow(),
         life_event_id=life_event_id,
         birthday_year=birthday_year,
-        owner="community_admins",
-        due_on=due_on,
-        status="open",
-        version=1,
     )
+    task = CareTask()
+    _write(task, state)
     session.add(task)
-    await session.flush()
-    await _publish_care(session, task, ev.CareTaskCreated)
+    await session.flush()  # a unique constraint hit surfaces here, before the event
+    await _record(session, state, data)
     return task
-
-
-async def _publish_care(
-    session: AsyncSession, task: CareTask, event: type[ev.CareTaskState]
-) -> None:
-    data = event(
-        care_task_id=str(task.id),
-        community_id=task.community_id,
-        volunteer_id=str(task.volunteer_id),
-        kind=task.kind,
-        reason=task.reason,
-        owner=task.owner,
-        due_on=task.due_on,
-        status=task.status,
-        overdue=task.overdue_at is not None,
-        completed_at=task.completed_at,
-        version=task.version,
-    )
-    await OUTBOX.record(session, data, community=task.community_id, subject=str(task.id))
 
 
 async def complete_care_task(
     session: AsyncSession, principal: Principal, task_id: str, note: str | None
 ) -> CareTask:
-    task = await get_in_scope(session, CareTask, task_id, principal, "care task")
+    task = await get_in_scope(session, CareTask, task_id, principal, "care task", for_update=True)
     principal.require_write(task.community_id)
     principal.require_role(*ADMINS)
-    if task.status != "open":
-        raise Conflict("the care task is already done", current_status=task.status)
-    task.status = "done"
-    task.note = note
-    task.completed_at = utcnow()
-    task.completed_by = principal.sub
-    task.version += 1
-    await _publish_care(session, task, ev.CareTaskCompleted)
-    await session.commit()
+    state, data = lifecycle.complete_care_task(
+        CareTaskState.of(task), by=principal.sub, at=utcnow(), note=note
+    )
+    _write(task, state)
+    await _record(session, state, data)
     return task
 
 
@@ -521,79 +395,99 @@ def list_care_tasks(
 
 
 async def mark_overdue(session: AsyncSession, now: datetime, zone: str) -> int:
-    """Mark open orders and care tasks past due; each is marked (and published) once."""
+    """Mark open orders and care tasks past due; each is marked (and published) once.
+
+    The rows are read locked, skipping rows another transaction holds: a second
+    scheduler (another replica) marks the others, and an order an API command
+    holds now is looked at again next round, in its state then. Nobody waits.
+    """
     marked = 0
     orders = await session.scalars(
-        select(ServiceRequest.id).where(
+        select(ServiceRequest)
+        .where(
             ServiceRequest.status.in_(OPEN_STATUSES),
             ServiceRequest.due_at < now,
             ServiceRequest.overdue_at.is_(None),
         )
+        .order_by(ServiceRequest.id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     )
-    for order_id in list(orders):
-        # The guarded UPDATE makes "once" hold even with several schedulers running.
-        result = await session.execute(
-            update(ServiceRequest)
-            .where(ServiceRequest.id == order_id, ServiceRequest.overdue_at.is_(None))
-            .values(overdue_at=now, version=ServiceRequest.version + 1)
-        )
-        if getattr(result, "rowcount", 0) == 1:
-            order = await session.get(ServiceRequest, order_id, populate_existing=True)
-            assert order is not None
-            await _publish(session, order, ev.RequestOverdue)
-            marked += 1
+    for order in orders.all():
+        state = OrderState.of(order)
+        if not lifecycle.is_overdue(state, now):
+            continue  # the rule has the last word over the query
+        overdue, data = lifecycle.mark_overdue(state, at=now)
+        _write(order, overdue)
+        await _record(session, overdue, data)
+        marked += 1
     today = now.astimezone(ZoneInfo(zone)).date()
     tasks = await session.scalars(
-        select(CareTask.id).where(
-            CareTask.status == "open", CareTask.due_on < today, CareTask.overdue_at.is_(None)
-        )
+        select(CareTask)
+        .where(CareTask.status == "open", CareTask.due_on < today, CareTask.overdue_at.is_(None))
+        .order_by(CareTask.id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     )
-    for task_id in list(tasks):
-        result = await session.execute(
-            update(CareTask)
-            .where(CareTask.id == task_id, CareTask.overdue_at.is_(None))
-            .values(overdue_at=now, version=CareTask.version + 1)
-        )
-        if getattr(result, "rowcount", 0) == 1:
-            task = await session.get(CareTask, task_id, populate_existing=True)
-            assert task is not None
-            await _publish_care(session, task, ev.CareTaskOverdue)
-            marked += 1
-    await session.commit()
+    for task in tasks.all():
+        task_state = CareTaskState.of(task)
+        if not lifecycle.is_care_task_overdue(task_state, today):
+            continue
+        late, late_data = lifecycle.mark_care_task_overdue(task_state, at=now, today=today)
+        _write(task, late)
+        await _record(session, late, late_data)
+        marked += 1
     return marked
 
 
+async def _birthday_talk_exists(session: AsyncSession, volunteer_id: uuid.UUID, year: int) -> bool:
+    found = await session.scalar(
+        select(CareTask.id).where(
+            CareTask.volunteer_id == volunteer_id, CareTask.birthday_year == year
+        )
+    )
+    return found is not None
+
+
 async def create_birthday_talks(session: AsyncSession, today: date, lead_days: int) -> int:
-    """A talk task for each active party member whose political birthday is near."""
+    """A talk task for each active party member whose political birthday is near.
+
+    Once per member and year even when two schedulers run this at once: each
+    talk is inserted in a savepoint, and the other one's row (the unique
+    constraint on volunteer and year) means it is made already: nothing to publish.
+    """
     created = 0
     members = await session.scalars(
-        select(Volunteer).where(
+        select(Volunteer)
+        .where(
             Volunteer.is_party_member.is_(True),
             Volunteer.active.is_(True),
             Volunteer.party_joined_on.is_not(None),
         )
+        .order_by(Volunteer.id)
     )
-    for member in list(members):
+    for member in members.all():
         assert member.party_joined_on is not None
-        birthday = next_political_birthday(member.party_joined_on, today)
+        birthday = lifecycle.next_political_birthday(member.party_joined_on, today)
         if birthday > today + timedelta(days=lead_days):
             continue
-        exists = await session.scalar(
-            select(CareTask.id).where(
-                and_(CareTask.volunteer_id == member.id, CareTask.birthday_year == birthday.year)
-            )
-        )
-        if exists is not None:
+        if await _birthday_talk_exists(session, member.id, birthday.year):
             continue
-        await create_care_task(
-            session,
-            community_id=member.community_id,
-            volunteer_id=member.id,
-            volunteer_name=member.name,
-            reason="political_birthday",
-            due_on=birthday,
-            birthday_year=birthday.year,
-        )
+        try:
+            async with session.begin_nested():
+                await create_care_task(
+                    session,
+                    community_id=member.community_id,
+                    volunteer_id=member.id,
+                    volunteer_name=member.name,
+                    reason="political_birthday",
+                    due_on=birthday,
+                    birthday_year=birthday.year,
+                )
+        except IntegrityError:
+            if not await _birthday_talk_exists(session, member.id, birthday.year):
+                raise
+            log.info("birthday talk for %s made by another scheduler", member.id)
+            continue
         created += 1
-    await session.commit()
     return created

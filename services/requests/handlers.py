@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.registry import events as registry
 from services.requests import domain
 from services.requests import events as ev
+from services.requests.lifecycle import Sla
 from services.requests.models import CareTask, Community, Team, Volunteer
 from services.requests.schemas import RequestIn
 from services.requests.settings import RequestsSettings
@@ -47,7 +48,7 @@ def on_life_event(settings: RequestsSettings) -> Handler:
 
 
 def on_county_request(settings: RequestsSettings) -> Handler:
-    sla = domain.Sla(
+    sla = Sla(
         timedelta(hours=settings.sla_urgent_hours), timedelta(hours=settings.sla_normal_hours)
     )
 

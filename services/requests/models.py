@@ -106,6 +106,8 @@ class ServiceRequest(Base):
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     inbound_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Our code sets the version (events carry it); an UPDATE also checks the one it read.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
 
 
 class RequestHistory(Base):
@@ -148,3 +150,5 @@ class CareTask(Base):
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Our code sets the version (events carry it); an UPDATE also checks the one it read.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012

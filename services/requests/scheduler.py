@@ -1,5 +1,10 @@
 """The requests service's clock: marks overdue orders and care tasks, and creates
-political-birthday talks ahead of the anniversary."""
+political-birthday talks ahead of the anniversary.
+
+Each step is its own unit of work. Several replicas may run rounds at once:
+the overdue step skips rows someone else holds (they are looked at next round)
+and the birthday step lets the unique constraint decide who makes a talk.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from services.requests import domain
 from services.requests.settings import RequestsSettings
 from shared.db import utcnow
 from shared.service import Runtime
+from shared.uow import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -19,10 +25,10 @@ async def run_once(runtime: Runtime) -> tuple[int, int]:
     settings = runtime.settings
     assert isinstance(settings, RequestsSettings)
     now = utcnow()
-    async with runtime.sessionmaker() as session:
+    async with runtime.sessionmaker() as session, unit_of_work(session):
         marked = await domain.mark_overdue(session, now, settings.timezone)
-    async with runtime.sessionmaker() as session:
-        today = now.astimezone(ZoneInfo(settings.timezone)).date()
+    today = now.astimezone(ZoneInfo(settings.timezone)).date()
+    async with runtime.sessionmaker() as session, unit_of_work(session):
         talks = await domain.create_birthday_talks(session, today, settings.birthday_lead_days)
     return marked, talks
 

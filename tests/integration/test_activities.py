@@ -3,6 +3,7 @@ lifecycle, volunteer hours, certificates and tenant isolation."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -12,11 +13,16 @@ import httpx
 import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import func, select
+from alembic import command
+from sqlalchemy import func, insert, select
 
+from services.activities import app as activities_app
+from services.activities.models import Certificate, CertificateCounter
 from services.activities.models import Volunteer as ReplicaVolunteer
 from services.registry import events as registry_events
+from shared.db import create_engine
 from shared.events import new_event
+from shared.migrate import alembic_config
 from shared.tables import processed_events
 from tests.api import create_team, create_volunteer, event_types, published_events
 from tests.conftest import ADMIN, Stack, auth, eventually
@@ -358,20 +364,63 @@ async def test_lists_filter_and_page(stack: Stack, community: str, crew: dict[st
     assert len(rest["items"]) == 1 and rest["next_cursor"] is None
 
 
+def certificate_number(community: str) -> str:
+    return rf"QS-{community}-\d{{4}}-\d{{6}}"
+
+
+async def certificates_of(stack: Stack, volunteer_id: str) -> int:
+    async with stack.services["activities"].runtime.sessionmaker() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Certificate)
+            .where(Certificate.volunteer_id == uuid.UUID(volunteer_id))
+        )
+        return int(count or 0)
+
+
 async def test_certificate_shows_certified_hours_only(
     stack: Stack, community: str, crew: dict[str, Any]
 ) -> None:
     activities = stack["activities"]
     wang = crew["people"][0]
+    path = f"/volunteer-hours/{wang['id']}/certificate"
     verified = (
         await log(activities, activity_body(community, crew["team"], [wang], title="敬老院义诊"))
     ).json()
     await log(activities, activity_body(community, crew["team"], [wang], title="未核实的活动"))
     await activities.post(f"/activities/{verified['id']}/verify", headers=ADMIN)
     params = {"person_in_charge": "刘书记"}
-    html = await activities.get(
-        f"/volunteer-hours/{wang['id']}/certificate", params=params, headers=ADMIN
-    )
+
+    # Reading first: a preview of what would be certified, and nothing written.
+    preview = await activities.get(path, params=params, headers=ADMIN)
+    assert preview.status_code == 200 and preview.headers["content-type"].startswith("text/html")
+    assert "（未编号，预览）" in preview.text and "尚未出具" in preview.text
+    assert "敬老院义诊" in preview.text and "2 小时" in preview.text
+    assert "未核实的活动" not in preview.text
+    assert not re.search(certificate_number(community), preview.text)
+    assert await certificates_of(stack, wang["id"]) == 0
+    assert "qise.certificate.issued.v1" not in await event_types(stack, "activities", community)
+
+    issued = await activities.post(path, headers=ADMIN)
+    assert issued.status_code == 201, issued.text
+    body = issued.json()
+    number = body["number"]
+    assert re.fullmatch(certificate_number(community), number), number
+    assert body["volunteer_id"] == wang["id"] and body["volunteer_name"] == "王芳"
+    assert body["total_hours"] == 2 and body["period"] == {"start": None, "end": None}
+    assert [line["title"] for line in body["lines"]] == ["敬老院义诊"]
+    assert "测试社区" in body["organisation"]
+    again = await activities.post(path, headers=ADMIN)
+    assert again.status_code == 200 and again.json() == body, "same content, same certificate"
+    assert await certificates_of(stack, wang["id"]) == 1
+    [event] = [
+        e
+        for e in await published_events(stack, "activities", community)
+        if e["type"] == "qise.certificate.issued.v1"
+    ]
+    assert event["subject"] == number and event["data"]["certified_hours"] == 2
+
+    html = await activities.get(path, params=params, headers=ADMIN)
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
     page = html.text
     for expected in (
@@ -382,21 +431,144 @@ async def test_certificate_shows_certified_hours_only(
         "2 小时",
         "刘书记",
         "测试社区",
-        f"QS-{community}-",
     ):
         assert expected in page, expected
+    assert f"证明编号：{number}" in page and "预览" not in page
     assert "未核实的活动" not in page
-    number = re.search(rf"QS-{community}-\d{{4}}-\d{{6}}", page)[0]  # type: ignore[index]
-    again = await activities.get(f"/volunteer-hours/{wang['id']}/certificate", headers=ADMIN)
-    assert number in again.text, "same content, same number"
-    pdf = await activities.get(
-        f"/volunteer-hours/{wang['id']}/certificate", params={"format": "pdf"}, headers=ADMIN
-    )
+    assert number in (await activities.get(path, headers=ADMIN)).text, "same content, same number"
+    pdf = await activities.get(path, params={"format": "pdf"}, headers=ADMIN)
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert f'filename="{number}.pdf"' in pdf.headers["content-disposition"]
+
     other = await log(activities, activity_body(community, crew["team"], [wang], title="第二次"))
     await activities.post(f"/activities/{other.json()['id']}/verify", headers=ADMIN)
-    newer = await activities.get(f"/volunteer-hours/{wang['id']}/certificate", headers=ADMIN)
-    assert number not in newer.text and "4 小时" in newer.text
+    newer = await activities.get(path, headers=ADMIN)
+    assert number not in newer.text and "4 小时" in newer.text and "（未编号，预览）" in newer.text
+    reissued = await activities.post(path, headers=ADMIN)
+    assert reissued.status_code == 201 and reissued.json()["number"] != number
+    assert reissued.json()["total_hours"] == 4
+    assert await certificates_of(stack, wang["id"]) == 2
+
+
+async def test_a_certificate_of_a_period_is_its_own(
+    stack: Stack, community: str, crew: dict[str, Any]
+) -> None:
+    activities = stack["activities"]
+    wang = crew["people"][0]
+    path = f"/volunteer-hours/{wang['id']}/certificate"
+    logged = await log(activities, activity_body(community, crew["team"], [wang]))
+    await activities.post(f"/activities/{logged.json()['id']}/verify", headers=ADMIN)
+    day = datetime.now(UTC) - timedelta(days=1)
+    period = {"from": str((day - timedelta(days=7)).date()), "to": str(day.date())}
+    whole = await activities.post(path, headers=ADMIN)
+    of_period = await activities.post(path, params=period, headers=ADMIN)
+    assert whole.status_code == of_period.status_code == 201, of_period.text
+    assert whole.json()["number"] != of_period.json()["number"]
+    assert of_period.json()["period"] == {"start": period["from"], "end": period["to"]}
+    page = await activities.get(path, params=period, headers=ADMIN)
+    assert of_period.json()["number"] in page.text and whole.json()["number"] not in page.text
+    backwards = await activities.post(
+        path, params={"from": period["to"], "to": period["from"]}, headers=ADMIN
+    )
+    assert backwards.status_code == 422 and ["query", "from"] in [
+        e["loc"] for e in backwards.json()["errors"]
+    ]
+
+
+async def test_only_the_communitys_admins_issue_certificates(
+    stack: Stack, community: str, crew: dict[str, Any]
+) -> None:
+    activities = stack["activities"]
+    wang = crew["people"][0]
+    path = f"/volunteer-hours/{wang['id']}/certificate"
+    await log(activities, activity_body(community, crew["team"], [wang]))  # wang is known here
+    leader = auth("team_leader", [community], sub=crew["leader"]["id"])
+    volunteer = auth("volunteer", [community], sub=wang["id"])
+    for headers in (leader, volunteer):
+        assert (await activities.post(path, headers=headers)).status_code == 403
+        # Reading stays open to everyone in the community: the preview.
+        assert (await activities.get(path, headers=headers)).status_code == 200
+    community_admin = auth("community_admin", [community], sub="admin-1")
+    assert (await activities.post(path, headers=community_admin)).status_code == 201
+    assert await certificates_of(stack, wang["id"]) == 1
+
+
+async def test_certificates_issued_at_once_get_one_number_each(
+    stack: Stack, community: str
+) -> None:
+    """On PostgreSQL: ten volunteers' certificates issued together, and one volunteer's
+    same certificate five times together: no 500, one number per content, none twice."""
+    registry, activities = stack["registry"], stack["activities"]
+    people = [await create_volunteer(registry, community, name=f"志愿者{i}") for i in range(10)]
+    team = await create_team(registry, community, "orange")
+    activity = await log(activities, activity_body(community, team, people))
+    assert activity.status_code == 201, activity.text
+    verified = await activities.post(f"/activities/{activity.json()['id']}/verify", headers=ADMIN)
+    assert verified.status_code == 200, verified.text
+
+    def issue(person: dict[str, Any], **params: str) -> Any:
+        return activities.post(
+            f"/volunteer-hours/{person['id']}/certificate", params=params, headers=ADMIN
+        )
+
+    apart = await asyncio.gather(*(issue(person) for person in people))
+    assert [a.status_code for a in apart] == [201] * 10, [a.text for a in apart]
+    numbers = [a.json()["number"] for a in apart]
+    assert len(set(numbers)) == 10, numbers
+
+    since = str((datetime.now(UTC) - timedelta(days=30)).date())
+    same = await asyncio.gather(*(issue(people[0], **{"from": since}) for _ in range(5)))
+    assert sorted(a.status_code for a in same) == [200, 200, 200, 200, 201], [a.text for a in same]
+    [again] = {a.json()["number"] for a in same}
+    assert again not in numbers
+    # One counter per community and year: the serials run 1..11 without a gap or a repeat.
+    serials = sorted(int(n.rsplit("-", 1)[1]) for n in [*numbers, again])
+    assert serials == list(range(1, 12)), serials
+    issued = [
+        e["subject"]
+        for e in await published_events(stack, "activities", community)
+        if e["type"] == "qise.certificate.issued.v1"
+    ]
+    assert sorted(issued) == sorted([*numbers, again])
+
+
+async def test_the_counters_go_on_from_the_numbers_issued_before(stack: Stack) -> None:
+    """Migration 0005 seeds each prefix's counter with its highest serial issued so far."""
+    url = await stack.databases.create("activities_counters")
+    config = alembic_config(url, activities_app.MIGRATIONS, activities_app.METADATA)
+    await asyncio.to_thread(command.upgrade, config, "0004")
+    numbers = ["QS-a-2026-000001", "QS-a-2026-000012", "QS-b-c-2026-000003", "QS-a-2025-000007"]
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(Certificate),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "number": number,
+                        "community_id": "a",
+                        "volunteer_id": uuid.uuid4(),
+                        "certified_hours": 1,
+                        "content_digest": "0" * 64,
+                        "issued_on": datetime.now(UTC).date(),
+                        "issued_by": "tester",
+                    }
+                    for number in numbers
+                ],
+            )
+        await asyncio.to_thread(command.upgrade, config, "head")
+        async with engine.connect() as connection:
+            counters = await connection.execute(
+                select(CertificateCounter.prefix, CertificateCounter.last)
+            )
+            assert sorted(tuple(row) for row in counters) == [
+                ("QS-a-2025-", 7),
+                ("QS-a-2026-", 12),
+                ("QS-b-c-2026-", 3),
+            ]
+    finally:
+        await engine.dispose()
 
 
 async def test_another_community_sees_nothing(
@@ -413,9 +585,11 @@ async def test_another_community_sees_nothing(
         f"/volunteer-hours/{crew['people'][0]['id']}/certificate",
     ):
         assert (await activities.get(path, headers=outsider)).status_code == 404, path
-    assert (
-        await activities.post(f"/activities/{activity['id']}/verify", headers=outsider)
-    ).status_code == 404
+    for path in (
+        f"/activities/{activity['id']}/verify",
+        f"/volunteer-hours/{crew['people'][0]['id']}/certificate",
+    ):
+        assert (await activities.post(path, headers=outsider)).status_code == 404, path
     listed = await activities.get("/activities", headers=outsider)
     assert listed.json()["items"] == []
     write = await activities.post(

@@ -158,6 +158,38 @@ async def test_team_lifecycle_and_members(stack: Stack, community: str) -> None:
     ]
 
 
+async def test_a_leader_who_leaves_and_a_second_deactivation_version_the_team_once_each(
+    stack: Stack, community: str
+) -> None:
+    registry = stack["registry"]
+    leader = await create_volunteer(registry, community)
+    team = await create_team(registry, community, "red", leader_volunteer_id=leader["id"])
+    left = await registry.delete(f"/teams/{team['id']}/members/{leader['id']}", headers=ADMIN)
+    assert left.status_code == 204
+    answers = [
+        await registry.post(f"/teams/{team['id']}/deactivate", headers=ADMIN) for _ in range(2)
+    ]
+    # The second deactivation answers the team as it is, and publishes nothing.
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].json() == answers[1].json()
+    assert answers[1].json()["status"] == "inactive"
+    assert answers[1].json()["leader_volunteer_id"] is None
+    updates = [
+        e
+        for e in await published_events(stack, "registry", community)
+        if e["subject"] == team["id"] and e["type"].startswith("qise.team.")
+    ]
+    assert [(e["type"], e["data"].get("version")) for e in updates] == [
+        ("qise.team.registered.v1", 1),
+        ("qise.team.member_joined.v1", None),
+        ("qise.team.updated.v1", 2),
+        ("qise.team.member_left.v1", None),
+        ("qise.team.updated.v1", 3),
+    ]
+    assert updates[2]["data"]["leader_volunteer_id"] is None
+    assert updates[4]["data"]["status"] == "inactive"
+
+
 async def test_team_leader_manages_only_their_own_team(stack: Stack, community: str) -> None:
     registry = stack["registry"]
     leader = await create_volunteer(registry, community)

@@ -1,19 +1,36 @@
 """The requests service through its API and its consumers: the order lifecycle,
-routing, SLA, care tasks, county inbound events and tenant isolation."""
+routing, SLA, care tasks, county inbound events, tenant isolation, and the
+scheduler run by two replicas at once."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
+import orjson
+import pytest
 from aiokafka import AIOKafkaProducer
+from sqlalchemy import func, select, text
 
-from services.requests import domain
+from services.requests import domain, lifecycle
 from services.requests import events as requests_events
-from shared.db import utcnow
+from services.requests.models import CareTask, Community, ServiceRequest, Team, Volunteer
+from services.requests.scheduler import run_once
+from services.requests.schemas import RequestIn
+from services.requests.settings import RequestsSettings
+from shared.auth import Principal
+from shared.db import create_engine, create_sessionmaker, utcnow
 from shared.events import new_event
+from shared.service import Runtime
+from shared.tables import outbox
+from shared.uow import unit_of_work
 from tests.api import create_team, create_volunteer, event_types, published_events
 from tests.conftest import ADMIN, Stack, auth, eventually
 from tests.integration.test_event_pipeline import _dead_letters
@@ -198,7 +215,7 @@ async def test_overdue_is_marked_and_published_once(stack: Stack, community: str
     sessionmaker = stack.services["requests"].runtime.sessionmaker
     later = utcnow() + timedelta(hours=5)
     for _ in range(2):
-        async with sessionmaker() as session:
+        async with sessionmaker() as session, unit_of_work(session):
             await domain.mark_overdue(session, later, "Asia/Shanghai")
     overdue = [
         e
@@ -250,10 +267,10 @@ async def test_life_events_become_care_tasks(stack: Stack, community: str) -> No
     twice = await requests.post(f"/care-tasks/{visit['id']}/complete", json={}, headers=ADMIN)
     assert twice.status_code == 409
 
-    async with stack.services["requests"].runtime.sessionmaker() as session:
-        await domain.mark_overdue(session, utcnow() + timedelta(days=10), "Asia/Shanghai")
-    async with stack.services["requests"].runtime.sessionmaker() as session:
-        await domain.mark_overdue(session, utcnow() + timedelta(days=11), "Asia/Shanghai")
+    sessionmaker = stack.services["requests"].runtime.sessionmaker
+    for days in (10, 11):
+        async with sessionmaker() as session, unit_of_work(session):
+            await domain.mark_overdue(session, utcnow() + timedelta(days=days), "Asia/Shanghai")
     types = await event_types(stack, "requests", community)
     assert types.count("qise.care_task.created.v1") == 2
     assert types.count("qise.care_task.completed.v1") == 1
@@ -279,7 +296,7 @@ async def test_a_political_birthday_brings_a_talk_ahead_of_time(
     sessionmaker = stack.services["requests"].runtime.sessionmaker
 
     async def created() -> None:
-        async with sessionmaker() as session:
+        async with sessionmaker() as session, unit_of_work(session):
             await domain.create_birthday_talks(session, date.today(), lead_days=7)
         listed = await stack["requests"].get(
             "/care-tasks",
@@ -293,7 +310,7 @@ async def test_a_political_birthday_brings_a_talk_ahead_of_time(
         assert task["due_on"] == joined.replace(year=soon.year).isoformat()
 
     await eventually(created)
-    async with sessionmaker() as session:
+    async with sessionmaker() as session, unit_of_work(session):
         assert await domain.create_birthday_talks(session, date.today(), lead_days=7) == 0
 
 
@@ -379,3 +396,237 @@ async def test_the_assigned_teams_leader_accepts_and_completes(
     assert (
         await requests.post(f"/requests/{rid}/complete", json={}, headers=mine)
     ).status_code == 200
+
+
+# -- the scheduler, run by two replicas at once -------------------------------------------
+
+COUNTY_ADMIN = Principal(sub="tester", role="county_admin", communities=["*"])
+ALREADY_DUE = lifecycle.Sla(urgent=timedelta(hours=-1), normal=timedelta(hours=-1))
+OVERDUE = "qise.request.overdue.v1"
+
+
+@pytest.fixture
+async def replicas(stack: Stack) -> AsyncIterator[list[Runtime]]:
+    """Two requests replicas on a database of their own, so no running scheduler marks it."""
+    url = await stack.database(f"requests_{uuid.uuid4().hex[:8]}")
+    engines = [create_engine(url) for _ in range(2)]
+    base = stack.services["requests"].runtime
+    try:
+        yield [replace(base, engine=e, sessionmaker=create_sessionmaker(e)) for e in engines]
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+def zone_today(runtime: Runtime) -> date:
+    settings = runtime.settings
+    assert isinstance(settings, RequestsSettings)
+    return utcnow().astimezone(ZoneInfo(settings.timezone)).date()
+
+
+async def seeded(runtime: Runtime, orders: int, tasks: int) -> tuple[str, list[Any], list[Any]]:
+    """A community with a team, `orders` orders and `tasks` care tasks already past due,
+    and a party member whose political birthday is in three days."""
+    community = f"c{uuid.uuid4().hex[:12]}"
+    soon = zone_today(runtime) + timedelta(days=3)
+    joined = date(1996, 3, 1) if (soon.month, soon.day) == (2, 29) else soon.replace(year=1996)
+    member = Volunteer(
+        id=uuid.uuid4(),
+        community_id=community,
+        name="王芳",
+        is_party_member=True,
+        party_joined_on=joined,
+        active=True,
+        version=1,
+    )
+    async with runtime.sessionmaker() as session, unit_of_work(session):
+        session.add(Community(id=community, name=f"调度社区 {community}"))
+        session.add(
+            Team(
+                id=uuid.uuid4(),
+                community_id=community,
+                category="orange",
+                name="橙色服务队",
+                leader_volunteer_id=None,
+                status="active",
+                version=1,
+            )
+        )
+        session.add(member)
+        await session.flush()
+        command = RequestIn.model_validate(order(community))
+        order_ids = [
+            (await domain.submit_request(session, "tester", command, ALREADY_DUE)).id
+            for _ in range(orders)
+        ]
+        task_ids = [
+            (
+                await domain.create_care_task(
+                    session,
+                    community_id=community,
+                    volunteer_id=member.id,
+                    volunteer_name=member.name,
+                    reason="ill",
+                    due_on=zone_today(runtime) - timedelta(days=2),
+                )
+            ).id
+            for _ in range(tasks)
+        ]
+    return community, order_ids, task_ids
+
+
+async def logged(runtime: Runtime, community: str) -> dict[str, list[dict[str, Any]]]:
+    """The community's events in the replicas' outbox, by subject, oldest first."""
+    async with runtime.sessionmaker() as session:
+        payloads = await session.scalars(
+            select(outbox.c.payload).where(outbox.c.key == community).order_by(outbox.c.seq)
+        )
+        by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for payload in payloads:
+            event = orjson.loads(payload)
+            by_subject[event["subject"]].append(event)
+        return by_subject
+
+
+def climbing(events: list[dict[str, Any]]) -> list[int]:
+    versions = [e["data"]["version"] for e in events]
+    assert versions == sorted(set(versions)), f"versions out of step: {versions}"
+    return versions
+
+
+async def someone_waits_for_a_lock(runtime: Runtime) -> None:
+    async def waiting() -> None:
+        async with runtime.sessionmaker() as session:
+            waiters = await session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        assert waiters == 1
+
+    await eventually(waiting, timeout=10)
+
+
+async def accepted(runtime: Runtime, order_id: uuid.UUID) -> None:
+    async with runtime.sessionmaker() as session, unit_of_work(session):
+        await domain.accept_request(session, COUNTY_ADMIN, str(order_id))
+
+
+async def completed(runtime: Runtime, order_id: uuid.UUID) -> None:
+    async with runtime.sessionmaker() as session, unit_of_work(session):
+        await domain.complete_request(session, COUNTY_ADMIN, str(order_id), "已完成", None)
+
+
+async def test_two_schedulers_mark_each_order_once_and_make_one_talk(
+    replicas: list[Runtime],
+) -> None:
+    first, second = replicas
+    for _ in range(3):
+        community, order_ids, task_ids = await seeded(first, orders=30, tasks=5)
+        rounds = await asyncio.gather(run_once(first), run_once(second))
+        assert sum(marked for marked, _ in rounds) == 35, rounds
+        assert sum(talks for _, talks in rounds) == 1, rounds
+        assert await run_once(second) == (0, 0)
+        events = await logged(first, community)
+        for order_id in order_ids:
+            mine = events[str(order_id)]
+            assert [e["type"].split(".")[2] for e in mine] == ["submitted", "assigned", "overdue"]
+            assert climbing(mine) == [1, 2, 3]
+        for task_id in task_ids:
+            assert [e["type"] for e in events[str(task_id)]] == [
+                "qise.care_task.created.v1",
+                "qise.care_task.overdue.v1",
+            ]
+            assert climbing(events[str(task_id)]) == [1, 2]
+        talks = [
+            e
+            for subject in events.values()
+            for e in subject
+            if e["data"].get("reason") == "political_birthday"
+        ]
+        assert [t["type"] for t in talks] == ["qise.care_task.created.v1"]
+        async with first.sessionmaker() as session:
+            made = await session.scalar(
+                select(func.count())
+                .select_from(CareTask)
+                .where(CareTask.community_id == community, CareTask.birthday_year.is_not(None))
+            )
+        assert made == 1
+
+
+async def test_a_scheduler_skips_what_the_other_holds_and_nobody_waits(
+    replicas: list[Runtime],
+) -> None:
+    first, second = replicas
+    community, order_ids, _ = await seeded(first, orders=5, tasks=0)
+    async with first.sessionmaker() as session, unit_of_work(session):
+        assert await domain.mark_overdue(session, utcnow(), "Asia/Shanghai") == 5
+        # The other replica's round, while this one holds every due order: done at once.
+        assert await asyncio.wait_for(run_once(second), timeout=10) == (0, 1)
+    events = await logged(first, community)
+    assert all([e["type"] for e in events[str(i)]].count(OVERDUE) == 1 for i in order_ids)
+
+
+async def test_a_talk_the_other_replica_is_making_is_not_made_twice(
+    replicas: list[Runtime],
+) -> None:
+    first, second = replicas
+    community, _, _ = await seeded(first, orders=0, tasks=0)
+    today = zone_today(first)
+
+    async def talks_made_by_second() -> int:
+        async with second.sessionmaker() as session, unit_of_work(session):
+            return await domain.create_birthday_talks(session, today, lead_days=7)
+
+    async with first.sessionmaker() as session, unit_of_work(session):
+        assert await domain.create_birthday_talks(session, today, lead_days=7) == 1
+        # The second replica does not see our talk yet: it inserts its own and waits on ours.
+        other = asyncio.create_task(talks_made_by_second())
+        await someone_waits_for_a_lock(first)
+    assert await asyncio.wait_for(other, timeout=10) == 0
+    events = await logged(first, community)
+    talks = [e for subject in events.values() for e in subject]
+    assert [t["data"]["reason"] for t in talks] == ["political_birthday"]
+
+
+async def test_an_order_completed_while_the_scheduler_runs_ends_completed(
+    replicas: list[Runtime],
+) -> None:
+    api, scheduler = replicas
+    # The completion holds the order: the scheduler passes it by and, next round, it is closed.
+    community, [held, *others], _ = await seeded(api, orders=4, tasks=0)
+    await accepted(api, held)
+    async with api.sessionmaker() as session, unit_of_work(session):
+        await domain.complete_request(session, COUNTY_ADMIN, str(held), "已完成", None)
+        assert await asyncio.wait_for(run_once(scheduler), timeout=10) == (len(others), 1)
+    assert await run_once(scheduler) == (0, 0)
+    events = (await logged(api, community))[str(held)]
+    assert [e["type"].split(".")[2] for e in events] == [
+        "submitted",
+        "assigned",
+        "accepted",
+        "completed",
+    ]
+    assert climbing(events) == [1, 2, 3, 4] and events[-1]["data"]["overdue"] is False
+
+    # The scheduler holds the order: the completion waits, then completes the overdue order.
+    community, [late], _ = await seeded(api, orders=1, tasks=0)
+    await accepted(api, late)
+    async with scheduler.sessionmaker() as session, unit_of_work(session):
+        assert await domain.mark_overdue(session, utcnow(), "Asia/Shanghai") == 1
+        completion = asyncio.create_task(completed(api, late))
+        await someone_waits_for_a_lock(api)
+    await asyncio.wait_for(completion, timeout=10)
+    events = (await logged(api, community))[str(late)]
+    assert [e["type"].split(".")[2] for e in events] == [
+        "submitted",
+        "assigned",
+        "accepted",
+        "overdue",
+        "completed",
+    ]
+    assert climbing(events) == [1, 2, 3, 4, 5] and events[-1]["data"]["overdue"] is True
+    async with api.sessionmaker() as session:
+        row = await session.get(ServiceRequest, late)
+        assert row is not None and (row.status, row.version) == ("completed", 5)

@@ -207,21 +207,23 @@ async def test_the_certificate_escapes_markup(world: World) -> None:
     )
     verified = await world.activities.post(f"/activities/{activity['id']}/verify", headers=ADMIN)
     assert verified.status_code == 200, verified.text
+    path = f"/volunteer-hours/{person['id']}/certificate"
     params = {"person_in_charge": SCRIPT, "handler": IMG}
-    page = await world.activities.get(
-        f"/volunteer-hours/{person['id']}/certificate", params=params, headers=ADMIN
-    )
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "<script>alert" not in page.text and "<img src=x" not in page.text
-    # The volunteer, the title, the team, the organisation, the signatories: all escaped.
-    assert page.text.count(SCRIPT_ESCAPED) >= 4, page.text
-    assert page.text.count(IMG_ESCAPED) >= 2, page.text
-    pdf = await world.activities.get(
-        f"/volunteer-hours/{person['id']}/certificate",
-        params={**params, "format": "pdf"},
-        headers=ADMIN,
-    )
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # The preview (not issued yet) and the issued certificate print the same values.
+    for issue in (False, True):
+        if issue:
+            issued = await world.activities.post(path, headers=ADMIN)
+            assert issued.status_code == 201, issued.text
+            assert issued.json()["lines"][0]["title"] == SCRIPT, "stored verbatim"
+        page = await world.activities.get(path, params=params, headers=ADMIN)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert ("（未编号，预览）" in page.text) is not issue
+        assert "<script>alert" not in page.text and "<img src=x" not in page.text
+        # The volunteer, the title, the team, the organisation, the signatories: all escaped.
+        assert page.text.count(SCRIPT_ESCAPED) >= 4, page.text
+        assert page.text.count(IMG_ESCAPED) >= 2, page.text
+        pdf = await world.activities.get(path, params={**params, "format": "pdf"}, headers=ADMIN)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
 # -- over-long strings, wrong types, not JSON, unknown fields ----------------------------
@@ -496,12 +498,14 @@ async def test_certificate_query_text_is_limited(world: World) -> None:
         headers=ADMIN,
     )
     assert ["query", "person_in_charge"] in locs(response)
-    dated = await world.activities.get(
-        f"/volunteer-hours/{world.member['id']}/certificate",
-        params={"to": "9999-12-31"},
-        headers=ADMIN,
-    )
-    assert ["query", "to"] in locs(dated)
+    for method in ("GET", "POST"):
+        dated = await world.activities.request(
+            method,
+            f"/volunteer-hours/{world.member['id']}/certificate",
+            params={"to": "9999-12-31"},
+            headers=ADMIN,
+        )
+        assert ["query", "to"] in locs(dated), method
 
 
 NOT_JSON = {

@@ -166,6 +166,13 @@ PROBES: list[Probe] = [
         witness="/activities/{h.activity[id]}",
     ),
     Probe(
+        "activities",
+        "POST",
+        "/volunteer-hours/{h.member[id]}/certificate",
+        404,
+        witness="/audit?community_id={h.community}&type=qise.certificate.issued.v1",
+    ),
+    Probe(
         "requests",
         "POST",
         "/requests/{h.order[id]}/assign",

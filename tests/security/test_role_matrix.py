@@ -283,6 +283,13 @@ RULES: list[Rule] = [
         ALL,
         fixed("/volunteer-hours/{w.member[id]}/certificate"),
     ),
+    Rule(
+        "activities",
+        "POST",
+        "/volunteer-hours/{volunteer_id}/certificate",
+        ADMINS,
+        fixed("/volunteer-hours/{w.member[id]}/certificate"),
+    ),
     Rule("activities", "GET", "/activity-kinds", ALL, fixed("/activity-kinds")),
     Rule("activities", "POST", "/activity-kinds", COUNTY, new_kind),
     # requests

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import reportlab
 
-from services.activities.certificate import render_html, render_pdf
+from services.activities.certificate import file_name, render_html, render_pdf
 from services.activities.certificate_data import CertificateData, ServiceLine
 
 NUMBER = "QS-longquan-2026-000012"
@@ -133,6 +133,24 @@ def test_html_says_so_when_there_is_no_line() -> None:
     assert "暂无已核实的志愿服务记录" in page
 
 
+def test_an_issued_certificate_says_nothing_of_a_preview() -> None:
+    page = render_html(_data())
+    assert "预览" not in page and "尚未出具" not in page
+
+
+def test_html_of_a_certificate_not_issued_yet_is_a_marked_preview() -> None:
+    page = render_html(_data(number=None))
+    assert "证明编号：（未编号，预览）" in page
+    assert "<title>志愿服务证明 （未编号，预览）</title>" in page
+    assert "本证明尚未出具，没有证明编号，不能作为证明使用" in page
+    assert '<div class="watermark" aria-hidden="true">预览</div>' in page
+    assert "出具日期：</th><td>（尚未出具）</td>" in page
+    assert not re.search(r"QS-\w", page)
+    # What it would certify is all there, as on the issued one.
+    for text in ("张晓梅", "V-2026-00345", "12.5 小时", *TITLES):
+        assert text in page, text
+
+
 # ---------------------------------------------------------------- PDF
 
 
@@ -146,6 +164,15 @@ def test_pdf_carries_the_number_in_its_metadata() -> None:
     pdf = render_pdf(_data())
     # Page streams are compressed; the document info keeps the ASCII number readable.
     assert b"/Subject (" + NUMBER.encode() + b")" in pdf
+
+
+def test_pdf_of_a_preview_names_no_number() -> None:
+    preview = _data(number=None)
+    pdf = render_pdf(preview)
+    assert pdf.startswith(b"%PDF")
+    assert b"/Subject (preview-V-2026-00345)" in pdf
+    assert NUMBER.encode() not in pdf
+    assert file_name(preview) == "preview-V-2026-00345" and file_name(_data()) == NUMBER
 
 
 def test_pdf_flows_a_long_table_onto_further_pages() -> None:

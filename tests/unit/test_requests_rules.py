@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.requests.domain import Sla, care_kind, check_move, next_political_birthday
+from services.requests.lifecycle import Sla, care_kind, check_move, next_political_birthday
 from shared.errors import Conflict
 
 

@@ -1,0 +1,259 @@
+"""The registry's rules for volunteers and teams, as pure moves.
+
+A move takes the entity's state as the rules see it and returns the new state
+(version + 1) with the event that reports it; it knows no database. The domain
+reads the row with a lock, builds the state (`domain.volunteer_state`,
+`domain.team_state`), calls the move, writes the state back and records the event.
+Rules that need the database (a phone or team name taken, a leader who is a
+volunteer of the community) stay in the domain, checked before the move.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from services.registry import events as ev
+from services.registry.schemas import LifeEventIn, VolunteerIn, VolunteerPatch
+from shared.errors import Conflict, Invalid
+from shared.phones import mask_phone
+
+ACTIVE = "active"
+INACTIVE = "inactive"
+
+VolunteerEvent = TypeVar("VolunteerEvent", bound=ev.VolunteerState)
+TeamEvent = TypeVar("TeamEvent", bound=ev.TeamState)
+
+# The volunteer fields a PATCH may change; the rest belong to the registry.
+EDITABLE = (
+    "name",
+    "phone",
+    "gender",
+    "birth_year",
+    "skills",
+    "availability",
+    "is_party_member",
+    "party_joined_on",
+)
+REQUIRED = ("name", "phone", "is_party_member")
+
+
+# -- volunteers --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VolunteerState:
+    """A volunteer as the rules see it; each field is the row's column of that name."""
+
+    id: uuid.UUID
+    community_id: str
+    name: str
+    phone: str
+    gender: str | None
+    birth_year: int | None
+    skills: tuple[str, ...]
+    availability: str | None
+    is_party_member: bool
+    party_joined_on: date | None
+    active: bool
+    deactivated_reason: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def status(self) -> str:
+        return ACTIVE if self.active else INACTIVE
+
+    def event(self, kind: type[VolunteerEvent], **extra: Any) -> VolunteerEvent:
+        """The event carrying this whole state; the phone leaves the registry masked."""
+        return kind(
+            volunteer_id=str(self.id),
+            community_id=self.community_id,
+            name=self.name,
+            phone_masked=mask_phone(self.phone),
+            gender=self.gender,
+            birth_year=self.birth_year,
+            skills=list(self.skills),
+            is_party_member=self.is_party_member,
+            party_joined_on=self.party_joined_on,
+            active=self.active,
+            version=self.version,
+            **extra,
+        )
+
+
+def register_volunteer(
+    command: VolunteerIn, *, volunteer_id: uuid.UUID, at: datetime
+) -> tuple[VolunteerState, ev.VolunteerRegistered]:
+    state = VolunteerState(
+        id=volunteer_id,
+        community_id=command.community_id,
+        name=command.name,
+        phone=command.phone,
+        gender=command.gender,
+        birth_year=command.birth_year,
+        skills=tuple(command.skills),
+        availability=command.availability,
+        is_party_member=command.is_party_member,
+        party_joined_on=command.party_joined_on,
+        active=True,
+        deactivated_reason=None,
+        version=1,
+        created_at=at,
+        updated_at=at,
+    )
+    return state, state.event(ev.VolunteerRegistered)
+
+
+def update_volunteer(
+    state: VolunteerState, patch: VolunteerPatch, *, at: datetime
+) -> tuple[VolunteerState, ev.VolunteerUpdated]:
+    """The fields the PATCH set, on top of the current state; the result must be valid whole."""
+    changes = patch.model_dump(exclude_unset=True)
+    for required in REQUIRED:
+        if required in changes and changes[required] is None:
+            raise Invalid(f"{required} cannot be empty", field=required)
+    merged = {**{name: getattr(state, name) for name in EDITABLE}, **changes}
+    # Someone who leaves the party keeps no joining date.
+    if merged["is_party_member"] is False:
+        merged["party_joined_on"] = None
+    try:
+        VolunteerIn.model_validate({"community_id": state.community_id, **merged})
+    except ValidationError as error:
+        raise Invalid(
+            "the volunteer would be invalid after this change",
+            errors=[
+                {"loc": ["body", *map(str, e["loc"])], "msg": e["msg"]} for e in error.errors()
+            ],
+        ) from None
+    merged["skills"] = tuple(merged["skills"])
+    new = replace(state, **merged, version=state.version + 1, updated_at=at)
+    return new, new.event(ev.VolunteerUpdated)
+
+
+def deactivate_volunteer(
+    state: VolunteerState, *, reason: str, at: datetime
+) -> tuple[VolunteerState, ev.VolunteerDeactivated]:
+    if not state.active:
+        raise Conflict("the volunteer is already deactivated", current_status=state.status)
+    new = replace(
+        state, active=False, deactivated_reason=reason, version=state.version + 1, updated_at=at
+    )
+    return new, new.event(ev.VolunteerDeactivated, reason=reason)
+
+
+def record_life_event(
+    state: VolunteerState, command: LifeEventIn, *, life_event_id: uuid.UUID
+) -> ev.PartyMemberLifeEventRecorded:
+    """A life event of a party member; it changes nothing in the volunteer's own state."""
+    if not state.is_party_member:
+        raise Invalid("life events are recorded for party members only", field="volunteer_id")
+    return ev.PartyMemberLifeEventRecorded(
+        life_event_id=str(life_event_id),
+        volunteer_id=str(state.id),
+        volunteer_name=state.name,
+        kind=command.kind,
+        occurred_on=command.occurred_on,
+        note=command.note,
+    )
+
+
+# -- teams -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamState:
+    """A team as the rules see it; each field is the row's column of that name."""
+
+    id: uuid.UUID
+    community_id: str
+    category: str
+    name: str
+    leader_volunteer_id: uuid.UUID | None
+    status: str
+    version: int
+    created_at: datetime
+
+    def event(self, kind: type[TeamEvent]) -> TeamEvent:
+        """The event carrying this whole state."""
+        leader = self.leader_volunteer_id
+        return kind(
+            team_id=str(self.id),
+            community_id=self.community_id,
+            category=self.category,
+            name=self.name,
+            leader_volunteer_id=str(leader) if leader is not None else None,
+            status=self.status,
+            version=self.version,
+        )
+
+
+def register_team(
+    *,
+    team_id: uuid.UUID,
+    community_id: str,
+    category: str,
+    name: str,
+    leader: uuid.UUID | None,
+    at: datetime,
+) -> tuple[TeamState, ev.TeamRegistered]:
+    state = TeamState(
+        id=team_id,
+        community_id=community_id,
+        category=category,
+        name=name,
+        leader_volunteer_id=leader,
+        status=ACTIVE,
+        version=1,
+        created_at=at,
+    )
+    return state, state.event(ev.TeamRegistered)
+
+
+def update_team(
+    state: TeamState, *, name: str, leader: uuid.UUID | None
+) -> tuple[TeamState, ev.TeamUpdated]:
+    """Rename the team and/or change its leader: one change, one version."""
+    new = replace(state, name=name, leader_volunteer_id=leader, version=state.version + 1)
+    return new, new.event(ev.TeamUpdated)
+
+
+def deactivate_team(state: TeamState) -> tuple[TeamState, ev.TeamUpdated | None]:
+    """Deactivating an inactive team is answered with the team as it is: nothing changes."""
+    if state.status == INACTIVE:
+        return state, None
+    new = replace(state, status=INACTIVE, version=state.version + 1)
+    return new, new.event(ev.TeamUpdated)
+
+
+def check_team_is_active(state: TeamState) -> None:
+    """Only an active team takes members."""
+    if state.status != ACTIVE:
+        raise Conflict("the team is inactive", current_status=state.status)
+
+
+def admit_member(
+    state: TeamState, volunteer_id: uuid.UUID, *, already_member: bool
+) -> ev.TeamMemberJoined:
+    """A volunteer joins an active team once; membership does not change the team's state."""
+    check_team_is_active(state)
+    if already_member:
+        raise Conflict("the volunteer is already a member of this team")
+    return ev.TeamMemberJoined(team_id=str(state.id), volunteer_id=str(volunteer_id))
+
+
+def member_leaves(
+    state: TeamState, volunteer_id: uuid.UUID
+) -> tuple[TeamState, list[ev.TeamUpdated | ev.TeamMemberLeft]]:
+    """A member leaves; when it is the leader, the team is left without one (a new version)."""
+    events: list[ev.TeamUpdated | ev.TeamMemberLeft] = []
+    if state.leader_volunteer_id == volunteer_id:
+        state = replace(state, leader_volunteer_id=None, version=state.version + 1)
+        events.append(state.event(ev.TeamUpdated))
+    events.append(ev.TeamMemberLeft(team_id=str(state.id), volunteer_id=str(volunteer_id)))
+    return state, events
