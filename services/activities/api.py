@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from services.activities import domain
 from services.activities.certificate import file_name, render_html, render_pdf
+from services.activities.lifecycle import ActivityState
 from services.activities.models import Activity, ActivityKind
 from services.activities.schemas import (
     ActivityIn,
@@ -59,7 +60,7 @@ async def log_activity(
     async with unit_of_work(session):
         activity = await domain.log_activity(session, user, body, _skew(request))
     # The answer is the state as written: no second transaction to read it back.
-    return activity.out()
+    return activity_out(activity)
 
 
 @router.get("/activities", tags=["activities"])
@@ -84,12 +85,12 @@ async def list_activities(
         session, query, Activity.id, limit=limit, cursor=cursor, to_item=lambda a: a
     )
     states = await domain.states_of(session, page.items)
-    return Page(items=[state.out() for state in states], next_cursor=page.next_cursor)
+    return Page(items=[activity_out(state) for state in states], next_cursor=page.next_cursor)
 
 
 @router.get("/activities/{activity_id}", tags=["activities"])
 async def get_activity(activity_id: str, session: SessionDep, user: CurrentUser) -> ActivityOut:
-    return (await domain.get_activity(session, user, activity_id)).out()
+    return activity_out(await domain.get_activity(session, user, activity_id))
 
 
 @router.post("/activities/{activity_id}/verify", tags=["activities"])
@@ -97,7 +98,7 @@ async def verify_activity(activity_id: str, session: SessionDep, user: CurrentUs
     """Verify a logged activity (admins or the team's leader): its hours become certified."""
     async with unit_of_work(session):
         activity = await domain.verify_activity(session, user, activity_id)
-    return activity.out()
+    return activity_out(activity)
 
 
 @router.post("/activities/{activity_id}/void", tags=["activities"])
@@ -107,7 +108,7 @@ async def void_activity(
     """Void an activity with a reason (community admins): it no longer counts anywhere."""
     async with unit_of_work(session):
         activity = await domain.void_activity(session, user, activity_id, body.reason)
-    return activity.out()
+    return activity_out(activity)
 
 
 @router.post("/activities/{activity_id}/correct", status_code=201, tags=["activities"])
@@ -117,7 +118,7 @@ async def correct_activity(
     """Void an activity and log its corrected version, linked both ways."""
     async with unit_of_work(session):
         activity = await domain.correct_activity(session, user, activity_id, body, _skew(request))
-    return activity.out()
+    return activity_out(activity)
 
 
 @router.get("/volunteer-hours/{volunteer_id}", tags=["volunteer hours"])
@@ -197,6 +198,23 @@ async def certificate(
             headers={"Content-Disposition": f'inline; filename="{file_name(data)}.pdf"'},
         )
     return HTMLResponse(render_html(data))
+
+
+def activity_out(state: ActivityState) -> ActivityOut:
+    """The answer: what the activity's events carry, and who logged, verified or voided it."""
+    corrected_by = state.corrected_by_activity_id
+    return ActivityOut(
+        **state.shown(),
+        id=str(state.id),
+        logged_by=state.logged_by,
+        verified_by=state.verified_by,
+        verified_at=state.verified_at,
+        voided_by=state.voided_by,
+        voided_at=state.voided_at,
+        void_reason=state.void_reason,
+        corrected_by_activity_id=str(corrected_by) if corrected_by else None,
+        created_at=state.created_at,
+    )
 
 
 def certificate_out(issued: domain.Issued) -> CertificateOut:

@@ -76,12 +76,6 @@ def _require_admin_or_leader(principal: Principal, team: Team | None, action: st
 # -- logging ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Checked:
-    team: Team
-    volunteers: dict[uuid.UUID, Volunteer]
-
-
 async def _known_team(session: AsyncSession, team_id: uuid.UUID) -> Team:
     team = await session.get(Team, team_id)
     if team is None:
@@ -92,8 +86,8 @@ async def _known_team(session: AsyncSession, team_id: uuid.UUID) -> Team:
     return team
 
 
-async def _check_references(session: AsyncSession, command: ActivityIn) -> Checked:
-    """The team and the participants, as this service knows them from registry events."""
+async def _check_references(session: AsyncSession, command: ActivityIn) -> Team:
+    """The command's team, once it and the participants check out against registry events."""
     team = await _known_team(session, command.team_id)
     if team.community_id != command.community_id:
         raise Invalid(
@@ -120,7 +114,7 @@ async def _check_references(session: AsyncSession, command: ActivityIn) -> Check
     ]
     if wrong:
         raise Invalid("some participants cannot take part", errors=wrong)
-    return Checked(team, found)
+    return team
 
 
 def _volunteer_problem(volunteer: Volunteer, community_id: str) -> str | None:
@@ -153,7 +147,7 @@ async def _checked_team(
     # Bad input first: "not yet known, retry" must not send a hopeless request round again.
     lifecycle.check_adds_up(command, now, skew)
     await _check_kind(session, command.kind)
-    return (await _check_references(session, command)).team
+    return await _check_references(session, command)
 
 
 async def _insert(session: AsyncSession, state: ActivityState, event: ev.ActivityLogged) -> None:
@@ -162,7 +156,7 @@ async def _insert(session: AsyncSession, state: ActivityState, event: ev.Activit
     Core inserts: the ORM's unit of work would cost more than the writing for rows
     that are written once and not changed in this transaction.
     """
-    await session.execute(insert(ACTIVITIES), state.row())
+    await session.execute(insert(ACTIVITIES), state.columns())
     await session.execute(insert(PARTICIPATIONS), state.participation_rows())
     await _record(session, state, event)
 
@@ -203,7 +197,7 @@ async def get_activity(
 async def states_of(session: AsyncSession, rows: Sequence[Activity]) -> list[ActivityState]:
     """The states of activity rows, with their participants, in the rows' order."""
     participants = await participants_of(session, [row.id for row in rows])
-    return [ActivityState.of(row, participants[row.id]) for row in rows]
+    return [ActivityState.of_rows(row, participants[row.id]) for row in rows]
 
 
 async def participants_of(
@@ -283,9 +277,7 @@ async def _save(
     session: AsyncSession, row: Activity, state: ActivityState, event: ev.ActivityState
 ) -> None:
     """Write a move's new state onto its (locked) row and record the move's event."""
-    for column, value in state.row().items():
-        # Unchanged values are left out of the UPDATE by the ORM.
-        setattr(row, column, value)
+    state.write_to(row)
     await _record(session, state, event)
 
 

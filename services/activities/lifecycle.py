@@ -1,30 +1,27 @@
 """An activity's lifecycle as plain rules: logged, then verified, voided or corrected.
 
-`ActivityState` is the whole activity as the rules see it, participants included;
-it is the one mapping from which the row, the API answer and the event are made.
-Each verb checks its guards (named `check_*`, so a caller may also answer them
-before looking anything up) and returns the new state with the event that reports
-it. No database, no session, no await: the domain reads and writes the rows.
+`ActivityState` is the whole activity, its row column for column and its
+participants; the row, the API answer and the event are made from it. Each verb
+checks its guards (named `check_*`, so a caller may also answer them before
+looking anything up) and returns the new state, one version on, with the event
+that reports it. No database, no session, no await: the domain reads and writes
+the rows.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from services.activities import events as ev
 from services.activities.models import Activity, Participation
-from services.activities.schemas import (
-    ActivityIn,
-    ActivityOut,
-    CorrectionIn,
-    ParticipantOut,
-    Status,
-)
+from services.activities.schemas import ActivityIn, CorrectionIn, Status
 from shared.errors import Conflict, Invalid
+from shared.state import NOT_A_COLUMN, RowState
 
 CENT = Decimal("0.01")
 # An activity lasts at most this long; longer work is logged in parts.
@@ -58,13 +55,26 @@ def to_hours(value: float) -> Decimal:
 
 
 @dataclass(frozen=True)
-class Participant:
+class Participant(RowState):
+    """A volunteer's hours on the activity: its `participations` row, less the activity."""
+
     volunteer_id: uuid.UUID
     hours: Decimal
 
+    def shown(self) -> dict[str, Any]:
+        """As the API answer and the events carry it."""
+        return {"volunteer_id": str(self.volunteer_id), "hours": float(self.hours)}
+
+
+def by_volunteer(participants: Iterable[Participant]) -> tuple[Participant, ...]:
+    """Participants in the order they are read back: by volunteer id."""
+    return tuple(sorted(participants, key=lambda p: p.volunteer_id))
+
 
 @dataclass(frozen=True)
-class ActivityState:
+class ActivityState(RowState):
+    """An activity's whole state: its `activities` row, column for column, and its participants."""
+
     id: uuid.UUID
     community_id: str
     team_id: uuid.UUID
@@ -89,134 +99,41 @@ class ActivityState:
     corrected_by_activity_id: uuid.UUID | None
     version: int
     created_at: datetime
-    participants: tuple[Participant, ...]  # by volunteer id, as they are read back
+    # Not a column: the activity's participations rows, by volunteer id.
+    participants: tuple[Participant, ...] = field(metadata=NOT_A_COLUMN)
 
     @classmethod
-    def of(cls, row: Activity, participations: list[Participation]) -> ActivityState:
-        """The state of an activity row and its participations."""
-        return cls(
-            id=row.id,
-            community_id=row.community_id,
-            team_id=row.team_id,
-            category=row.category,
-            kind=row.kind,
-            title=row.title,
-            started_at=row.started_at,
-            ended_at=row.ended_at,
-            location=row.location,
-            people_served=row.people_served,
-            beneficiaries=dict(row.beneficiaries),
-            outputs=dict(row.outputs),
-            request_id=row.request_id,
-            status=row.status,
-            logged_by=row.logged_by,
-            verified_by=row.verified_by,
-            verified_at=row.verified_at,
-            voided_by=row.voided_by,
-            voided_at=row.voided_at,
-            void_reason=row.void_reason,
-            corrects_activity_id=row.corrects_activity_id,
-            corrected_by_activity_id=row.corrected_by_activity_id,
-            version=row.version,
-            created_at=row.created_at,
-            participants=tuple(
-                Participant(p.volunteer_id, p.hours)
-                for p in sorted(participations, key=lambda p: p.volunteer_id)
-            ),
-        )
+    def of_rows(cls, row: Activity, participations: Iterable[Participation]) -> Self:
+        """The state of an activity row and its participations rows."""
+        return cls.of(row, participants=by_volunteer(map(Participant.of, participations)))
 
-    def row(self) -> dict[str, Any]:
-        """The activities row: every column, by name."""
+    def participation_rows(self) -> list[dict[str, Any]]:
+        """The participations rows, inserted with the activity's (`columns`)."""
+        return [{"activity_id": self.id, **p.columns()} for p in self.participants]
+
+    def shown(self) -> dict[str, Any]:
+        """The fields the API answer and every event of the activity carry alike, as sent."""
         return {
-            "id": self.id,
             "community_id": self.community_id,
-            "team_id": self.team_id,
+            "team_id": str(self.team_id),
             "category": self.category,
             "kind": self.kind,
             "title": self.title,
             "started_at": self.started_at,
             "ended_at": self.ended_at,
             "location": self.location,
+            "participants": [p.shown() for p in self.participants],
             "people_served": self.people_served,
-            "beneficiaries": dict(self.beneficiaries),
-            "outputs": dict(self.outputs),
-            "request_id": self.request_id,
+            "beneficiaries": self.beneficiaries,
+            "outputs": self.outputs,
+            "request_id": _text(self.request_id),
             "status": self.status,
-            "logged_by": self.logged_by,
-            "verified_by": self.verified_by,
-            "verified_at": self.verified_at,
-            "voided_by": self.voided_by,
-            "voided_at": self.voided_at,
-            "void_reason": self.void_reason,
-            "corrects_activity_id": self.corrects_activity_id,
-            "corrected_by_activity_id": self.corrected_by_activity_id,
-            "version": self.version,
-            "created_at": self.created_at,
+            "corrects_activity_id": _text(self.corrects_activity_id),
         }
 
-    def participation_rows(self) -> list[dict[str, Any]]:
-        return [
-            {"activity_id": self.id, "volunteer_id": p.volunteer_id, "hours": p.hours}
-            for p in self.participants
-        ]
-
-    def out(self) -> ActivityOut:
-        """The API's answer."""
-        return ActivityOut(
-            id=str(self.id),
-            community_id=self.community_id,
-            team_id=str(self.team_id),
-            category=self.category,
-            kind=self.kind,
-            title=self.title,
-            started_at=self.started_at,
-            ended_at=self.ended_at,
-            location=self.location,
-            participants=[
-                ParticipantOut(volunteer_id=str(p.volunteer_id), hours=float(p.hours))
-                for p in self.participants
-            ],
-            people_served=self.people_served,
-            beneficiaries=dict(self.beneficiaries),
-            outputs=dict(self.outputs),
-            request_id=_text(self.request_id),
-            status=self.status,
-            logged_by=self.logged_by,
-            verified_by=self.verified_by,
-            verified_at=self.verified_at,
-            voided_by=self.voided_by,
-            voided_at=self.voided_at,
-            void_reason=self.void_reason,
-            corrects_activity_id=_text(self.corrects_activity_id),
-            corrected_by_activity_id=_text(self.corrected_by_activity_id),
-            created_at=self.created_at,
-        )
-
-    def event(self, kind: type[E], **extra: str) -> E:
+    def event(self, kind: type[E], **extra: Any) -> E:
         """The event `kind` reporting this state; `extra` holds the fields only it carries."""
-        return kind(
-            activity_id=str(self.id),
-            community_id=self.community_id,
-            team_id=str(self.team_id),
-            category=self.category,
-            kind=self.kind,
-            title=self.title,
-            started_at=self.started_at,
-            ended_at=self.ended_at,
-            location=self.location,
-            people_served=self.people_served,
-            beneficiaries=dict(self.beneficiaries),
-            outputs=dict(self.outputs),
-            participants=[
-                ev.ParticipantHours(volunteer_id=str(p.volunteer_id), hours=float(p.hours))
-                for p in self.participants
-            ],
-            request_id=_text(self.request_id),
-            status=self.status,
-            corrects_activity_id=_text(self.corrects_activity_id),
-            version=self.version,
-            **extra,
-        )
+        return kind(activity_id=str(self.id), **self.shown(), version=self.version, **extra)
 
 
 def _text(value: uuid.UUID | None) -> str | None:
@@ -308,11 +225,8 @@ def log(
         corrected_by_activity_id=None,
         version=1,
         created_at=at,
-        participants=tuple(
-            sorted(
-                (Participant(p.volunteer_id, to_hours(p.hours)) for p in command.participants),
-                key=lambda p: p.volunteer_id,
-            )
+        participants=by_volunteer(
+            Participant(p.volunteer_id, to_hours(p.hours)) for p in command.participants
         ),
     )
     return state, state.event(ev.ActivityLogged)

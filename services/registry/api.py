@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from services.registry import domain
+from services.registry.lifecycle import TeamState, VolunteerState
 from services.registry.models import Category, Community, LifeEvent, ResidentUnit, Team, Volunteer
 from services.registry.schemas import (
     CategoryIn,
@@ -45,23 +46,18 @@ def community_out(community: Community) -> CommunityOut:
 
 
 def volunteer_out(volunteer: Volunteer, principal: Principal, team_ids: list[str]) -> VolunteerOut:
-    """The answer from the same state the volunteer's events carry; whole phones for admins."""
-    state = domain.volunteer_state(volunteer)
+    """The answer: what the volunteer's events carry, and what stays in the registry."""
+    state = VolunteerState.of(volunteer)
     joined = state.party_joined_on
     return VolunteerOut(
+        **state.shown(),
         id=str(state.id),
-        community_id=state.community_id,
-        name=state.name,
+        # Whole to the community's admins, masked to anyone else (events carry it masked).
         phone=state.phone if principal.is_admin_of(state.community_id) else mask_phone(state.phone),
-        gender=state.gender,
-        birth_year=state.birth_year,
-        skills=list(state.skills),
         availability=state.availability,
-        is_party_member=state.is_party_member,
-        party_joined_on=joined,
         political_birthday=joined.strftime("%m-%d") if joined else None,
-        active=state.active,
         deactivated_reason=state.deactivated_reason,
+        # Memberships are rows of their own: events of the team report them.
         team_ids=team_ids,
         created_at=state.created_at,
         updated_at=state.updated_at,
@@ -69,16 +65,12 @@ def volunteer_out(volunteer: Volunteer, principal: Principal, team_ids: list[str
 
 
 def team_out(team: Team, member_count: int) -> TeamOut:
-    """The answer from the same state the team's events carry."""
-    state = domain.team_state(team)
-    leader = state.leader_volunteer_id
+    """The answer: what the team's events carry, with its active members counted."""
+    state = TeamState.of(team)
     return TeamOut(
+        **state.shown(),
         id=str(state.id),
-        community_id=state.community_id,
-        category=state.category,
-        name=state.name,
-        leader_volunteer_id=str(leader) if leader is not None else None,
-        status=state.status,
+        # Counted from the memberships when answering; a member joining changes no version.
         member_count=member_count,
         created_at=state.created_at,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -221,20 +221,6 @@ async def _publish_category(session: AsyncSession, category: Category) -> None:
 # -- teams -------------------------------------------------------------------------
 
 
-def team_state(team: Team) -> lc.TeamState:
-    """The one mapping of a team row: its events and its API answer are built from this."""
-    return lc.TeamState(
-        id=team.id,
-        community_id=team.community_id,
-        category=team.category,
-        name=team.name,
-        leader_volunteer_id=team.leader_volunteer_id,
-        status=team.status,
-        version=team.version,
-        created_at=team.created_at,
-    )
-
-
 async def _volunteer_of(
     session: AsyncSession, community_id: str, volunteer_id: str, field: str
 ) -> Volunteer:
@@ -278,8 +264,7 @@ async def register_team(session: AsyncSession, principal: Principal, command: Te
         leader=leader_id,
         at=utcnow(),
     )
-    team = Team()
-    _write(team, state)
+    team = Team(**state.columns())
     session.add(team)
     await flush_unique(session, f"a team named {command.name!r} already exists")
     await _publish(session, registered, state.community_id, state.id)
@@ -335,8 +320,8 @@ async def update_team(
                 session, team.community_id, patch.leader_volunteer_id, "leader_volunteer_id"
             )
             leader_id = leader.id
-    state, updated = lc.update_team(team_state(team), name=name, leader=leader_id)
-    _write(team, state)
+    state, updated = lc.update_team(lc.TeamState.of(team), name=name, leader=leader_id)
+    state.write_to(team)
     await flush_unique(session, "a team with that name already exists")
     await _publish(session, updated, state.community_id, state.id)
     return team
@@ -345,9 +330,9 @@ async def update_team(
 async def deactivate_team(session: AsyncSession, principal: Principal, team_id: str) -> Team:
     team = await _team_for_write(session, principal, team_id)
     principal.require_role(*ADMINS)
-    state, updated = lc.deactivate_team(team_state(team))
+    state, updated = lc.deactivate_team(lc.TeamState.of(team))
     if updated is not None:
-        _write(team, state)
+        state.write_to(team)
         await _publish(session, updated, state.community_id, state.id)
     return team
 
@@ -383,7 +368,7 @@ async def add_member(
 ) -> TeamMember:
     team = await _team_for_write(session, principal, team_id)
     _require_team_manager(principal, team)
-    state = team_state(team)
+    state = lc.TeamState.of(team)
     # The team's own state answers first, whoever the volunteer is.
     lc.check_team_is_active(state)
     volunteer = await _volunteer_of(
@@ -407,34 +392,13 @@ async def remove_member(
     if member is None:
         raise NotFound("the volunteer is not a member of this team")
     await session.delete(member)
-    state, events = lc.member_leaves(team_state(team), member.volunteer_id)
-    _write(team, state)
+    state, events = lc.member_leaves(lc.TeamState.of(team), member.volunteer_id)
+    state.write_to(team)
     for data in events:
         await _publish(session, data, state.community_id, state.id)
 
 
 # -- volunteers --------------------------------------------------------------------
-
-
-def volunteer_state(volunteer: Volunteer) -> lc.VolunteerState:
-    """The one mapping of a volunteer row: its events and its API answer are built from this."""
-    return lc.VolunteerState(
-        id=volunteer.id,
-        community_id=volunteer.community_id,
-        name=volunteer.name,
-        phone=volunteer.phone,
-        gender=volunteer.gender,
-        birth_year=volunteer.birth_year,
-        skills=tuple(volunteer.skills or ()),
-        availability=volunteer.availability,
-        is_party_member=volunteer.is_party_member,
-        party_joined_on=volunteer.party_joined_on,
-        active=volunteer.active,
-        deactivated_reason=volunteer.deactivated_reason,
-        version=volunteer.version,
-        created_at=volunteer.created_at,
-        updated_at=volunteer.updated_at,
-    )
 
 
 async def _phone_taken(session: AsyncSession, community_id: str, phone: str) -> bool:
@@ -452,8 +416,7 @@ async def _add_volunteer(session: AsyncSession, command: VolunteerIn) -> Volunte
             errors=[{"loc": ["body", "phone"], "msg": "duplicate phone in this community"}],
         )
     state, registered = lc.register_volunteer(command, volunteer_id=new_id(), at=utcnow())
-    volunteer = Volunteer()
-    _write(volunteer, state)
+    volunteer = Volunteer(**state.columns())
     session.add(volunteer)
     await flush_unique(session, "a volunteer with this phone already exists in this community")
     await _publish(session, registered, state.community_id, state.id)
@@ -495,8 +458,8 @@ async def update_volunteer(
             "another volunteer of this community has that phone",
             errors=[{"loc": ["body", "phone"], "msg": "duplicate phone in this community"}],
         )
-    state, updated = lc.update_volunteer(volunteer_state(volunteer), patch, at=utcnow())
-    _write(volunteer, state)
+    state, updated = lc.update_volunteer(lc.VolunteerState.of(volunteer), patch, at=utcnow())
+    state.write_to(volunteer)
     await flush_unique(session, "another volunteer of this community has that phone")
     await _publish(session, updated, state.community_id, state.id)
     return volunteer
@@ -507,9 +470,9 @@ async def deactivate_volunteer(
 ) -> Volunteer:
     volunteer = await _volunteer_for_write(session, principal, volunteer_id)
     state, deactivated = lc.deactivate_volunteer(
-        volunteer_state(volunteer), reason=reason, at=utcnow()
+        lc.VolunteerState.of(volunteer), reason=reason, at=utcnow()
     )
-    _write(volunteer, state)
+    state.write_to(volunteer)
     await _publish(session, deactivated, state.community_id, state.id)
     return volunteer
 
@@ -628,7 +591,7 @@ async def record_life_event(
     # Locked as for any write: a PATCH leaving the party comes wholly before or after.
     volunteer = await _volunteer_for_write(session, principal, volunteer_id)
     key = new_id()
-    recorded = lc.record_life_event(volunteer_state(volunteer), command, life_event_id=key)
+    recorded = lc.record_life_event(lc.VolunteerState.of(volunteer), command, life_event_id=key)
     event = LifeEvent(
         id=key,
         community_id=volunteer.community_id,
@@ -652,13 +615,3 @@ async def list_life_events(
             select(LifeEvent).where(LifeEvent.volunteer_id == volunteer.id).order_by(LifeEvent.id)
         )
     ).all()
-
-
-# -- helpers -----------------------------------------------------------------------
-
-
-def _write(row: Volunteer | Team, state: lc.VolunteerState | lc.TeamState) -> None:
-    """Put a move's new state onto its row: the state's fields are the row's columns."""
-    for field in fields(state):
-        value = getattr(state, field.name)
-        setattr(row, field.name, list(value) if isinstance(value, tuple) else value)

@@ -1,9 +1,9 @@
 """The registry's rules for volunteers and teams, as pure moves.
 
-A move takes the entity's state as the rules see it and returns the new state
-(version + 1) with the event that reports it; it knows no database. The domain
-reads the row with a lock, builds the state (`domain.volunteer_state`,
-`domain.team_state`), calls the move, writes the state back and records the event.
+A move takes the entity's whole state and returns the new state (version + 1)
+with the event that reports it; it knows no database. The domain reads the row
+with a lock, takes its state (`VolunteerState.of(row)`), calls the move, writes
+the state back (`state.write_to(row)`) and records the event.
 Rules that need the database (a phone or team name taken, a leader who is a
 volunteer of the community) stay in the domain, checked before the move.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from pydantic import ValidationError
 
@@ -21,6 +21,7 @@ from services.registry import events as ev
 from services.registry.schemas import LifeEventIn, VolunteerIn, VolunteerPatch
 from shared.errors import Conflict, Invalid
 from shared.phones import mask_phone
+from shared.state import RowState
 
 ACTIVE = "active"
 INACTIVE = "inactive"
@@ -46,8 +47,8 @@ REQUIRED = ("name", "phone", "is_party_member")
 
 
 @dataclass(frozen=True)
-class VolunteerState:
-    """A volunteer as the rules see it; each field is the row's column of that name."""
+class VolunteerState(RowState):
+    """A volunteer's whole state: its `volunteers` row, column for column."""
 
     id: uuid.UUID
     community_id: str
@@ -55,7 +56,7 @@ class VolunteerState:
     phone: str
     gender: str | None
     birth_year: int | None
-    skills: tuple[str, ...]
+    skills: tuple[str, ...]  # a JSON list on the row
     availability: str | None
     is_party_member: bool
     party_joined_on: date | None
@@ -65,23 +66,40 @@ class VolunteerState:
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, row: object, **not_columns: Any) -> Self:
+        """The state of a volunteer row; its skills, a list there, as a tuple."""
+        state = super().of(row, **not_columns)
+        return replace(state, skills=tuple(state.skills or ()))
+
+    def columns(self) -> dict[str, Any]:
+        """The row's columns; skills as the list the row holds."""
+        return {**super().columns(), "skills": list(self.skills)}
+
     @property
     def status(self) -> str:
         return ACTIVE if self.active else INACTIVE
 
+    def shown(self) -> dict[str, Any]:
+        """The fields the API answer and every event of the volunteer carry alike, as sent."""
+        return {
+            "community_id": self.community_id,
+            "name": self.name,
+            "gender": self.gender,
+            "birth_year": self.birth_year,
+            "skills": list(self.skills),
+            "is_party_member": self.is_party_member,
+            "party_joined_on": self.party_joined_on,
+            "active": self.active,
+        }
+
     def event(self, kind: type[VolunteerEvent], **extra: Any) -> VolunteerEvent:
-        """The event carrying this whole state; the phone leaves the registry masked."""
+        """The event `kind` reporting this state; `extra` holds the fields only it carries."""
         return kind(
             volunteer_id=str(self.id),
-            community_id=self.community_id,
-            name=self.name,
+            **self.shown(),
+            # Whole phones never leave the registry; the answer shows them to admins.
             phone_masked=mask_phone(self.phone),
-            gender=self.gender,
-            birth_year=self.birth_year,
-            skills=list(self.skills),
-            is_party_member=self.is_party_member,
-            party_joined_on=self.party_joined_on,
-            active=self.active,
             version=self.version,
             **extra,
         )
@@ -167,8 +185,8 @@ def record_life_event(
 
 
 @dataclass(frozen=True)
-class TeamState:
-    """A team as the rules see it; each field is the row's column of that name."""
+class TeamState(RowState):
+    """A team's whole state: its `teams` row, column for column."""
 
     id: uuid.UUID
     community_id: str
@@ -179,18 +197,20 @@ class TeamState:
     version: int
     created_at: datetime
 
-    def event(self, kind: type[TeamEvent]) -> TeamEvent:
-        """The event carrying this whole state."""
+    def shown(self) -> dict[str, Any]:
+        """The fields the API answer and every event of the team carry alike, as sent."""
         leader = self.leader_volunteer_id
-        return kind(
-            team_id=str(self.id),
-            community_id=self.community_id,
-            category=self.category,
-            name=self.name,
-            leader_volunteer_id=str(leader) if leader is not None else None,
-            status=self.status,
-            version=self.version,
-        )
+        return {
+            "community_id": self.community_id,
+            "category": self.category,
+            "name": self.name,
+            "leader_volunteer_id": str(leader) if leader is not None else None,
+            "status": self.status,
+        }
+
+    def event(self, kind: type[TeamEvent], **extra: Any) -> TeamEvent:
+        """The event `kind` reporting this state; `extra` holds the fields only it carries."""
+        return kind(team_id=str(self.id), **self.shown(), version=self.version, **extra)
 
 
 def register_team(

@@ -48,12 +48,14 @@ def _sla(request: Request) -> Sla:
 def request_out(
     order: ServiceRequest, user: Principal, history: Sequence[RequestHistory] = ()
 ) -> RequestOut:
+    """The answer: what the order's events carry, and what stays in this service."""
     state = OrderState.of(order)
     phone = state.resident_phone
     return RequestOut(
         **state.shown(),
         id=str(state.id),
         description=state.description,
+        # Events carry no resident; the answer shows the phone whole to the community's admins.
         resident=ResidentOut(
             name=state.resident_name,
             phone=phone if user.is_admin_of(state.community_id) else mask_phone(phone),
@@ -190,6 +192,7 @@ def _kind_out(kind: ServiceKind) -> ServiceKindOut:
 
 
 def care_out(task: CareTask) -> CareTaskOut:
+    """The answer: what the task's events carry, and who it is for and who did it."""
     state = CareTaskState.of(task)
     return CareTaskOut(
         **state.shown(),

@@ -6,7 +6,7 @@ Every function works in the session it is given and never commits: the route's
 unit of work, the consumer's batch transaction or the scheduler's unit of work
 commits the change and its outbox events together. A change reads its row with
 a lock, asks the pure rule in `lifecycle` for the new state and event, writes
-the state back (`_write`) and records the event.
+the state back (`state.write_to(row)`) and records the event.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,15 +45,6 @@ from shared.scoping import get_in_scope, scoped
 log = logging.getLogger(__name__)
 
 OUTBOX = ev.OUTBOX
-
-
-# -- one way from a state to its row and its events ------------------------------------
-
-
-def _write(row: ServiceRequest | CareTask, state: OrderState | CareTaskState) -> None:
-    """Put a state onto its row, column for column (unchanged columns are not written)."""
-    for field in fields(state):
-        setattr(row, field.name, getattr(state, field.name))
 
 
 async def _record(
@@ -133,7 +124,7 @@ async def _change(
     """Apply a lifecycle verb's result: the row, its history line and its event."""
     before = order.status
     state, data = change
-    _write(order, state)
+    state.write_to(order)
     await _history(session, actor, action, before, state, note)
     await _record(session, state, data)
 
@@ -159,8 +150,7 @@ async def submit_request(
         at=utcnow(),
         inbound_event_id=inbound_event_id,
     )
-    order = ServiceRequest()
-    _write(order, state)
+    order = ServiceRequest(**state.columns())
     session.add(order)
     await session.flush()  # the history line refers to the order
     await _history(session, actor, "submit", None, state, command.description[:200])
@@ -355,8 +345,7 @@ async def create_care_task(
         life_event_id=life_event_id,
         birthday_year=birthday_year,
     )
-    task = CareTask()
-    _write(task, state)
+    task = CareTask(**state.columns())
     session.add(task)
     await session.flush()  # a unique constraint hit surfaces here, before the event
     await _record(session, state, data)
@@ -372,7 +361,7 @@ async def complete_care_task(
     state, data = lifecycle.complete_care_task(
         CareTaskState.of(task), by=principal.sub, at=utcnow(), note=note
     )
-    _write(task, state)
+    state.write_to(task)
     await _record(session, state, data)
     return task
 
@@ -418,7 +407,7 @@ async def mark_overdue(session: AsyncSession, now: datetime, zone: str) -> int:
         if not lifecycle.is_overdue(state, now):
             continue  # the rule has the last word over the query
         overdue, data = lifecycle.mark_overdue(state, at=now)
-        _write(order, overdue)
+        overdue.write_to(order)
         await _record(session, overdue, data)
         marked += 1
     today = now.astimezone(ZoneInfo(zone)).date()
@@ -434,7 +423,7 @@ async def mark_overdue(session: AsyncSession, now: datetime, zone: str) -> int:
         if not lifecycle.is_care_task_overdue(task_state, today):
             continue
         late, late_data = lifecycle.mark_care_task_overdue(task_state, at=now, today=today)
-        _write(task, late)
+        late.write_to(task)
         await _record(session, late, late_data)
         marked += 1
     return marked

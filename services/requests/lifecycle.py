@@ -10,14 +10,15 @@ writes the state back onto the row and records the event.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 from services.requests import events as ev
 from services.requests.schemas import OPEN_STATUSES, RequestIn
 from shared.errors import Conflict, Invalid
+from shared.state import RowState
 
 # -- orders: the lifecycle as a table: action -> (statuses it may start from, status it leads to)
 
@@ -62,7 +63,7 @@ OrderEvent = TypeVar("OrderEvent", bound=ev.RequestState)
 
 
 @dataclass(frozen=True)
-class OrderState:
+class OrderState(RowState):
     """An order's whole state: its `service_requests` row, column for column."""
 
     id: uuid.UUID
@@ -92,11 +93,6 @@ class OrderState:
     inbound_event_id: uuid.UUID | None
     version: int
 
-    @classmethod
-    def of(cls, row: object) -> Self:
-        """The state of a row (anything with these attributes)."""
-        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
-
     def shown(self) -> dict[str, Any]:
         """The fields the API answer and every event of the order carry alike, as sent."""
         return {
@@ -117,7 +113,8 @@ class OrderState:
         }
 
     def event(self, kind: type[OrderEvent], **extra: Any) -> OrderEvent:
-        return kind(request_id=str(self.id), version=self.version, **self.shown(), **extra)
+        """The event `kind` reporting this state; `extra` holds the fields only it carries."""
+        return kind(request_id=str(self.id), **self.shown(), version=self.version, **extra)
 
 
 def _moved(state: OrderState, action: str, **changes: Any) -> OrderState:
@@ -266,7 +263,7 @@ CareEvent = TypeVar("CareEvent", bound=ev.CareTaskState)
 
 
 @dataclass(frozen=True)
-class CareTaskState:
+class CareTaskState(RowState):
     """A care task's whole state: its `care_tasks` row, column for column."""
 
     id: uuid.UUID
@@ -287,11 +284,6 @@ class CareTaskState:
     created_at: datetime
     version: int
 
-    @classmethod
-    def of(cls, row: object) -> Self:
-        """The state of a row (anything with these attributes)."""
-        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
-
     def shown(self) -> dict[str, Any]:
         """The fields the API answer and every event of the task carry alike, as sent."""
         return {
@@ -306,8 +298,9 @@ class CareTaskState:
             "completed_at": self.completed_at,
         }
 
-    def event(self, kind: type[CareEvent]) -> CareEvent:
-        return kind(care_task_id=str(self.id), version=self.version, **self.shown())
+    def event(self, kind: type[CareEvent], **extra: Any) -> CareEvent:
+        """The event `kind` reporting this state; `extra` holds the fields only it carries."""
+        return kind(care_task_id=str(self.id), **self.shown(), version=self.version, **extra)
 
 
 def open_care_task(

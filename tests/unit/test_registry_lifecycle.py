@@ -11,7 +11,10 @@ import pytest
 
 from services.registry import events as ev
 from services.registry import lifecycle as lc
+from services.registry.api import team_out, volunteer_out
+from services.registry.models import Team, Volunteer
 from services.registry.schemas import LifeEventIn, VolunteerIn, VolunteerPatch
+from shared.auth import Principal
 from shared.errors import Conflict, Invalid
 
 AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -163,6 +166,18 @@ def test_life_events_are_for_party_members_only() -> None:
         lc.record_life_event(registered(), command, life_event_id=uuid.uuid4())
 
 
+def test_volunteer_row_answer_and_events_share_one_mapping() -> None:
+    state = registered(skills=["剪纸"], is_party_member=True, party_joined_on="1990-07-01")
+    row = Volunteer(**state.columns())
+    assert row.skills == ["剪纸"] and lc.VolunteerState.of(row) == state
+    event = state.event(ev.VolunteerUpdated)
+    assert event.model_dump(exclude={"volunteer_id", "phone_masked", "version"}) == state.shown()
+    reader = Principal(sub="v", role="volunteer", communities=["longquan"])
+    out = volunteer_out(row, reader, [])
+    assert out.model_dump(include=set(state.shown())) == state.shown()
+    assert out.phone == event.phone_masked == "138****5678"
+
+
 # -- teams -------------------------------------------------------------------------
 
 
@@ -244,3 +259,14 @@ def test_when_the_leader_leaves_the_team_has_none() -> None:
     assert isinstance(updated, ev.TeamUpdated) and updated.leader_volunteer_id is None
     assert updated.version == 2
     assert isinstance(left, ev.TeamMemberLeft) and left.volunteer_id == str(leader)
+
+
+def test_team_row_answer_and_events_share_one_mapping() -> None:
+    state = a_team(leader_volunteer_id=uuid.uuid4())
+    row = Team(**state.columns())
+    assert lc.TeamState.of(row) == state
+    event = state.event(ev.TeamUpdated)
+    assert event.model_dump(exclude={"team_id", "version"}) == state.shown()
+    out = team_out(row, 3)
+    assert out.model_dump(include=set(state.shown())) == state.shown()
+    assert (out.id, out.member_count) == (event.team_id, 3)

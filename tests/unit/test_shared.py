@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
+from types import SimpleNamespace
 
 import httpx
 import jwt
@@ -25,6 +27,7 @@ from shared.limits import AnonymousRateLimit
 from shared.phones import mask_phone, normalize_phone
 from shared.service import RequestTimer
 from shared.settings import ServiceSettings
+from shared.state import NOT_A_COLUMN, RowState
 
 SETTINGS = ServiceSettings(jwt_secret="unit-test-secret-unit-test-secret-000")
 
@@ -260,3 +263,20 @@ def test_offsets_that_go_back_raise_a_floor_events_must_land_above() -> None:
     assert relay.floor == {("t", 0): 9}
     assert relay._broker_lost_log(receipts(10, 11)) is False
     assert relay.floor == {("t", 0): 9}
+
+
+@dataclass(frozen=True)
+class _Thing(RowState):
+    id: int
+    name: str
+    tags: tuple[str, ...] = field(metadata=NOT_A_COLUMN)
+
+
+def test_a_row_state_reads_and_writes_its_columns_and_takes_the_rest_from_its_caller() -> None:
+    row = SimpleNamespace(id=1, name="a", other="kept")
+    state = _Thing.of(row, tags=("x",))
+    assert state == _Thing(1, "a", ("x",)) and state.columns() == {"id": 1, "name": "a"}
+    with pytest.raises(TypeError):
+        _Thing.of(row)  # a field that is no column must be given
+    _Thing(1, "b", ()).write_to(row)
+    assert vars(row) == {"id": 1, "name": "b", "other": "kept"}
