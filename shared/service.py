@@ -51,6 +51,11 @@ class Subscription:
     types: frozenset[str]
     apply: BatchHandler
 
+    def reads(self) -> list[tuple[str, EventCatalog]]:
+        """(topic, catalog of the types it applies) for each of its topics."""
+        catalog = EventCatalog(self.catalog.model_for(t) for t in sorted(self.types))
+        return [(topic, catalog) for topic in self.topics]
+
 
 def subscribe(
     name: str, topics: Sequence[str], catalog: EventCatalog, handlers: Mapping[str, Handler]
@@ -166,6 +171,7 @@ def create_service_app(
     description: str,
     routers: Sequence[APIRouter],
     outbox: Outbox | None,
+    publishes: EventCatalog | None = None,
     subscriptions: Sequence[Subscription] = (),
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None,
     larger_bodies: Mapping[str, int] | None = None,
@@ -216,7 +222,15 @@ def create_service_app(
         burst=settings.anonymous_burst,
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=larger_bodies)
-    app.include_router(_operations_router())
+
+    def asyncapi() -> dict[str, Any]:
+        return service_asyncapi(
+            settings.service,
+            publishes=[(outbox.topic, publishes)] if outbox and publishes else [],
+            consumes=[read for subscription in subscriptions for read in subscription.reads()],
+        )
+
+    app.include_router(_operations_router(asyncapi))
     if outbox is not None:
         app.include_router(_outbox_router())
         app.include_router(audit_router)
@@ -253,7 +267,7 @@ class RequestTimer:
         await self.app(scope, receive, timed)
 
 
-def _operations_router() -> APIRouter:
+def _operations_router(asyncapi_document: Callable[[], dict[str, Any]]) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz")
@@ -276,10 +290,9 @@ def _operations_router() -> APIRouter:
         )
 
     @router.get("/asyncapi.json")
-    async def asyncapi(request: Request) -> dict[str, Any]:
+    async def asyncapi() -> dict[str, Any]:
         """The AsyncAPI 3 document of the events this service sends and receives."""
-        settings: ServiceSettings = request.app.state.settings
-        return service_asyncapi(settings.service)
+        return asyncapi_document()
 
     @router.get("/metrics")
     async def metrics() -> Response:

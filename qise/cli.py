@@ -128,7 +128,7 @@ def up(
             log = open(log_dir / f"{name}.log", "ab")
             children.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "shared.cli", "serve", name],
+                    [sys.executable, "-m", "qise.cli", "serve", name],
                     env=env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
@@ -253,7 +253,7 @@ def demo(
 
     from rich.progress import Progress
 
-    from shared.demo import STEPS, DemoError, DemoPlan, load_demo, planned_totals
+    from qise.demo import STEPS, DemoError, DemoPlan, load_demo, planned_totals
 
     plan = DemoPlan(prefix=prefix, volunteers=volunteers, activities=activities, orders=orders)
     headers = _bearer(token)
