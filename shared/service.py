@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.asyncapi import service_asyncapi
 from shared.audit import router as audit_router
-from shared.auth import CurrentUser
+from shared.auth import CurrentUser, check_jwt_secret
 from shared.consumer import BatchHandler, EventConsumer, Handler, one_by_one
 from shared.db import create_engine, create_sessionmaker, database_answers
 from shared.errors import install_problem_handlers
@@ -177,6 +177,11 @@ def create_service_app(
     larger_bodies: Mapping[str, int] | None = None,
     background: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = (),
 ) -> FastAPI:
+    """The service's app. `publishes` is the catalog of the events `outbox` records (for
+    `/asyncapi.json`). Raises `UnsafeJwtSecret` before anything starts when the JWT
+    secret would let anyone forge tokens."""
+    check_jwt_secret(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
