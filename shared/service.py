@@ -228,14 +228,14 @@ def create_service_app(
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=larger_bodies)
 
-    def asyncapi() -> dict[str, Any]:
+    def events_document() -> dict[str, Any]:
         return service_asyncapi(
             settings.service,
-            publishes=[(outbox.topic, publishes)] if outbox and publishes else [],
+            publishes=[(outbox.topic, publishes)] if outbox and publishes is not None else [],
             consumes=[read for subscription in subscriptions for read in subscription.reads()],
         )
 
-    app.include_router(_operations_router(asyncapi))
+    app.include_router(_operations_router(events_document))
     if outbox is not None:
         app.include_router(_outbox_router())
         app.include_router(audit_router)
@@ -272,7 +272,7 @@ class RequestTimer:
         await self.app(scope, receive, timed)
 
 
-def _operations_router(asyncapi_document: Callable[[], dict[str, Any]]) -> APIRouter:
+def _operations_router(events_document: Callable[[], dict[str, Any]]) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz")
@@ -297,7 +297,7 @@ def _operations_router(asyncapi_document: Callable[[], dict[str, Any]]) -> APIRo
     @router.get("/asyncapi.json")
     async def asyncapi() -> dict[str, Any]:
         """The AsyncAPI 3 document of the events this service sends and receives."""
-        return asyncapi_document()
+        return events_document()
 
     @router.get("/metrics")
     async def metrics() -> Response:
