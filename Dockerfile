@@ -19,6 +19,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
  && /venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
 COPY shared ./shared
 COPY services ./services
+COPY qise ./qise
 RUN /venv/bin/pip install --no-cache-dir --no-deps . \
  && /venv/bin/python -m compileall -q /venv/lib
 

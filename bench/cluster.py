@@ -131,7 +131,7 @@ class Cluster:
         port = free_port()
         log = open(self.logs / f"{name}.log", "ab")
         popen = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "serve", service],
+            [sys.executable, "-m", "qise.cli", "serve", service],
             env=self.env(service, port, **overrides),
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -33,7 +33,7 @@ def main() -> None:
     import uvicorn
 
     port = int(sys.argv[1])
-    # The same as shared.cli.serve: one process, uvicorn's default loop and HTTP
+    # The same as qise.cli.serve: one process, uvicorn's default loop and HTTP
     # implementation (uvloop, httptools), access log through structlog.
     configure_logging("echo", os.environ.get("QISE_LOG_FORMAT", "json"))
     uvicorn.run(

@@ -3,7 +3,7 @@
 `py-spy record --format raw` writes one line per distinct stack: the frames
 from the outermost to the innermost, separated by `;`, then the number of
 samples. From them: the functions where the time is spent (self), the
-innermost project function (services/, shared/) on each stack with the library
+innermost project function (services/, shared/, qise/) on each stack with the library
 call it made (what to change in our code), and the time by package.
 """
 
@@ -48,7 +48,7 @@ def _frame(text: str) -> tuple[str, str]:
 
 def _package(file: str) -> str:
     head = file.split("/", 1)[0]
-    if head in ("shared", "services", "bench"):
+    if head in ("shared", "services", "qise", "bench"):
         parts = file.split("/")
         return "/".join(parts[:2]) if head == "services" else head
     if head.endswith(".py"):
@@ -83,7 +83,7 @@ def _kind(frames: list[tuple[str, str]]) -> str:
 
 
 def _ours(package: str) -> bool:
-    return package.startswith(("services/", "shared"))
+    return package.startswith(("services/", "shared", "qise"))
 
 
 @dataclass

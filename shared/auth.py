@@ -17,12 +17,15 @@ from pydantic import BaseModel, Field, ValidationError
 
 from shared.db import utcnow
 from shared.errors import Forbidden, NotFound, Unauthorized
-from shared.settings import ServiceSettings
+from shared.settings import DEV_JWT_SECRET, ServiceSettings
 
 Role = Literal["county_admin", "community_admin", "team_leader", "volunteer"]
 ROLES: tuple[Role, ...] = ("county_admin", "community_admin", "team_leader", "volunteer")
 ALL_COMMUNITIES = "*"
 ADMINS: tuple[Role, ...] = ("county_admin", "community_admin")
+
+MIN_SECRET_BYTES = 32
+GENERATE_SECRET = "openssl rand -base64 48"
 
 # Who is making the current change: set with the caller's token, read by the outbox so
 # that every event (and so the audit log) names its author.
@@ -59,6 +62,38 @@ class Principal(BaseModel):
 
     def is_admin_of(self, community_id: str) -> bool:
         return self.role in ADMINS and self.sees(community_id)
+
+
+class UnsafeJwtSecret(RuntimeError):
+    """The service would check tokens with a secret that others know or can guess."""
+
+
+def check_jwt_secret(settings: ServiceSettings) -> None:
+    """Refuse to serve with a secret that lets anyone forge tokens.
+
+    The built-in development secret is published with the code: only `qise up`
+    (local development) may run with it, by setting `QISE_ALLOW_DEV_SECRET`. Any
+    other HS256 secret needs at least 32 bytes.
+    """
+    if settings.jwt_algorithm == "RS256":
+        return  # tokens are checked with the public key; the secret checks nothing
+    secret = settings.jwt_secret
+    if secret == DEV_JWT_SECRET:
+        if settings.allow_dev_secret:
+            return
+        raise UnsafeJwtSecret(
+            "QISE_JWT_SECRET is the published development secret, with which anyone can forge"
+            f" tokens: set QISE_JWT_SECRET to at least {MIN_SECRET_BYTES} random bytes"
+            f" (e.g. `{GENERATE_SECRET}`). Only `qise up` (`make run`) runs with it, for"
+            " local development."
+        )
+    size = len(secret.encode())
+    if size < MIN_SECRET_BYTES:
+        what = "is not set" if not secret else f"has {size} bytes"
+        raise UnsafeJwtSecret(
+            f"QISE_JWT_SECRET {what}: set it to at least {MIN_SECRET_BYTES} random bytes"
+            f" (e.g. `{GENERATE_SECRET}`)."
+        )
 
 
 def issue_token(

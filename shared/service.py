@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.asyncapi import service_asyncapi
 from shared.audit import router as audit_router
-from shared.auth import CurrentUser
+from shared.auth import CurrentUser, check_jwt_secret
 from shared.consumer import BatchHandler, EventConsumer, Handler, one_by_one
 from shared.db import create_engine, create_sessionmaker, database_answers
 from shared.errors import install_problem_handlers
@@ -50,6 +50,11 @@ class Subscription:
     catalog: EventCatalog
     types: frozenset[str]
     apply: BatchHandler
+
+    def reads(self) -> list[tuple[str, EventCatalog]]:
+        """(topic, catalog of the types it applies) for each of its topics."""
+        catalog = EventCatalog(self.catalog.model_for(t) for t in sorted(self.types))
+        return [(topic, catalog) for topic in self.topics]
 
 
 def subscribe(
@@ -166,11 +171,17 @@ def create_service_app(
     description: str,
     routers: Sequence[APIRouter],
     outbox: Outbox | None,
+    publishes: EventCatalog | None = None,
     subscriptions: Sequence[Subscription] = (),
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None,
     larger_bodies: Mapping[str, int] | None = None,
     background: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = (),
 ) -> FastAPI:
+    """The service's app. `publishes` is the catalog of the events `outbox` records (for
+    `/asyncapi.json`). Raises `UnsafeJwtSecret` before anything starts when the JWT
+    secret would let anyone forge tokens."""
+    check_jwt_secret(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
@@ -216,7 +227,15 @@ def create_service_app(
         burst=settings.anonymous_burst,
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=larger_bodies)
-    app.include_router(_operations_router())
+
+    def events_document() -> dict[str, Any]:
+        return service_asyncapi(
+            settings.service,
+            publishes=[(outbox.topic, publishes)] if outbox and publishes is not None else [],
+            consumes=[read for subscription in subscriptions for read in subscription.reads()],
+        )
+
+    app.include_router(_operations_router(events_document))
     if outbox is not None:
         app.include_router(_outbox_router())
         app.include_router(audit_router)
@@ -253,7 +272,7 @@ class RequestTimer:
         await self.app(scope, receive, timed)
 
 
-def _operations_router() -> APIRouter:
+def _operations_router(events_document: Callable[[], dict[str, Any]]) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz")
@@ -276,10 +295,9 @@ def _operations_router() -> APIRouter:
         )
 
     @router.get("/asyncapi.json")
-    async def asyncapi(request: Request) -> dict[str, Any]:
+    async def asyncapi() -> dict[str, Any]:
         """The AsyncAPI 3 document of the events this service sends and receives."""
-        settings: ServiceSettings = request.app.state.settings
-        return service_asyncapi(settings.service)
+        return events_document()
 
     @router.get("/metrics")
     async def metrics() -> Response:

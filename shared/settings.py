@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Published in the source: a service accepts it only when `qise up` runs it locally.
 DEV_JWT_SECRET = "qise-dev-secret-change-me-in-production"
 
 
@@ -33,7 +34,16 @@ class ServiceSettings(BaseSettings):
     jwt_secret: str = Field(
         DEV_JWT_SECRET,
         validation_alias=AliasChoices("QISE_JWT_SECRET"),
-        description="HS256 secret that signs and checks access tokens.",
+        description="HS256 secret that signs and checks access tokens: at least 32 random"
+        " bytes. A service refuses to start with a shorter one, or with the built-in"
+        " development secret outside `qise up`.",
+    )
+    allow_dev_secret: bool = Field(
+        False,
+        validation_alias=AliasChoices("QISE_ALLOW_DEV_SECRET"),
+        description="Local development only: accept the built-in development JWT secret."
+        " `qise up` (`make run`) sets it for the services it starts; never set it in a"
+        " deployment.",
     )
     jwt_algorithm: str = Field(
         "HS256",

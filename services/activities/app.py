@@ -7,9 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.activities.api import router
-from services.activities.events import OUTBOX
+from services.activities.events import CATALOG
 from services.activities.handlers import subscriptions
 from services.activities.models import Base
+from services.activities.outbox import OUTBOX
 from services.activities.settings import ActivitiesSettings
 from shared.service import create_service_app
 
@@ -26,5 +27,6 @@ def create_app(settings: ActivitiesSettings | None = None) -> FastAPI:
         description="Activity logging and volunteer hours.",
         routers=[router],
         outbox=OUTBOX,
+        publishes=CATALOG,
         subscriptions=subscriptions(settings),
     )

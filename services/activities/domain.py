@@ -37,6 +37,7 @@ from services.activities.models import (
     Team,
     Volunteer,
 )
+from services.activities.outbox import OUTBOX
 from services.activities.schemas import (
     ActivityIn,
     CorrectionIn,
@@ -51,7 +52,6 @@ from shared.ids import new_id
 from shared.scoping import get_in_scope, scoped
 from shared.uow import flush_unique
 
-OUTBOX = ev.OUTBOX
 ACTIVITIES = cast(Table, Activity.__table__)
 PARTICIPATIONS = cast(Table, Participation.__table__)
 COUNTERS = cast(Table, CertificateCounter.__table__)

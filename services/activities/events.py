@@ -12,10 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shared.events import EventCatalog, EventData
-from shared.outbox import Outbox
 
 TOPIC = "qise.activities.events"
-OUTBOX = Outbox(service="activities", topic=TOPIC)
 
 
 class ParticipantHours(BaseModel):

@@ -29,6 +29,7 @@ from services.registry.models import (
     TeamMember,
     Volunteer,
 )
+from services.registry.outbox import OUTBOX
 from services.registry.schemas import (
     CategoryIn,
     CategoryPatch,
@@ -52,8 +53,6 @@ from shared.ids import new_id
 from shared.phones import mask_phone
 from shared.scoping import get_in_scope, scoped
 from shared.uow import flush_unique
-
-OUTBOX = ev.OUTBOX
 
 
 async def _publish(session: AsyncSession, data: EventData, community: str, subject: Any) -> None:

@@ -13,10 +13,8 @@ from typing import Literal
 from pydantic import Field
 
 from shared.events import EventCatalog, EventData
-from shared.outbox import Outbox
 
 TOPIC = "qise.registry.events"
-OUTBOX = Outbox(service="registry", topic=TOPIC)
 
 
 class CommunityCreated(EventData):

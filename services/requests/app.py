@@ -8,9 +8,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.requests.api import router
-from services.requests.events import OUTBOX
+from services.requests.events import CATALOG
 from services.requests.handlers import subscriptions
 from services.requests.models import Base
+from services.requests.outbox import OUTBOX
 from services.requests.scheduler import run_forever
 from services.requests.settings import RequestsSettings
 from shared.service import create_service_app
@@ -28,6 +29,7 @@ def create_app(settings: RequestsSettings | None = None) -> FastAPI:
         description="Resident service orders, dispatch to color teams, SLAs and care tasks.",
         routers=[router],
         outbox=OUTBOX,
+        publishes=CATALOG,
         subscriptions=subscriptions(settings),
         background=[run_forever],
     )

@@ -34,6 +34,7 @@ from services.requests.models import (
     Team,
     Volunteer,
 )
+from services.requests.outbox import OUTBOX
 from services.requests.schemas import OPEN_STATUSES, RequestIn, ServiceKindIn
 from shared.auth import ADMINS, Principal
 from shared.db import insert_for, utcnow
@@ -43,8 +44,6 @@ from shared.ids import new_id
 from shared.scoping import get_in_scope, scoped
 
 log = logging.getLogger(__name__)
-
-OUTBOX = ev.OUTBOX
 
 
 async def _record(

@@ -12,11 +12,9 @@ from typing import Literal
 
 from services.requests.schemas import Channel, Mode, Resident, Urgency
 from shared.events import EventCatalog, EventData
-from shared.outbox import Outbox
 
 TOPIC = "qise.requests.events"
 INBOUND_TOPIC = "qise.county.inbound"
-OUTBOX = Outbox(service="requests", topic=TOPIC)
 
 
 class RequestState(EventData):

@@ -174,7 +174,7 @@ class Cluster:
     def migrate(self) -> None:
         for name in SERVICE_NAMES:
             subprocess.run(
-                [sys.executable, "-m", "shared.cli", "migrate", name.split("-")[0]],
+                [sys.executable, "-m", "qise.cli", "migrate", name.split("-")[0]],
                 env=self.env(name),
                 check=True,
                 capture_output=True,
@@ -186,7 +186,7 @@ class Cluster:
         service = name.split("-")[0]
         log = open(self.logs / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "serve", service],
+            [sys.executable, "-m", "qise.cli", "serve", service],
             env=self.env(name),
             stdout=log,
             stderr=subprocess.STDOUT,

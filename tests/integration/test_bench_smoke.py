@@ -62,7 +62,7 @@ def test_quick_run_prints_the_table_and_writes_the_report(postgres: str, tmp_pat
 
 def test_profile_summary_attributes_samples() -> None:
     here, site = Path.cwd(), "/venv/lib/python3.11/site-packages"
-    cli = f"<module> ({here}/shared/cli.py:5)"
+    cli = f"<module> ({here}/qise/cli.py:5)"
     raw = (
         f"{cli};apply ({here}/services/stats/handlers.py:9);"
         f"execute ({site}/sqlalchemy/orm/session.py:1) 3\n"

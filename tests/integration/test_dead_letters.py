@@ -11,9 +11,9 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from typer.testing import CliRunner
 
+from qise.cli import app as cli
 from services.registry import events as registry_events
 from services.requests import events as requests_events
-from shared.cli import app as cli
 from shared.dlq import read_dead_letters, replay
 from shared.events import new_event
 from tests.conftest import ADMIN, Stack, eventually

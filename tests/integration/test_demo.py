@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.demo import STEPS, DemoAlreadyLoaded, DemoPlan, DemoResult, load_demo
+from qise.demo import STEPS, DemoAlreadyLoaded, DemoPlan, DemoResult, load_demo
 from tests.conftest import ADMIN, Stack, eventually
 
 PLAN = DemoPlan(

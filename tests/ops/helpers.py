@@ -8,10 +8,10 @@ from typing import Any
 
 import yaml
 
+from qise.settings_doc import accepted_env_names
 from services import SERVICE_NAMES, service_module
 from shared.kafka import dlq_topic
 from shared.settings import ServiceSettings
-from shared.settings_doc import accepted_env_names
 
 ROOT = Path(__file__).resolve().parents[2]
 

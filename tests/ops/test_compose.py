@@ -107,11 +107,16 @@ def test_each_service_has_its_own_database(compose: dict[str, Any]) -> None:
     assert set(_databases()) == set(SERVICE_NAMES)
 
 
-def test_development_secret_is_the_one_qise_token_uses(compose: dict[str, Any]) -> None:
-    """So that `.venv/bin/qise token` on the host signs tokens the containers accept."""
+def test_the_jwt_secret_must_be_given(compose: dict[str, Any]) -> None:
+    """Compose runs the production components: no development secret to fall back on, and
+    no local-development flag; without QISE_JWT_SECRET compose itself stops, naming it."""
     for name in SERVICE_NAMES:
-        value = _env(_services(compose)[name])["QISE_JWT_SECRET"]
-        assert value == "${QISE_JWT_SECRET:-" + DEV_JWT_SECRET + "}"
+        env = _env(_services(compose)[name])
+        assert re.fullmatch(
+            r"\$\{QISE_JWT_SECRET:\?[^$}]*QISE_JWT_SECRET[^$}]*\}", env["QISE_JWT_SECRET"]
+        )
+        assert not [k for k in env if k.endswith("ALLOW_DEV_SECRET")]
+    assert DEV_JWT_SECRET not in COMPOSE.read_text(encoding="utf-8")
 
 
 def test_services_start_after_postgres_and_the_topics(compose: dict[str, Any]) -> None:
@@ -231,11 +236,22 @@ def test_docker_compose_accepts_the_file() -> None:
     command = _compose_command()
     if command is None:
         pytest.skip("no docker compose client here")
-    done = subprocess.run(
-        [*command, "-f", str(COMPOSE), "--profile", "observability", "config", "-q"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
+
+    def config(secret: str | None) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "QISE_JWT_SECRET"}
+        if secret is not None:
+            env["QISE_JWT_SECRET"] = secret
+        return subprocess.run(
+            [*command, "-f", str(COMPOSE), "--profile", "observability", "config", "-q"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+            env=env,
+        )
+
+    done = config("s" * 48)
     assert done.returncode == 0, done.stderr
+    if not (ROOT / ".env").exists():
+        refused = config(None)
+        assert refused.returncode != 0 and "QISE_JWT_SECRET" in refused.stderr

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from services import SERVICE_NAMES
+from shared.auth import UnsafeJwtSecret, check_jwt_secret
+from shared.settings import ServiceSettings
 from tests.ops.helpers import (
     CONTRACT_PORTS,
     ROOT,
@@ -130,6 +132,15 @@ def test_deployment_serves_on_the_settings_port(manifests: Manifests, service: s
         assert get["path"] == path
         assert ports.get(get["port"], get["port"]) == port
     assert "replicas" not in deployment["spec"], "the HPA owns the replica count"
+
+
+def test_the_shipped_jwt_secret_is_refused(manifests: Manifests) -> None:
+    """A deployment left as shipped does not start: no one can forge its tokens."""
+    value = manifests[("Secret", "qise-secrets")]["stringData"]["QISE_JWT_SECRET"]
+    with pytest.raises(UnsafeJwtSecret, match="QISE_JWT_SECRET"):
+        check_jwt_secret(ServiceSettings(_env_file=None, jwt_secret=value))
+    text = "".join(path.read_text(encoding="utf-8") for path in sorted(K8S.glob("*.yaml")))
+    assert "ALLOW_DEV_SECRET" not in text
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)

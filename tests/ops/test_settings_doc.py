@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from services import SERVICE_NAMES
-from shared.settings_doc import (
+from qise.settings_doc import (
     OPERATIONS_DOC,
     REGENERATE,
     generated_section,
     settings_of,
     settings_reference,
 )
+from services import SERVICE_NAMES
 from tests.ops.helpers import settings_class
 
 

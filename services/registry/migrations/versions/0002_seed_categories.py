@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 from services.registry.categories import SEVEN_COLORS
-from services.registry.events import OUTBOX, CategoryDefined
+from services.registry.events import CategoryDefined
+from services.registry.outbox import OUTBOX
 from shared.events import new_event
 
 revision: str = "0002"

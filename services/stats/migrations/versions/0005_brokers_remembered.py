@@ -8,8 +8,7 @@ Create Date: 2026-11-25 16:20:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
+from shared.messaging_migrations import BROKERS_REMEMBERED
 
 # revision identifiers, used by Alembic.
 revision: str = "0005"
@@ -20,20 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Upgrade schema."""
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("kafka_cluster", sa.String(length=200), nullable=True))
-    op.create_table(
-        "consumer_brokers",
-        sa.Column("group_id", sa.String(length=200), nullable=False),
-        sa.Column("topic", sa.String(length=200), nullable=False),
-        sa.Column("partition", sa.Integer(), nullable=False),
-        sa.Column("cluster_id", sa.String(length=200), nullable=False),
-        sa.PrimaryKeyConstraint("group_id", "topic", "partition", name=op.f("pk_consumer_brokers")),
-    )
+    BROKERS_REMEMBERED.upgrade()
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    op.drop_table("consumer_brokers")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_column("kafka_cluster")
+    BROKERS_REMEMBERED.downgrade()

@@ -15,7 +15,7 @@ import httpx
 import typer
 
 from services import SERVICE_NAMES, service_module
-from shared.auth import ROLES, issue_token
+from shared.auth import ROLES, UnsafeJwtSecret, issue_token
 from shared.broker import port_open, start_embedded_broker, stop_process
 from shared.logs import configure_logging
 from shared.migrate import upgrade
@@ -85,8 +85,13 @@ def serve(
 
     settings = _settings(service)
     configure_logging(service, os.environ.get("QISE_LOG_FORMAT", "json"))
+    try:
+        app = service_module(service).create_app(settings)
+    except UnsafeJwtSecret as error:
+        typer.echo(f"{service} does not start: {error}", err=True)
+        raise typer.Exit(2) from None
     uvicorn.run(
-        service_module(service).create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level="info",
@@ -102,6 +107,8 @@ def up(
     """Start the broker (unless KAFKA_BOOTSTRAP_SERVERS is set), migrate, run the four services."""
     log_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
+    # Local development: the services may check tokens with the built-in secret.
+    env.setdefault("QISE_ALLOW_DEV_SECRET", "1")
     broker = None
     if "KAFKA_BOOTSTRAP_SERVERS" not in os.environ:
         port = int(os.environ.get("QISE_BROKER_PORT", "9092"))
@@ -128,7 +135,7 @@ def up(
             log = open(log_dir / f"{name}.log", "ab")
             children.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "shared.cli", "serve", name],
+                    [sys.executable, "-m", "qise.cli", "serve", name],
                     env=env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
@@ -253,7 +260,7 @@ def demo(
 
     from rich.progress import Progress
 
-    from shared.demo import STEPS, DemoError, DemoPlan, load_demo, planned_totals
+    from qise.demo import STEPS, DemoError, DemoPlan, load_demo, planned_totals
 
     plan = DemoPlan(prefix=prefix, volunteers=volunteers, activities=activities, orders=orders)
     headers = _bearer(token)

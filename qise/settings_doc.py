@@ -29,7 +29,7 @@ OPERATIONS_DOC = ROOT / "docs" / "operations.md"
 BEGIN = "<!-- BEGIN GENERATED settings-reference -->"
 END = "<!-- END GENERATED settings-reference -->"
 REGENERATE = (
-    '.venv/bin/python -c "from shared.settings_doc import write_settings_reference;'
+    '.venv/bin/python -c "from qise.settings_doc import write_settings_reference;'
     ' write_settings_reference()"'
 )
 

@@ -1,0 +1,8 @@
+"""Where the registry service records the events it publishes (its contract is in events.py)."""
+
+from __future__ import annotations
+
+from services.registry.events import TOPIC
+from shared.outbox import Outbox
+
+OUTBOX = Outbox(service="registry", topic=TOPIC)

@@ -1,0 +1,126 @@
+"""The schema changes of the messaging tables (`shared/tables.py`), written once.
+
+Every service database holds the same outbox, inbox (`processed_events`) and
+broker map (`consumer_brokers`). Each change to them is one step here; each
+service has a revision that runs that step (`STEP.upgrade()` in its `upgrade`,
+`STEP.downgrade()` in its `downgrade`), beside its own tables' changes.
+
+A step is frozen once released: it says what the tables became at that step,
+not what `shared/tables.py` says today, so an old database upgrades the same way
+whenever it does. A later change is a new step, run by a new revision of every
+service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from alembic import op
+
+from shared.db import UTCDateTime
+
+_UNPUBLISHED = sa.text("published_at IS NULL")
+
+
+@dataclass(frozen=True)
+class MessagingStep:
+    """One change to the messaging tables, and how to undo it."""
+
+    upgrade: Callable[[], None]
+    downgrade: Callable[[], None]
+
+
+def _create_outbox_and_inbox() -> None:
+    op.create_table(
+        "outbox",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("event_type", sa.String(length=200), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_outbox_unpublished",
+            ["seq"],
+            unique=False,
+            postgresql_where=_UNPUBLISHED,
+            sqlite_where=_UNPUBLISHED,
+        )
+    op.create_table(
+        "processed_events",
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("event_time", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_processed_events")),
+    )
+    with op.batch_alter_table("processed_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_processed_events_consumer_time", ["consumer", "event_time"], unique=False
+        )
+
+
+def _drop_outbox_and_inbox() -> None:
+    with op.batch_alter_table("processed_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_processed_events_consumer_time")
+    op.drop_table("processed_events")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_outbox_unpublished", postgresql_where=_UNPUBLISHED, sqlite_where=_UNPUBLISHED
+        )
+    op.drop_table("outbox")
+
+
+def _add_where_events_landed() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("kafka_partition", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("kafka_offset", sa.BigInteger(), nullable=True))
+
+
+def _drop_where_events_landed() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("kafka_offset")
+        batch_op.drop_column("kafka_partition")
+
+
+def _add_brokers_remembered() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("kafka_cluster", sa.String(length=200), nullable=True))
+    op.create_table(
+        "consumer_brokers",
+        sa.Column("group_id", sa.String(length=200), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("partition", sa.Integer(), nullable=False),
+        sa.Column("cluster_id", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("group_id", "topic", "partition", name=op.f("pk_consumer_brokers")),
+    )
+
+
+def _drop_brokers_remembered() -> None:
+    op.drop_table("consumer_brokers")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("kafka_cluster")
+
+
+OUTBOX_AND_INBOX = MessagingStep(_create_outbox_and_inbox, _drop_outbox_and_inbox)
+"""The outbox (the service's event log) and `processed_events` (what its consumers applied)."""
+
+WHERE_EVENTS_LANDED = MessagingStep(_add_where_events_landed, _drop_where_events_landed)
+"""The outbox keeps the partition and offset the broker acknowledged for each event."""
+
+BROKERS_REMEMBERED = MessagingStep(_add_brokers_remembered, _drop_brokers_remembered)
+"""The outbox keeps the broker's cluster id; `consumer_brokers` the one each partition
+was read from."""
