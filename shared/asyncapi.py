@@ -32,7 +32,7 @@ CONTENT_TYPE = "application/cloudevents+json"
 SCHEMA_REF = "#/components/schemas/{model}"
 DLQ_SUFFIX = ".dlq"
 DEAD_LETTER_MESSAGE = "qise.dead_letter"
-# The headers the consumer puts on a dead letter (shared/consumer.py).
+# The headers the consumer puts on a dead letter (shared/dlq.py).
 DLQ_HEADERS = {
     "qise-dlq-reason": "Why the message could not be handled.",
     "qise-dlq-topic": "The topic the message was read from.",

@@ -181,17 +181,35 @@ class EventConsumer:
                     consumer, cluster, batches, read_from
                 )
             for partition, records in batches.items():
-                async with commits.batch(partition) as ours:
-                    if not ours:
-                        continue  # handed over: its new reader starts at our last commit
-                    await self.handle_records(records)
-                    if self.before_offset_commit is not None:
-                        self.before_offset_commit()
-                    if await commits.commit(partition, records[-1].offset + 1):
-                        self._observe_lag(consumer, partition, records[-1].offset)
+                await self._apply_and_commit(consumer, commits, partition, records)
             if time.monotonic() - parked_checked >= PARKED_EVERY_SECONDS:
                 parked_checked = time.monotonic()
-                await self.retry_parked()
+                await self._retry_parked_unless_away()
+
+    async def _apply_and_commit(
+        self,
+        consumer: AIOKafkaConsumer,
+        commits: CommitAfterApply,
+        partition: TopicPartition,
+        records: list[ConsumerRecord[bytes, bytes]],
+    ) -> None:
+        async with commits.batch(partition) as ours:
+            if not ours:
+                return  # handed over: its new reader starts at our last commit
+            await self.handle_records(records)
+            if self.before_offset_commit is not None:
+                self.before_offset_commit()
+            if await commits.commit(partition, records[-1].offset + 1):
+                self._observe_lag(consumer, partition, records[-1].offset)
+
+    async def _retry_parked_unless_away(self) -> None:
+        try:
+            await self.retry_parked()
+        except Exception as error:
+            if classify(error) is not Failure.TRANSIENT:
+                raise
+            # Parked events keep: they are tried again at the next round.
+            log.warning("%s/%s: parked events wait: %r", self.service, self.name, error)
 
     async def _restart_partitions_from_another_broker(
         self,
