@@ -104,7 +104,9 @@ state: keep the one with the highest `version`.
 **Dead letters.** A message a consumer cannot parse or apply goes, unchanged, to \
 `<topic>.dlq` with the reason in the `qise-dlq-reason` header; it never stops the \
 consumer. A request the county platform writes to `qise.county.inbound` that is \
-malformed lands in `qise.county.inbound.dlq`.
+malformed lands in `qise.county.inbound.dlq`; one for a community not registered yet \
+waits (parked) until the community is known, and lands there with the reason only \
+after `REQUESTS_CONSUMER_PARK_HORIZON_SECONDS` (an hour).
 """
 
 
