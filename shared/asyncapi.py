@@ -25,7 +25,7 @@ CONTENT_TYPE = "application/cloudevents+json"
 SCHEMA_REF = "#/components/schemas/{model}"
 DLQ_SUFFIX = ".dlq"
 DEAD_LETTER_MESSAGE = "qise.dead_letter"
-# The headers the consumer puts on a dead letter (shared/consumer.py).
+# The headers the consumer puts on a dead letter (shared/dlq.py).
 DLQ_HEADERS = {
     "qise-dlq-reason": "Why the message could not be handled.",
     "qise-dlq-topic": "The topic the message was read from.",
@@ -86,7 +86,9 @@ state: keep the one with the highest `version`.
 **Dead letters.** A message a consumer cannot parse or apply goes, unchanged, to \
 `<topic>.dlq` with the reason in the `qise-dlq-reason` header; it never stops the \
 consumer. A request the county platform writes to `qise.county.inbound` that is \
-malformed lands in `qise.county.inbound.dlq`.
+malformed lands in `qise.county.inbound.dlq`; one for a community not registered yet \
+waits (parked) until the community is known, and lands there with the reason only \
+after `REQUESTS_CONSUMER_PARK_HORIZON_SECONDS` (an hour).
 """
 
 

@@ -1,19 +1,24 @@
-"""The idempotent event consumer with its dead-letter topic.
+"""The idempotent event consumer.
 
 Each message's event id is stored in `processed_events` in the same
 transaction as the handler's effect, and the Kafka offset is committed only
 after that transaction: a crash anywhere re-delivers, and a re-delivered
-event is recognised and skipped. A message that cannot be parsed, or whose
-handler keeps failing, goes to `<topic>.dlq` with the reason in a header, and
-the consumer goes on with the next one.
+event is recognised and skipped. A batch is applied in one transaction; when
+it fails, its events are applied one by one, and each failure is treated as
+`shared.failures.classify` says: a transient one is retried with backoff
+(`shared.retry`) until it applies, or, if it keeps failing while the database
+answers, dead-lettered as poison; an event naming what is not known here yet
+is parked (`shared.parking`) and retried until the park horizon; anything else
+goes to `<topic>.dlq` at once (`shared.dlq`), and the consumer goes on with
+the next one. Offsets are committed by the commit policy (`shared.commits`),
+which also hands partitions over at a rebalance.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import random
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
@@ -23,14 +28,28 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db import insert_for, is_transient, upsert, utcnow
+from shared.commits import CommitAfterApply
+from shared.db import insert_for, upsert, utcnow
+from shared.dlq import MAX_REASON_BYTES, DeadLetters, Received
 from shared.errors import DomainError
 from shared.events import CloudEvent, Event, EventCatalog, UnknownEventType
-from shared.kafka import ClusterId, dlq_topic
-from shared.metrics import CONSUMER_LAG, DEAD_LETTERED, EVENTS_CONSUMED
+from shared.failures import Failure, classify
+from shared.faults import Hook
+from shared.kafka import ClusterId
+from shared.metrics import (
+    CONSUMER_BLOCKED,
+    CONSUMER_LAG,
+    CONSUMER_RESTARTS,
+    CONSUMER_RETRIES,
+    EVENTS_CONSUMED,
+    PARKED,
+    POISON,
+)
+from shared.parking import Parked, ParkingLot
+from shared.retry import RetryPolicy
 from shared.tables import consumer_brokers, processed_events
 from shared.tracing import TRACE_KEYS, span_from, tracing_enabled
 
@@ -50,17 +69,17 @@ def one_by_one(handlers: Mapping[str, Handler]) -> BatchHandler:
     return apply
 
 
-MAX_REASON_BYTES = 2000
 # Larger messages are no event of ours; the dead-letter copy keeps their head.
 MAX_MESSAGE_BYTES = 1_000_000
-DEAD_LETTER_KEEPS_BYTES = 100_000
+# How often parked events whose time has come are looked for.
+PARKED_EVERY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
 class Delivery:
     """One message that parsed into a known event."""
 
-    record: ConsumerRecord[bytes, bytes]
+    message: Received
     event: Event[Any]
 
 
@@ -85,9 +104,9 @@ class EventConsumer:
         bootstrap_servers: str,
         group_id: str,
         batch_size: int = 500,
-        max_attempts: int = 3,
+        policy: RetryPolicy | None = None,
         session_timeout_ms: int = 10000,
-        crash_after_commit: float = 0.0,
+        before_offset_commit: Hook | None = None,
         fetch_max_wait_ms: int = 100,
     ) -> None:
         unknown = [t for t in types if t not in catalog]
@@ -102,14 +121,15 @@ class EventConsumer:
         self.assigned: list[tuple[str, int]] = []
         self.catalog = catalog
         self.sessionmaker = sessionmaker
-        self.producer = producer
         self.bootstrap_servers = bootstrap_servers
         self.group_id = group_id
         self.batch_size = batch_size
-        self.max_attempts = max_attempts
+        self.policy = policy or RetryPolicy()
         self.session_timeout_ms = session_timeout_ms
-        self.crash_after_commit = crash_after_commit
+        self.before_offset_commit = before_offset_commit
         self.fetch_max_wait_ms = fetch_max_wait_ms
+        self.dead_letters = DeadLetters(producer, service=service, group_id=group_id)
+        self.parking = ParkingLot(name, sessionmaker, self.policy)
 
     # -- the loop ---------------------------------------------------------------
 
@@ -117,7 +137,6 @@ class EventConsumer:
         """Consume until cancelled; reconnect after broker or database failures."""
         while True:
             consumer = AIOKafkaConsumer(
-                *self.topics,
                 bootstrap_servers=self.bootstrap_servers,
                 group_id=self.group_id,
                 client_id=f"qise-{self.service}-{self.name}",
@@ -130,14 +149,17 @@ class EventConsumer:
                 rebalance_timeout_ms=self.session_timeout_ms,
                 fetch_max_wait_ms=self.fetch_max_wait_ms,
             )
+            commits = CommitAfterApply(consumer, f"{self.service}/{self.name}")
+            consumer.subscribe(self.topics, listener=commits)
             cluster = ClusterId(self.bootstrap_servers, f"qise-{self.service}-{self.name}-cluster")
             try:
                 await consumer.start()
-                await self._consume(consumer, cluster)
+                await self._consume(consumer, commits, cluster)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 log.warning("consumer %s/%s failed, restarting: %r", self.service, self.name, error)
+                CONSUMER_RESTARTS.labels(self.service, self.name).inc()
                 await asyncio.sleep(1.0)
             finally:
                 for stop in (consumer.stop, cluster.close):
@@ -146,8 +168,11 @@ class EventConsumer:
                     except Exception as error:
                         log.debug("consumer stop: %r", error)
 
-    async def _consume(self, consumer: AIOKafkaConsumer, cluster: ClusterId) -> None:
+    async def _consume(
+        self, consumer: AIOKafkaConsumer, commits: CommitAfterApply, cluster: ClusterId
+    ) -> None:
         read_from: dict[TopicPartition, str | None] = {}
+        parked_checked = 0.0
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
             self.assigned = sorted((p.topic, p.partition) for p in consumer.assignment())
@@ -156,13 +181,35 @@ class EventConsumer:
                     consumer, cluster, batches, read_from
                 )
             for partition, records in batches.items():
-                await self.handle_records(records)
-                if self.crash_after_commit and random.random() < self.crash_after_commit:
-                    # Fault tests only: die between the database commit and the offset commit.
-                    log.warning("fault injection: exiting before the offset commit")
-                    os._exit(137)
-                await consumer.commit({partition: records[-1].offset + 1})
+                await self._apply_and_commit(consumer, commits, partition, records)
+            if time.monotonic() - parked_checked >= PARKED_EVERY_SECONDS:
+                parked_checked = time.monotonic()
+                await self._retry_parked_unless_away()
+
+    async def _apply_and_commit(
+        self,
+        consumer: AIOKafkaConsumer,
+        commits: CommitAfterApply,
+        partition: TopicPartition,
+        records: list[ConsumerRecord[bytes, bytes]],
+    ) -> None:
+        async with commits.batch(partition) as ours:
+            if not ours:
+                return  # handed over: its new reader starts at our last commit
+            await self.handle_records(records)
+            if self.before_offset_commit is not None:
+                self.before_offset_commit()
+            if await commits.commit(partition, records[-1].offset + 1):
                 self._observe_lag(consumer, partition, records[-1].offset)
+
+    async def _retry_parked_unless_away(self) -> None:
+        try:
+            await self.retry_parked()
+        except Exception as error:
+            if classify(error) is not Failure.TRANSIENT:
+                raise
+            # Parked events keep: they are tried again at the next round.
+            log.warning("%s/%s: parked events wait: %r", self.service, self.name, error)
 
     async def _restart_partitions_from_another_broker(
         self,
@@ -244,32 +291,76 @@ class EventConsumer:
     # -- applying records -------------------------------------------------------
 
     async def handle_records(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        """Apply records of one partition; returns once each is applied or dead-lettered."""
+        """Apply records of one partition; returns once each is applied, parked or dead-lettered."""
         deliveries: list[Delivery] = []
         for record in records:
+            message = Received.of(record)
             if record.value is not None and len(record.value) > MAX_MESSAGE_BYTES:
-                await self.dead_letter(record, f"message of {len(record.value)} bytes is too large")
+                reason = f"message of {len(record.value)} bytes is too large"
+                await self.dead_letters.send(message, reason)
                 continue
             try:
                 event = parse_message(self.catalog, record.value)
             except PoisonMessage as error:
-                await self.dead_letter(record, str(error))
+                await self.dead_letters.send(message, str(error))
                 continue
             if event.envelope.type not in self.types:
                 EVENTS_CONSUMED.labels(self.service, record.topic, "ignored").inc()
                 continue
-            deliveries.append(Delivery(record, event))
+            deliveries.append(Delivery(message, event))
         if not deliveries:
             return
         try:
             await self._apply_together(deliveries)
         except Exception as error:
-            if is_transient(error):
-                raise
             # One bad event must not hold back the others: apply them one by one.
             log.info("batch of %d failed (%r); applying one by one", len(deliveries), error)
             for delivery in deliveries:
-                await self._apply_alone(delivery)
+                with structlog.contextvars.bound_contextvars(event_id=str(delivery.event.id)):
+                    await self._settle(delivery)
+
+    async def _settle(self, delivery: Delivery) -> None:
+        """Apply one event, retrying while its failure is transient; park or dead-letter it
+        as its failure's class says (`shared.failures`)."""
+        topic = delivery.message.topic
+        started = time.monotonic()
+        attempt = 0
+        try:
+            while True:
+                attempt += 1
+                try:
+                    await self._apply_together([delivery])
+                    return
+                except Exception as error:
+                    failure = classify(error)
+                    if failure is Failure.NOT_YET_KNOWN:
+                        await self.parking.park(delivery.event.id, delivery.message, reason(error))
+                        PARKED.labels(self.service, topic).inc()
+                        EVENTS_CONSUMED.labels(self.service, topic, "parked").inc()
+                        return
+                    if failure is Failure.PERMANENT:
+                        log.exception("event %s failed", delivery.event.id)
+                        await self.dead_letters.send(
+                            delivery.message, f"handler failed: {reason(error)}"
+                        )
+                        return
+                    failing_for = time.monotonic() - started
+                    CONSUMER_RETRIES.labels(self.service, topic).inc()
+                    CONSUMER_BLOCKED.labels(self.service, topic).set(failing_for)
+                    if self.policy.is_poison(failing_for) and await self._database_answers():
+                        # The database answers, yet this event keeps failing: it is the cause.
+                        log.error("event %s is poison: %r", delivery.event.id, error)
+                        POISON.labels(self.service, topic).inc()
+                        await self.dead_letters.send(
+                            delivery.message,
+                            f"poison: failed for {failing_for:.0f} s, {attempt} attempts,"
+                            f" last: {reason(error)}",
+                        )
+                        return
+                    log.warning("event %s failed, retrying: %r", delivery.event.id, error)
+                    await asyncio.sleep(self.policy.delay(attempt))
+        finally:
+            CONSUMER_BLOCKED.labels(self.service, topic).set(0)
 
     async def _apply_together(self, deliveries: list[Delivery]) -> None:
         async with self.sessionmaker() as session, session.begin():
@@ -316,52 +407,52 @@ class EventConsumer:
         carrier = {k: v for k in TRACE_KEYS if (v := getattr(envelope, k))}
         return span_from(f"{self.service} applies {envelope.type}", carrier, SpanKind.CONSUMER)
 
-    async def _apply_alone(self, delivery: Delivery) -> None:
-        with structlog.contextvars.bound_contextvars(event_id=str(delivery.event.id)):
-            await self._apply_with_retries(delivery)
-
-    async def _apply_with_retries(self, delivery: Delivery) -> None:
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                await self._apply_together([delivery])
-                return
-            except Exception as error:
-                if is_transient(error):
-                    raise  # the database or broker is away: re-read later, dead-letter nothing
-                if isinstance(error, DomainError) or attempt == self.max_attempts:
-                    # A rule the event breaks will break again: no point retrying.
-                    log.exception("event %s failed %d times", delivery.event.id, attempt)
-                    reason = error.detail if isinstance(error, DomainError) else repr(error)
-                    await self.dead_letter(delivery.record, f"handler failed: {reason}")
-                    return
-                await asyncio.sleep(0.2 * 2**attempt)
-
     def _count(self, deliveries: list[Delivery], applied: list[Delivery]) -> None:
         applied_ids = {d.event.id for d in applied}
         for delivery in deliveries:
             outcome = "applied" if delivery.event.id in applied_ids else "duplicate"
-            EVENTS_CONSUMED.labels(self.service, delivery.record.topic, outcome).inc()
+            EVENTS_CONSUMED.labels(self.service, delivery.message.topic, outcome).inc()
 
-    async def dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
-        log.warning(
-            "dead-lettering %s@%s/%s: %s", record.topic, record.partition, record.offset, reason
-        )
-        value = record.value
-        headers = [
-            ("qise-dlq-reason", reason.encode()[:MAX_REASON_BYTES]),
-            ("qise-dlq-topic", record.topic.encode()),
-            ("qise-dlq-partition", str(record.partition).encode()),
-            ("qise-dlq-offset", str(record.offset).encode()),
-            ("qise-dlq-consumer", self.group_id.encode()),
-        ]
-        if value is not None and len(value) > DEAD_LETTER_KEEPS_BYTES:
-            headers.append(("qise-dlq-truncated-from", str(len(value)).encode()))
-            value = value[:DEAD_LETTER_KEEPS_BYTES]
-        await self.producer.send_and_wait(
-            dlq_topic(record.topic), value=value, key=record.key, headers=headers
-        )
-        DEAD_LETTERED.labels(self.service, record.topic).inc()
-        EVENTS_CONSUMED.labels(self.service, record.topic, "dead_lettered").inc()
+    async def _database_answers(self) -> bool:
+        try:
+            async with self.sessionmaker() as session:
+                await session.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    # -- parked events ----------------------------------------------------------
+
+    async def retry_parked(self) -> None:
+        """Apply the parked events whose time has come; dead-letter those past the horizon."""
+        for parked in await self.parking.take_due():
+            await self._retry_one_parked(parked)
+
+    async def _retry_one_parked(self, parked: Parked) -> None:
+        try:
+            event = parse_message(self.catalog, parked.message.value)
+            await self._apply_together([Delivery(parked.message, event)])
+        except Exception as error:
+            failure = classify(error)
+            if failure is Failure.TRANSIENT:
+                await self.parking.postpone(parked, parked.reason)
+                return
+            waited = (utcnow() - parked.parked_at).total_seconds()
+            if failure is Failure.NOT_YET_KNOWN and not self.policy.past_horizon(waited):
+                await self.parking.postpone(parked, reason(error))
+                return
+            why = (
+                f"not applicable after {waited:.0f} s parked: {reason(error)}"
+                if failure is Failure.NOT_YET_KNOWN
+                else f"handler failed: {reason(error)}"
+            )
+            await self.dead_letters.send(parked.message, why)
+        await self.parking.release(parked.event_id)
+
+
+def reason(error: BaseException) -> str:
+    """What a dead letter's or a parked event's reason says about `error`."""
+    return error.detail if isinstance(error, DomainError) else repr(error)
 
 
 def parse_message(catalog: EventCatalog, raw: bytes | None) -> Event[Any]:

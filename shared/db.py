@@ -13,7 +13,6 @@ from sqlalchemy import DateTime, MetaData, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -169,12 +168,3 @@ def insert_for(session: AsyncSession, table: FromClause) -> Any:
     """INSERT in the dialect that knows ON CONFLICT (PostgreSQL or SQLite)."""
     insert = postgresql_insert if on_postgresql(session) else sqlite_insert
     return insert(cast(Table, table))
-
-
-def is_transient(error: BaseException) -> bool:
-    """Failures of the infrastructure, not of the event: retrying later will work."""
-    if isinstance(
-        error, OperationalError | InterfaceError | ConnectionError | TimeoutError | OSError
-    ):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated

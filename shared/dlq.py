@@ -1,13 +1,21 @@
-"""Operators' view of the dead-letter topics: list what landed there, and drive a
-message back to the topic it came from (once its cause is fixed)."""
+"""The dead-letter topics: a consumer sends what it gives up on there with the reason
+(`DeadLetters`); operators list what landed there and drive a message back to the
+topic it came from once its cause is fixed (`read_dead_letters`, `replay`)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
-from shared.kafka import DLQ_SUFFIX, create_producer
+from shared.kafka import DLQ_SUFFIX, create_producer, dlq_topic
+from shared.metrics import DEAD_LETTERED, EVENTS_CONSUMED
+
+log = logging.getLogger(__name__)
+
+MAX_REASON_BYTES = 2000
+DEAD_LETTER_KEEPS_BYTES = 100_000
 
 KNOWN_TOPICS = (
     "qise.registry.events",
@@ -15,6 +23,53 @@ KNOWN_TOPICS = (
     "qise.requests.events",
     "qise.county.inbound",
 )
+
+
+@dataclass(frozen=True)
+class Received:
+    """A message as a consumer read it: where it came from, its key and its bytes."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+    @classmethod
+    def of(cls, record: ConsumerRecord[bytes, bytes]) -> Received:
+        return cls(record.topic, record.partition, record.offset, record.key, record.value)
+
+
+class DeadLetters:
+    """Contract: `send(message, reason)` returns once `<topic>.dlq` holds the message
+    (its head, when large) with the reason and its origin in headers; it raises when
+    the broker does not take it, so the caller commits no offset past it."""
+
+    def __init__(self, producer: AIOKafkaProducer, *, service: str, group_id: str) -> None:
+        self.producer = producer
+        self.service = service
+        self.group_id = group_id
+
+    async def send(self, message: Received, reason: str) -> None:
+        log.warning(
+            "dead-lettering %s@%s/%s: %s", message.topic, message.partition, message.offset, reason
+        )
+        value = message.value
+        headers = [
+            ("qise-dlq-reason", reason.encode()[:MAX_REASON_BYTES]),
+            ("qise-dlq-topic", message.topic.encode()),
+            ("qise-dlq-partition", str(message.partition).encode()),
+            ("qise-dlq-offset", str(message.offset).encode()),
+            ("qise-dlq-consumer", self.group_id.encode()),
+        ]
+        if value is not None and len(value) > DEAD_LETTER_KEEPS_BYTES:
+            headers.append(("qise-dlq-truncated-from", str(len(value)).encode()))
+            value = value[:DEAD_LETTER_KEEPS_BYTES]
+        await self.producer.send_and_wait(
+            dlq_topic(message.topic), value=value, key=message.key, headers=headers
+        )
+        DEAD_LETTERED.labels(self.service, message.topic).inc()
+        EVENTS_CONSUMED.labels(self.service, message.topic, "dead_lettered").inc()
 
 
 @dataclass(frozen=True)

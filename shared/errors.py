@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,8 +11,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from shared.db import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +110,10 @@ def _nul_location(request: Request) -> list[str]:
     return ["body"] if request.method in ("POST", "PUT", "PATCH") else ["query"]
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def install_problem_handlers(app: FastAPI, *, unavailable: Callable[[BaseException], bool]) -> None:
+    """`unavailable` says which errors are the infrastructure's (`shared.failures.is_transient`):
+    passed in because that classification imports the errors defined here."""
+
     @app.exception_handler(DomainError)
     async def _domain(_: Request, error: DomainError) -> JSONResponse:
         return problem(error.status, error.title, error.detail, error.code, **error.extra)
@@ -158,7 +160,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _bug(_: Request, error: Exception) -> JSONResponse:
-        if is_transient(error):
+        if unavailable(error):
             # The database is away (restarting, failing over): nothing was written; retry.
             log.warning("database unavailable: %r", error)
             response = problem(

@@ -115,6 +115,42 @@ def _drop_brokers_remembered() -> None:
         batch_op.drop_column("kafka_cluster")
 
 
+def _add_parked_events_and_claim_age() -> None:
+    op.create_table(
+        "parked_events",
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("partition", sa.Integer(), nullable=False),
+        sa.Column("offset", sa.BigInteger(), nullable=False),
+        sa.Column("key", sa.LargeBinary(), nullable=True),
+        sa.Column("message", sa.LargeBinary(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("parked_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("retry_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_parked_events")),
+    )
+    with op.batch_alter_table("parked_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_parked_events_consumer_retry_at", ["consumer", "retry_at"], unique=False
+        )
+    with op.batch_alter_table("processed_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_processed_events_consumer_processed_at",
+            ["consumer", "processed_at"],
+            unique=False,
+        )
+
+
+def _drop_parked_events_and_claim_age() -> None:
+    with op.batch_alter_table("processed_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_processed_events_consumer_processed_at")
+    with op.batch_alter_table("parked_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_parked_events_consumer_retry_at")
+    op.drop_table("parked_events")
+
+
 OUTBOX_AND_INBOX = MessagingStep(_create_outbox_and_inbox, _drop_outbox_and_inbox)
 """The outbox (the service's event log) and `processed_events` (what its consumers applied)."""
 
@@ -124,3 +160,7 @@ WHERE_EVENTS_LANDED = MessagingStep(_add_where_events_landed, _drop_where_events
 BROKERS_REMEMBERED = MessagingStep(_add_brokers_remembered, _drop_brokers_remembered)
 """The outbox keeps the broker's cluster id; `consumer_brokers` the one each partition
 was read from."""
+
+PARKED_EVENTS = MessagingStep(_add_parked_events_and_claim_age, _drop_parked_events_and_claim_age)
+"""`parked_events` holds what a consumer could not apply yet (it names what is not known
+yet); `processed_events` is indexed by age, so old claims are pruned cheaply."""

@@ -27,3 +27,33 @@ DEAD_LETTERED = Counter(
 CONSUMER_LAG = Gauge(
     "qise_consumer_lag", "Messages behind the partition end, as last seen.", ["service", "topic"]
 )
+CONSUMER_RETRIES = Counter(
+    "qise_consumer_retries_total",
+    "Transient failures (deadlock, timeout, database or broker away) a consumer retried.",
+    ["service", "topic"],
+)
+CONSUMER_BLOCKED = Gauge(
+    "qise_consumer_blocked_seconds",
+    "How long a consumer has been retrying one event that keeps failing (0: not blocked).",
+    ["service", "topic"],
+)
+POISON = Counter(
+    "qise_consumer_poison_total",
+    "Events dead-lettered after failing as transient past the poison bound.",
+    ["service", "topic"],
+)
+PARKED = Counter(
+    "qise_consumer_parked_total",
+    "Events parked because they name an entity not known here yet.",
+    ["service", "topic"],
+)
+CONSUMER_RESTARTS = Counter(
+    "qise_consumer_restarts_total",
+    "Times a consumer left its group and started again after a failure.",
+    ["service", "consumer"],
+)
+CLAIMS_PRUNED = Counter(
+    "qise_claims_pruned_total",
+    "Applied event ids removed from processed_events past their retention.",
+    ["service"],
+)

@@ -26,10 +26,14 @@ from shared.consumer import BatchHandler, EventConsumer, Handler, one_by_one
 from shared.db import create_engine, create_sessionmaker, database_answers
 from shared.errors import install_problem_handlers
 from shared.events import EventCatalog
+from shared.failures import is_transient
+from shared.faults import crash_before_offset_commit
 from shared.kafka import ClusterId, broker_answers, create_producer, dlq_topic, ensure_topics
 from shared.limits import AnonymousRateLimit, BodyLimit
 from shared.metrics import HTTP_REQUEST_SECONDS
 from shared.outbox import Outbox, OutboxRelay, republish
+from shared.retention import prune_claims_forever
+from shared.retry import RetryPolicy
 from shared.settings import ServiceSettings
 from shared.tables import outbox as outbox_log
 from shared.tracing import configure_tracing, instrument
@@ -143,9 +147,12 @@ def start_consumers(runtime: Runtime) -> None:
             bootstrap_servers=settings.kafka_bootstrap_servers,
             group_id=f"{runtime.group_prefix or settings.group_id}-{subscription.name}",
             batch_size=settings.consumer_batch_size,
-            max_attempts=settings.consumer_max_attempts,
+            policy=RetryPolicy(
+                poison_after_seconds=settings.consumer_poison_after_seconds,
+                park_horizon_seconds=settings.consumer_park_horizon_seconds,
+            ),
             session_timeout_ms=settings.consumer_session_timeout_ms,
-            crash_after_commit=settings.fault_crash_after_commit,
+            before_offset_commit=crash_before_offset_commit(settings.fault_crash_after_commit),
             fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
         )
         runtime.consumers.append(consumer)
@@ -197,6 +204,14 @@ def create_service_app(
         if on_startup is not None:
             await on_startup(runtime)
         starter = asyncio.create_task(_start_messaging(runtime))
+        if subscriptions and settings.consumer_claims_retention_days > 0:
+            pruning = prune_claims_forever(
+                runtime.sessionmaker,
+                service=settings.service,
+                consumers=[s.name for s in subscriptions],
+                keep_days=settings.consumer_claims_retention_days,
+            )
+            runtime.tasks.append(asyncio.create_task(pruning, name=f"{settings.service}-prune"))
         for job in background:
             runtime.tasks.append(asyncio.create_task(job(runtime), name=f"{settings.service}-job"))
         try:
@@ -218,7 +233,7 @@ def create_service_app(
     app.state.settings = settings
     if configure_tracing(settings.service, settings.otel_exporter):
         instrument(app)
-    install_problem_handlers(app)
+    install_problem_handlers(app, unavailable=is_transient)
     # The last added runs first: BodyLimit, then AnonymousRateLimit, then RequestTimer.
     app.add_middleware(RequestTimer, service=settings.service)
     app.add_middleware(

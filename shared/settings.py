@@ -82,8 +82,21 @@ class ServiceSettings(BaseSettings):
         0.2, description="How often the outbox relay looks for unpublished events when idle."
     )
     outbox_batch_size: int = Field(500, description="Events the relay publishes per round.")
-    consumer_max_attempts: int = Field(
-        3, description="Attempts at one event before it goes to the dead-letter topic."
+    consumer_poison_after_seconds: float = Field(
+        600.0,
+        description="How long one event may keep failing for a transient reason (deadlock,"
+        " timeout) while the database answers before it goes to the dead-letter topic as"
+        " poison; a database outage never counts.",
+    )
+    consumer_park_horizon_seconds: float = Field(
+        3600.0,
+        description="How long an event naming an entity not known here yet (its replica"
+        " lags) is parked and retried before it goes to the dead-letter topic.",
+    )
+    consumer_claims_retention_days: float = Field(
+        35.0,
+        description="Days an applied event's id is kept in `processed_events` to recognise"
+        " a redelivery; keep it above the topics' retention (0: keep forever).",
     )
     consumer_batch_size: int = Field(500, description="Events a consumer applies per transaction.")
     consumer_session_timeout_ms: int = Field(

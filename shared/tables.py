@@ -1,5 +1,5 @@
-"""The messaging tables every service database has: the outbox (its event log)
-and the inbox of event ids a consumer has applied."""
+"""The messaging tables every service database has: the outbox (its event log),
+the inbox of event ids a consumer has applied, and the events it parked."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -59,6 +60,29 @@ processed_events = Table(
     PrimaryKeyConstraint("consumer", "event_id"),
     # "as of": the newest event a consumer applied.
     Index("ix_processed_events_consumer_time", "consumer", "event_time"),
+    # Retention prunes each consumer's oldest claims (`shared/retention.py`).
+    Index("ix_processed_events_consumer_processed_at", "consumer", "processed_at"),
+)
+
+# Events a consumer could not apply yet because they name an entity its replica has
+# not received (`NotYetKnown`): kept, with the message as read, until they apply or
+# the park horizon passes (`shared/parking.py`). Written before the offset commit.
+parked_events = Table(
+    "parked_events",
+    MESSAGING_METADATA,
+    Column("consumer", String(100), nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("key", LargeBinary, nullable=True),
+    Column("message", LargeBinary, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("parked_at", UTCDateTime, nullable=False),
+    Column("retry_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("consumer", "event_id"),
+    Index("ix_parked_events_consumer_retry_at", "consumer", "retry_at"),
 )
 
 # Which broker (its cluster id) each partition a consumer group reads was last read

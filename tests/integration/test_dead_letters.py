@@ -1,22 +1,27 @@
 """Poison messages: each goes to its dead-letter topic with the reason, the consumer
-goes on, /metrics counts it, and an operator can list and re-drive it."""
+goes on, /metrics counts it, and an operator can list and re-drive it. An event
+naming what is not known here yet is parked until it applies or its horizon passes."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 import uuid
+from collections.abc import AsyncIterator
 
 import orjson
+import pytest
 from aiokafka import AIOKafkaProducer
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from qise.cli import app as cli
 from services.registry import events as registry_events
 from services.requests import events as requests_events
-from shared.dlq import read_dead_letters, replay
+from shared.dlq import DeadLetter, read_dead_letters, replay
 from shared.events import new_event
-from tests.conftest import ADMIN, Stack, eventually
+from shared.tables import parked_events
+from tests.conftest import ADMIN, RunningService, Stack, eventually
 from tests.integration.test_event_pipeline import register, volunteers_become
 from tests.integration.test_requests import county_event
 
@@ -89,28 +94,98 @@ async def test_each_kind_of_poison_is_dead_lettered_and_the_consumer_goes_on(
     assert after - before >= 5
 
 
-async def test_an_operator_replays_a_dead_letter_once_its_cause_is_fixed(
-    stack: Stack, community: str
-) -> None:
-    unknown = f"late{uuid.uuid4().hex[:8]}"
-    early = county_event(unknown, description="社区还未登记时到达的订单")
+@pytest.fixture
+async def requests_with_short_horizon(stack: Stack) -> AsyncIterator[RunningService]:
+    """A requests instance of its own, whose parked events wait 12 s before the DLQ."""
+    name = uuid.uuid4().hex[:8]
+    url = await stack.database(f"requests_parking{name}")
+    service = await stack.start(
+        "requests",
+        url,
+        consumer_group=f"qise-requests-parking-{name}",
+        consumer_park_horizon_seconds=HORIZON,
+    )
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+HORIZON = 12.0
+
+
+async def send_county_order(stack: Stack, community: str, description: str) -> bytes:
+    message = county_event(community, description=description)
     producer = AIOKafkaProducer(bootstrap_servers=stack.broker.bootstrap)
     await producer.start()
     try:
-        await producer.send_and_wait(requests_events.INBOUND_TOPIC, early, key=unknown.encode())
+        await producer.send_and_wait(requests_events.INBOUND_TOPIC, message, key=community.encode())
     finally:
         await producer.stop()
-    dlq = requests_events.INBOUND_TOPIC + ".dlq"
+    return message
 
-    async def dead() -> list:
+
+async def orders_of(service: RunningService, community: str) -> int:
+    listed = await service.client.get(
+        "/requests", params={"community_id": community}, headers=ADMIN
+    )
+    return len(listed.json()["items"])
+
+
+async def parked_for(service: RunningService, community: str) -> list[str]:
+    async with service.runtime.sessionmaker() as session:
+        reasons = await session.scalars(
+            select(parked_events.c.reason).where(parked_events.c.consumer == "county-inbound")
+        )
+        return [r for r in reasons if community in r]
+
+
+async def test_a_county_order_for_a_community_not_known_yet_becomes_an_order_when_it_arrives(
+    stack: Stack, requests_with_short_horizon: RunningService
+) -> None:
+    requests = requests_with_short_horizon
+    late = f"late{uuid.uuid4().hex[:8]}"
+    await send_county_order(stack, late, "社区登记前到达的订单")
+
+    async def parked() -> None:
+        assert await parked_for(requests, late)
+
+    await eventually(parked, timeout=30)
+    assert await orders_of(requests, late) == 0
+
+    created = await stack["registry"].post(
+        "/communities", json={"id": late, "name": "迟到社区"}, headers=ADMIN
+    )
+    assert created.status_code == 201
+
+    async def ordered() -> None:
+        assert await orders_of(requests, late) == 1
+        assert await parked_for(requests, late) == []
+
+    await eventually(ordered, timeout=HORIZON)
+
+
+async def test_an_order_still_unknown_past_the_horizon_is_dead_lettered_and_replayed_once_fixed(
+    stack: Stack, requests_with_short_horizon: RunningService
+) -> None:
+    requests = requests_with_short_horizon
+    unknown = f"late{uuid.uuid4().hex[:8]}"
+    early = await send_county_order(stack, unknown, "社区还未登记时到达的订单")
+    dlq = requests_events.INBOUND_TOPIC + ".dlq"
+    group = requests.settings.group_id
+
+    async def dead() -> list[DeadLetter]:
         letters = [
-            d for d in await read_dead_letters(stack.broker.bootstrap, [dlq]) if d.value == early
+            d
+            for d in await read_dead_letters(stack.broker.bootstrap, [dlq])
+            if d.value == early and d.headers.get("qise-dlq-consumer", "").startswith(group)
         ]
         assert letters
         return letters
 
-    [letter] = await eventually(dead, timeout=30)
-    assert "not known here" in letter.reason
+    [letter] = await eventually(dead, timeout=HORIZON + 30)
+    assert "not applicable after" in letter.reason and "not known here" in letter.reason
+    assert await parked_for(requests, unknown) == []
 
     runner = CliRunner()
     env = {"KAFKA_BOOTSTRAP_SERVERS": stack.broker.bootstrap}
@@ -127,7 +202,7 @@ async def test_an_operator_replays_a_dead_letter_once_its_cause_is_fixed(
     assert created.status_code == 201
 
     async def known() -> None:
-        async with stack.services["requests"].runtime.sessionmaker() as session:
+        async with requests.runtime.sessionmaker() as session:
             from services.requests.models import Community
 
             assert await session.get(Community, unknown) is not None
@@ -138,10 +213,7 @@ async def test_an_operator_replays_a_dead_letter_once_its_cause_is_fixed(
     assert replayed.exit_code == 0, replayed.output
 
     async def ordered() -> None:
-        listed = await stack["requests"].get(
-            "/requests", params={"community_id": unknown}, headers=ADMIN
-        )
-        assert len(listed.json()["items"]) == 1
+        assert await orders_of(requests, unknown) == 1
 
     await eventually(ordered)
     assert await replay(stack.broker.bootstrap, [letter]) == 1  # twice: still one order

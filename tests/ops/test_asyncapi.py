@@ -241,8 +241,8 @@ def test_real_events_match_their_payload_schema(document: dict[str, Any]) -> Non
 
 
 def test_dead_letters_are_described_with_the_consumers_headers(document: dict[str, Any]) -> None:
-    consumer = (ROOT / "shared" / "consumer.py").read_text(encoding="utf-8")
-    assert set(re.findall(r'"(qise-dlq-[a-z]+)"', consumer)) == set(DLQ_HEADERS)
+    sender = (ROOT / "shared" / "dlq.py").read_text(encoding="utf-8")
+    assert set(re.findall(r'\("(qise-dlq-[a-z]+)",', sender)) == set(DLQ_HEADERS)
     headers = document["components"]["messages"][DEAD_LETTER_MESSAGE]["headers"]
     assert set(headers["properties"]) == set(DLQ_HEADERS)
 
