@@ -112,13 +112,13 @@ def registry_messages(world: World) -> list[Message]:
     first = world.communities[0]
     for position, (code, name, description) in enumerate(SEVEN_COLORS):
         data = registry.CategoryDefined(
-            code=code, name=name, description=description, position=position
+            code=code, name=name, description=description, position=position, version=1
         )
         out.append(_message(topic, source, first, code, data))
     for index, community in enumerate(world.communities):
         branch = f"第{index % 4 + 1}大支部"
         created = registry.CommunityCreated(
-            community_id=community, name=f"社区{community}", branch=branch
+            community_id=community, name=f"社区{community}", branch=branch, version=1
         )
         out.append(_message(topic, source, community, community, created))
         for team_id, category in world.teams[community]:
@@ -127,6 +127,8 @@ def registry_messages(world: World) -> list[Message]:
             )
             out.append(_message(topic, source, community, team_id, team))
         teams = world.teams[community]
+        # Each join is a change of its team: the team's version climbs by one.
+        versions = {team_id: 1 for team_id, _ in teams}
         for number, volunteer_id in enumerate(world.volunteers[community]):
             volunteer = registry.VolunteerRegistered(
                 volunteer_id=volunteer_id,
@@ -137,7 +139,10 @@ def registry_messages(world: World) -> list[Message]:
             )
             out.append(_message(topic, source, community, volunteer_id, volunteer))
             team_id = teams[number % len(teams)][0]
-            joined = registry.TeamMemberJoined(team_id=team_id, volunteer_id=volunteer_id)
+            versions[team_id] += 1
+            joined = registry.TeamMemberJoined(
+                team_id=team_id, volunteer_id=volunteer_id, version=versions[team_id]
+            )
             out.append(_message(topic, source, community, volunteer_id, joined))
     return out
 

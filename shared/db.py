@@ -6,10 +6,13 @@ Each service owns one database. PostgreSQL in production (asyncpg); SQLite
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import DateTime, MetaData, Table, event, text
+from sqlalchemy import JSON, DateTime, MetaData, Table, and_, event, or_, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
@@ -20,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.sql import FromClause
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -105,6 +109,10 @@ async def database_answers(engine: AsyncEngine) -> bool:
         return False
 
 
+# An event published before its type carried a version; older than any versioned one.
+UNVERSIONED = 0
+
+
 async def upsert(
     session: AsyncSession,
     table: FromClause,
@@ -116,16 +124,25 @@ async def upsert(
     """Insert rows, or update the existing ones with the same key.
 
     With `newer_than` (a version column) an existing row is only replaced by a
-    row with a higher version: replicas stay right when events arrive twice or
-    out of order.
+    row with a higher version, so replicas stay right when events arrive twice
+    or out of order; rows of version `UNVERSIONED` (events from before versions)
+    replace each other in arrival order, as they always did. The rows' keys must
+    be distinct and every row must have the first row's columns.
     """
     if not rows:
         return
-    statement = insert_for(session, table)
     target = cast(Table, table)
+    if _as_arrays(session, target, rows):
+        statement = _array_insert(target, tuple(rows[0]), tuple(key), (), newer_than)
+        await session.execute(statement, _arrays(rows))
+        return
+    statement = insert_for(session, table)
     excluded = statement.excluded
     updates = {c: excluded[c] for c in rows[0] if c not in key}
-    where = target.c[newer_than] < excluded[newer_than] if newer_than else None
+    where = None
+    if newer_than:
+        old, new = target.c[newer_than], excluded[newer_than]
+        where = or_(old < new, and_(old == UNVERSIONED, new == UNVERSIONED))
     if updates:
         statement = statement.on_conflict_do_update(index_elements=key, set_=updates, where=where)
     else:
@@ -146,17 +163,92 @@ async def add_to(
 ) -> None:
     """Add each row's `amounts` to the row with the same key, creating it when missing.
 
-    Rollups take deltas this way: one statement for a whole batch.
+    Rollups take deltas this way, one statement per batch: `x = x + excluded.x`
+    commutes, so two writers adding to one row both count. The rows' keys must be
+    distinct and every row must have the first row's columns.
     """
     if not rows:
         return
     target = cast(Table, table)
+    if _as_arrays(session, target, rows):
+        statement = _array_insert(target, tuple(rows[0]), tuple(key), tuple(amounts), None)
+        await session.execute(statement, _arrays(rows))
+        return
     statement = insert_for(session, table)
     statement = statement.on_conflict_do_update(
         index_elements=key,
         set_={name: target.c[name] + statement.excluded[name] for name in amounts},
     )
     await session.execute(statement, rows)
+
+
+# -- many rows as one array per column (PostgreSQL) ----------------------------------------
+# Sent as executemany parameters, every row's values go through SQLAlchemy's parameter
+# processing and become a multi-row VALUES of rows x columns bind parameters; as arrays
+# they are one parameter per column, encoded by asyncpg in binary, and the statement
+# text never changes.
+
+
+def _as_arrays(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> bool:
+    """On PostgreSQL, unless a column is JSON (asyncpg takes no Python lists for json[])."""
+    return on_postgresql(session) and not any(isinstance(table.c[c].type, JSON) for c in rows[0])
+
+
+def _arrays(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {c: [row[c] for row in rows] for c in rows[0]}
+
+
+@cache
+def _array_insert(
+    table: Table,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    amounts: tuple[str, ...],
+    newer_than: str | None,
+) -> TextClause:
+    """INSERT … SELECT FROM unnest(one array per column) ON CONFLICT: `amounts` added to
+    the existing row's, the other columns replacing it (when `newer_than` is newer), or
+    nothing done when every column is the key."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    quote = dialect.identifier_preparer.quote
+    name = quote(table.name)
+    arrays = ", ".join(
+        f"CAST(:{c} AS {table.c[c].type.compile(dialect=dialect)}[])" for c in columns
+    )
+    listed = ", ".join(quote(c) for c in columns)
+    sql = f"INSERT INTO {name} ({listed}) SELECT * FROM unnest({arrays})"
+    sets = [f"{quote(a)} = {name}.{quote(a)} + excluded.{quote(a)}" for a in amounts]
+    sets += [f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in (*key, *amounts)]
+    conflict = ", ".join(quote(c) for c in key)
+    if not sets:
+        return text(f"{sql} ON CONFLICT ({conflict}) DO NOTHING")
+    sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {', '.join(sets)}"
+    if newer_than:
+        old, new = f"{name}.{quote(newer_than)}", f"excluded.{quote(newer_than)}"
+        sql += f" WHERE {old} < {new} OR ({old} = {UNVERSIONED} AND {new} = {UNVERSIONED})"
+    return text(sql)
+
+
+async def take_turns(session: AsyncSession, space: str, keys: Iterable[str]) -> None:
+    """Writers of one key take turns until their transactions end.
+
+    A read-compute-write (a rollup's "take the old state out, put the new in")
+    is right only if no other writer changes the same state meanwhile, as two
+    consumers of one partition do while it moves. On PostgreSQL a transaction
+    advisory lock per (space, key), taken in one order so two writers cannot
+    deadlock; SQLite lets one writer in at a time already.
+    """
+    wanted = sorted(set(keys))
+    if not wanted or not on_postgresql(session):
+        return
+    await session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(hashtext(:space), h) FROM"
+            " (SELECT DISTINCT hashtext(k) AS h FROM unnest(CAST(:keys AS text[])) AS k"
+            " ORDER BY h) AS wanted"
+        ),
+        {"space": space, "keys": wanted},
+    )
 
 
 def on_postgresql(session: AsyncSession) -> bool:

@@ -12,12 +12,12 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, Union
+from typing import Annotated, Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, Union
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
-from shared.db import utcnow
+from shared.db import UNVERSIONED, utcnow
 
 
 class EventData(BaseModel):
@@ -28,6 +28,28 @@ class EventData(BaseModel):
 
     event_type: ClassVar[str]
     summary: ClassVar[str] = ""
+
+
+class Versioned(EventData):
+    """The data of an event that reports an entity at one version: readers keep the
+    highest, so arrival order never matters."""
+
+    version: int = Field(
+        UNVERSIONED,
+        ge=0,
+        description=(
+            "The entity's version after this change; each change of the entity is one higher."
+            " 0 (or absent): published before this type carried versions, older than any other."
+        ),
+    )
+
+
+class Reports(NamedTuple):
+    """What a state event reports: the kind of entity, and the field of its data that
+    holds the entity's key."""
+
+    entity: str
+    key: str
 
 
 class CloudEventAttributes(BaseModel):

@@ -620,6 +620,9 @@ async def define_kind(session: AsyncSession, principal: Principal, command: Kind
     )
     session.add(kind)
     await flush_unique(session, f"activity kind {command.code!r} already exists")
-    data = ev.ActivityKindDefined(code=kind.code, name=kind.name, category_hint=kind.category_hint)
+    # A kind is defined once and never changes: its one version is 1.
+    data = ev.ActivityKindDefined(
+        code=kind.code, name=kind.name, category_hint=kind.category_hint, version=1
+    )
     await OUTBOX.record(session, data, community="*", subject=kind.code)
     return kind

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from shared.events import EventCatalog, EventData
+from shared.events import EventCatalog, EventData, Versioned
 
 TOPIC = "qise.activities.events"
 
@@ -59,7 +59,7 @@ class ActivityVoided(ActivityState):
     voided_by: str
 
 
-class ActivityKindDefined(EventData):
+class ActivityKindDefined(Versioned):
     event_type = "qise.activity_kind.defined.v1"
     summary = "A county added a kind of activity."
     code: str

@@ -7,18 +7,13 @@ from services.activities.models import Category, Community, Team, Volunteer
 from services.activities.settings import ActivitiesSettings
 from services.registry import events as registry
 from shared.consumer import Handler
-from shared.replica import replicate
+from shared.replica import replica_handlers
 from shared.service import Subscription, subscribe
 
-REGISTRY_HANDLERS: dict[str, Handler] = {
-    registry.CommunityCreated.event_type: replicate(Community, id="community_id"),
-    registry.CategoryDefined.event_type: replicate(Category),
-    registry.TeamRegistered.event_type: replicate(Team, id="team_id"),
-    registry.TeamUpdated.event_type: replicate(Team, id="team_id"),
-    registry.VolunteerRegistered.event_type: replicate(Volunteer, id="volunteer_id"),
-    registry.VolunteerUpdated.event_type: replicate(Volunteer, id="volunteer_id"),
-    registry.VolunteerDeactivated.event_type: replicate(Volunteer, id="volunteer_id"),
-}
+REGISTRY_HANDLERS: dict[str, Handler] = replica_handlers(
+    registry.REPLICA,
+    {"community": Community, "category": Category, "team": Team, "volunteer": Volunteer},
+)
 
 
 def subscriptions(settings: ActivitiesSettings) -> list[Subscription]:

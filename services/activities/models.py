@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.activities.schemas import Status
-from shared.db import UTCDateTime, new_metadata, utcnow
+from shared.db import UNVERSIONED, UTCDateTime, new_metadata, utcnow
 from shared.ids import new_id
 
 Hours = Numeric(6, 2)
@@ -30,6 +30,7 @@ class Community(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     branch: Mapped[str | None] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
 class Category(Base):
@@ -37,6 +38,7 @@ class Category(Base):
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
 class Team(Base):

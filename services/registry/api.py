@@ -70,7 +70,7 @@ def team_out(team: Team, member_count: int) -> TeamOut:
     return TeamOut(
         **state.shown(),
         id=str(state.id),
-        # Counted from the memberships when answering; a member joining changes no version.
+        # Counted from the memberships when answering.
         member_count=member_count,
         created_at=state.created_at,
     )

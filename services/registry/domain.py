@@ -25,6 +25,7 @@ from services.registry.models import (
     Community,
     LifeEvent,
     ResidentUnit,
+    RetiredCategory,
     Team,
     TeamMember,
     Volunteer,
@@ -99,7 +100,10 @@ async def create_community(
     await flush_unique(session, f"community {command.id!r} already exists")
     await _publish(
         session,
-        ev.CommunityCreated(community_id=command.id, name=command.name, branch=command.branch),
+        # A community is created once and never changes: its one version is 1.
+        ev.CommunityCreated(
+            community_id=command.id, name=command.name, branch=command.branch, version=1
+        ),
         command.id,
         command.id,
     )
@@ -139,6 +143,8 @@ async def create_resident_unit(
         community_id=unit.community_id,
         name=unit.name,
         kind=unit.kind,
+        # Registered once and never changed: its one version is 1.
+        version=1,
     )
     await _publish(session, data, unit.community_id, unit.id)
     return unit
@@ -165,9 +171,17 @@ async def define_category(
     if await session.get(Category, command.code) is not None:
         raise Conflict(f"category {command.code!r} already exists")
     position = (await session.scalar(select(func.max(Category.position)))) or 0
+    # Defined again after a deletion, it goes on from its last version.
+    retired = await session.get(RetiredCategory, command.code, with_for_update=True)
     category = Category(
-        code=command.code, name=command.name, description=command.description, position=position + 1
+        code=command.code,
+        name=command.name,
+        description=command.description,
+        position=position + 1,
+        version=(retired.version if retired is not None else 0) + 1,
     )
+    if retired is not None:
+        await session.delete(retired)
     session.add(category)
     await flush_unique(session, f"category {command.code!r} already exists")
     await _publish_category(session, category)
@@ -188,6 +202,7 @@ async def update_category(
         category.name = patch.name
     if patch.description is not None:
         category.description = patch.description
+    category.version += 1
     await _publish_category(session, category)
     return category
 
@@ -203,6 +218,7 @@ async def delete_category(session: AsyncSession, principal: Principal, code: str
     )
     if teams:
         raise Conflict(f"category {code!r} is used by {teams} team(s) and cannot be deleted")
+    await session.merge(RetiredCategory(code=code, version=category.version))
     await session.delete(category)
 
 
@@ -212,6 +228,7 @@ async def _publish_category(session: AsyncSession, category: Category) -> None:
         name=category.name,
         description=category.description,
         position=category.position,
+        version=category.version,
     )
     # Categories belong to the whole county; "*" keys them apart from any community.
     await _publish(session, data, "*", category.code)
@@ -268,7 +285,8 @@ async def register_team(session: AsyncSession, principal: Principal, command: Te
     await flush_unique(session, f"a team named {command.name!r} already exists")
     await _publish(session, registered, state.community_id, state.id)
     if leader_id is not None:
-        joined = lc.admit_member(state, leader_id, already_member=False)
+        state, joined = lc.admit_member(state, leader_id, already_member=False)
+        state.write_to(team)
         session.add(TeamMember(team_id=state.id, volunteer_id=leader_id))
         await _publish(session, joined, state.community_id, state.id)
     return team
@@ -374,7 +392,8 @@ async def add_member(
         session, team.community_id, command.volunteer_id, "volunteer_id"
     )
     member_now = await session.get(TeamMember, (team.id, volunteer.id))
-    joined = lc.admit_member(state, volunteer.id, already_member=member_now is not None)
+    state, joined = lc.admit_member(state, volunteer.id, already_member=member_now is not None)
+    state.write_to(team)
     member = TeamMember(team_id=team.id, volunteer_id=volunteer.id)
     session.add(member)
     await flush_unique(session, "the volunteer is already a member of this team")

@@ -1,8 +1,11 @@
 """Events the registry publishes on `qise.registry.events`: its public contract.
 
-Volunteer and team events carry the entity's whole state and a `version`
-that grows with every change, so a reader can apply them in any order and
-keep the newest. Phones travel masked: whole numbers never leave the registry.
+Every event about an entity carries a `version` that grows with each of its
+changes, so a reader can apply them in any order and keep the newest; volunteer
+and team events carry the whole state. A join or a leave is a change of the team
+(made under the team's lock), so membership events carry the team's version: of
+two events about one (team, volunteer), the higher version is the later. Phones
+travel masked: whole numbers never leave the registry.
 """
 
 from __future__ import annotations
@@ -12,12 +15,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.events import EventCatalog, EventData
+from shared.events import EventCatalog, EventData, Reports, Versioned
 
 TOPIC = "qise.registry.events"
 
 
-class CommunityCreated(EventData):
+class CommunityCreated(Versioned):
     event_type = "qise.community.created.v1"
     summary = "A community joined the deployment, under a branch."
     community_id: str
@@ -25,7 +28,7 @@ class CommunityCreated(EventData):
     branch: str | None = None
 
 
-class CategoryDefined(EventData):
+class CategoryDefined(Versioned):
     event_type = "qise.category.defined.v1"
     summary = "A service category (color) was added or renamed."
     code: str
@@ -84,14 +87,14 @@ class VolunteerDeactivated(VolunteerState):
     reason: str = ""
 
 
-class TeamMemberJoined(EventData):
+class TeamMemberJoined(Versioned):
     event_type = "qise.team.member_joined.v1"
     summary = "A volunteer joined a team."
     team_id: str
     volunteer_id: str
 
 
-class TeamMemberLeft(EventData):
+class TeamMemberLeft(Versioned):
     event_type = "qise.team.member_left.v1"
     summary = "A volunteer left a team."
     team_id: str
@@ -112,7 +115,7 @@ class PartyMemberLifeEventRecorded(EventData):
     note: str | None = None
 
 
-class ResidentUnitRegistered(EventData):
+class ResidentUnitRegistered(Versioned):
     event_type = "qise.resident_unit.registered.v1"
     summary = "A resident unit (驻区单位) joined a community's co-building."
     resident_unit_id: str
@@ -120,6 +123,19 @@ class ResidentUnitRegistered(EventData):
     name: str
     kind: str
 
+
+# The registry as its replicas keep it: each state event, the entity it reports and the
+# field holding the entity's key. Memberships are pairs, kept by stats alone.
+REPLICA: dict[str, Reports] = {
+    CommunityCreated.event_type: Reports("community", "community_id"),
+    CategoryDefined.event_type: Reports("category", "code"),
+    TeamRegistered.event_type: Reports("team", "team_id"),
+    TeamUpdated.event_type: Reports("team", "team_id"),
+    VolunteerRegistered.event_type: Reports("volunteer", "volunteer_id"),
+    VolunteerUpdated.event_type: Reports("volunteer", "volunteer_id"),
+    VolunteerDeactivated.event_type: Reports("volunteer", "volunteer_id"),
+}
+MEMBERSHIPS = (TeamMemberJoined.event_type, TeamMemberLeft.event_type)
 
 CATALOG = EventCatalog(
     [

@@ -259,21 +259,32 @@ def check_team_is_active(state: TeamState) -> None:
 
 def admit_member(
     state: TeamState, volunteer_id: uuid.UUID, *, already_member: bool
-) -> ev.TeamMemberJoined:
-    """A volunteer joins an active team once; membership does not change the team's state."""
+) -> tuple[TeamState, ev.TeamMemberJoined]:
+    """A volunteer joins an active team once. A join is a change of the team: its version
+    climbs, and the event carries it, so a replica tells a later leave from an earlier one."""
     check_team_is_active(state)
     if already_member:
         raise Conflict("the volunteer is already a member of this team")
-    return ev.TeamMemberJoined(team_id=str(state.id), volunteer_id=str(volunteer_id))
+    new = replace(state, version=state.version + 1)
+    joined = ev.TeamMemberJoined(
+        team_id=str(state.id), volunteer_id=str(volunteer_id), version=new.version
+    )
+    return new, joined
 
 
 def member_leaves(
     state: TeamState, volunteer_id: uuid.UUID
 ) -> tuple[TeamState, list[ev.TeamUpdated | ev.TeamMemberLeft]]:
-    """A member leaves; when it is the leader, the team is left without one (a new version)."""
+    """A member leaves, a change of the team with a version of its own; when it is the
+    leader, the team is first left without one (another version)."""
     events: list[ev.TeamUpdated | ev.TeamMemberLeft] = []
     if state.leader_volunteer_id == volunteer_id:
         state = replace(state, leader_volunteer_id=None, version=state.version + 1)
         events.append(state.event(ev.TeamUpdated))
-    events.append(ev.TeamMemberLeft(team_id=str(state.id), volunteer_id=str(volunteer_id)))
+    state = replace(state, version=state.version + 1)
+    events.append(
+        ev.TeamMemberLeft(
+            team_id=str(state.id), volunteer_id=str(volunteer_id), version=state.version
+        )
+    )
     return state, events

@@ -58,6 +58,18 @@ class Category(Base):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=100)
+    # One higher with each change; the event carries it.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class RetiredCategory(Base):
+    """The last version of a deleted category: defined again, it goes on from there, so
+    its replicas take the new definition for the newer."""
+
+    __tablename__ = "retired_categories"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
 
 
 class Volunteer(Base):

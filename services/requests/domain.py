@@ -307,14 +307,20 @@ async def put_service_kind(
     last = select(func.coalesce(func.max(ServiceKind.position), 0)).scalar_subquery()
     await session.execute(
         insert_for(session, ServiceKind.__table__)
-        .values(code=code, name=command.name, category=command.category, position=last + 1)
+        # Version 0 until routed below, which makes a new kind's first version 1.
+        .values(
+            code=code, name=command.name, category=command.category, position=last + 1, version=0
+        )
         .on_conflict_do_nothing(index_elements=["code"])
     )
     kind = await session.get(ServiceKind, code, with_for_update=True, populate_existing=True)
     assert kind is not None  # inserted above, or there already
     kind.name = command.name
     kind.category = command.category
-    data = ev.ServiceKindRouted(code=code, name=command.name, category=command.category)
+    kind.version += 1
+    data = ev.ServiceKindRouted(
+        code=code, name=command.name, category=command.category, version=kind.version
+    )
     await OUTBOX.record(session, data, community="*", subject=code)
     return kind
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from services.requests.schemas import Channel, Mode, Resident, Urgency
-from shared.events import EventCatalog, EventData
+from shared.events import EventCatalog, EventData, Versioned
 
 TOPIC = "qise.requests.events"
 INBOUND_TOPIC = "qise.county.inbound"
@@ -102,7 +102,7 @@ class CareTaskOverdue(CareTaskState):
     summary = "A care task passed its due date (published once per task)."
 
 
-class ServiceKindRouted(EventData):
+class ServiceKindRouted(Versioned):
     event_type = "qise.service_kind.routed.v1"
     summary = "A county added a service kind or routed it to another category."
     code: str

@@ -21,7 +21,7 @@ from services.requests.settings import RequestsSettings
 from shared.auth import ACTOR
 from shared.consumer import Handler
 from shared.events import Event
-from shared.replica import replicate
+from shared.replica import replica_handlers
 from shared.service import Subscription, subscribe
 
 
@@ -73,12 +73,9 @@ def subscriptions(settings: RequestsSettings) -> list[Subscription]:
             name="registry",
             topics=[registry.TOPIC],
             handlers={
-                registry.CommunityCreated.event_type: replicate(Community, id="community_id"),
-                registry.TeamRegistered.event_type: replicate(Team, id="team_id"),
-                registry.TeamUpdated.event_type: replicate(Team, id="team_id"),
-                registry.VolunteerRegistered.event_type: replicate(Volunteer, id="volunteer_id"),
-                registry.VolunteerUpdated.event_type: replicate(Volunteer, id="volunteer_id"),
-                registry.VolunteerDeactivated.event_type: replicate(Volunteer, id="volunteer_id"),
+                **replica_handlers(
+                    registry.REPLICA, {"community": Community, "team": Team, "volunteer": Volunteer}
+                ),
                 registry.PartyMemberLifeEventRecorded.event_type: on_life_event(settings),
             },
             catalog=registry.CATALOG,

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import UTCDateTime, new_metadata, utcnow
+from shared.db import UNVERSIONED, UTCDateTime, new_metadata, utcnow
 from shared.ids import new_id
 
 
@@ -36,6 +36,7 @@ class Community(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
 class Team(Base):
@@ -74,6 +75,8 @@ class ServiceKind(Base):
     name: Mapped[str] = mapped_column(String(100))
     category: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer, default=100)
+    # One higher with each routing; the event carries it.
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class ServiceRequest(Base):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.requests.schemas import OPEN_STATUSES
 from services.stats.handlers import CONSUMERS
 from services.stats.models import (
     CareTask,
@@ -29,7 +30,7 @@ from services.stats.models import (
     Volunteer,
     VolunteerHours,
 )
-from services.stats.replicas import OPEN, REQUEST_DAY_AMOUNTS
+from services.stats.replicas import REQUEST_DAY_AMOUNTS
 from services.stats.schemas import (
     AreaCommunity,
     Areas,
@@ -268,7 +269,7 @@ async def _requests(session: AsyncSession, area: Area, when: Period) -> dict[str
     statement: Any
     if when.start is None and when.end is None:
         f = RequestCounts
-        is_open = f.status.in_(OPEN)
+        is_open = f.status.in_(OPEN_STATUSES)
         statement = (
             select(
                 f.category,
@@ -493,7 +494,7 @@ async def leaderboard(session: AsyncSession, area: Area, by: RankBy, limit: int)
 async def open_requests(session: AsyncSession, area: Area, limit: int) -> list[OpenRequest]:
     rows = await session.scalars(
         select(Request)
-        .where(area.restrict(Request.community_id), Request.status.in_(OPEN))
+        .where(area.restrict(Request.community_id), Request.status.in_(OPEN_STATUSES))
         .order_by(case((Request.overdue.is_(True), 0), else_=1), Request.due_at)
         .limit(limit)
     )

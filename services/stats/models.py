@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, Index, Integer, Numeric, String, Text, Uuid, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import UTCDateTime, new_metadata
+from shared.db import UNVERSIONED, UTCDateTime, new_metadata
 
 Hours = Numeric(14, 2)
 
@@ -24,6 +24,7 @@ class Community(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     branch: Mapped[str | None] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
 class Category(Base):
@@ -33,6 +34,7 @@ class Category(Base):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=100)
+    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
 class Volunteer(Base):
@@ -83,6 +85,10 @@ class TeamMember(Base):
 
     team_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     volunteer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True)
+    # A left membership stays, not a member, so an older "joined" cannot bring it back.
+    member: Mapped[bool] = mapped_column(Boolean)
+    # The team's version of the last join or leave (see services/registry/events.py).
+    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
 class Activity(Base):

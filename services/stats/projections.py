@@ -5,7 +5,9 @@ contribution to the rollups (daily figures, volunteer hours) is taken out as
 it was last counted and put back as it is now, so verifying moves hours to
 certified, voiding takes everything out, and a stale or repeated event changes
 nothing. A batch reads the activities it touches in one query, works out the
-net change in memory, and writes it in a handful of statements.
+net change in memory, and writes it in a handful of statements. A batch first takes
+its communities' turn (`take_turns`), so two consumers of one community's events,
+as while partitions move, never both take out the state the other replaces.
 """
 
 from __future__ import annotations
@@ -17,14 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activities import events as activities
-from services.stats.bulk import add_rows, upsert_rows
 from services.stats.models import (
     Activity,
     ActivityHours,
@@ -32,7 +33,7 @@ from services.stats.models import (
     MonthlyFigures,
     VolunteerHours,
 )
-from shared.db import on_postgresql
+from shared.db import add_to, take_turns, upsert
 from shared.events import Event
 
 ZERO = Decimal(0)
@@ -179,12 +180,13 @@ async def _counted(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUI
 async def project_activities(
     session: AsyncSession, events: list[Event[Any]], zone: ZoneInfo
 ) -> None:
+    await take_turns(session, "stats.activities", (event.community for event in events))
     updates = [(uuid.UUID(e.data.activity_id), counted_from_event(e.data, zone)) for e in events]
     before = await _counted(session, list({activity_id for activity_id, _ in updates}))
     changed, deltas = net_changes(before, updates)
     if not changed:
         return
-    await upsert_rows(
+    await upsert(
         session,
         Activity.__table__,
         [
@@ -216,15 +218,9 @@ async def project_activities(
         for activity_id in rewritten
         for volunteer_id, hours in changed[activity_id].hours.items()
     ]
-    if hours_rows and on_postgresql(session):
-        await upsert_rows(
-            session, ActivityHours.__table__, hours_rows, key=["activity_id", "volunteer_id"]
-        )
-    elif hours_rows:
-        # The table, not the ORM class: a Core executemany, not the ORM's bulk insert.
-        await session.execute(insert(cast(Table, ActivityHours.__table__)), hours_rows)
+    await upsert(session, ActivityHours.__table__, hours_rows, key=["activity_id", "volunteer_id"])
     amounts = ["activities", "people_served", "volunteer_hours", "certified_hours"]
-    await add_rows(
+    await add_to(
         session,
         DailyFigures.__table__,
         [
@@ -239,7 +235,7 @@ async def project_activities(
         key=["community_id", "category", "day"],
         amounts=amounts,
     )
-    await add_rows(
+    await add_to(
         session,
         MonthlyFigures.__table__,
         [
@@ -254,7 +250,7 @@ async def project_activities(
         key=["community_id", "category", "month"],
         amounts=amounts,
     )
-    await add_rows(
+    await add_to(
         session,
         VolunteerHours.__table__,
         [

@@ -1,12 +1,16 @@
 """Registry and requests state into the stats replicas and their rollups, a batch at a time.
 
-A batch keeps, per entity, the state with the highest version (for unversioned
-entities, the last one) and writes each table with one statement. The rollups
-the overview reads (volunteers per community, members per category, requests
-per status) move with the rows: a volunteer's or request's contribution is taken
-out as it was and put back as it is, and the members of every (community,
-category) the batch touched are counted again, so they stay exact whatever the
-order and however often events arrive.
+A batch keeps, per entity (and per membership), the state with the highest
+version and writes each table with one statement; events from before their
+type carried a version are version 0 and keep arrival order among themselves.
+The rollups the overview reads (volunteers per community, members per category,
+requests per status) move with the rows: a volunteer's or request's contribution
+is taken out as it was and put back as it is, and the members of every
+(community, category) the batch touched are counted again, so they stay exact
+whatever the order and however often events arrive. Each batch first takes its
+communities' turn (`take_turns`): two consumers applying one community's events
+at once, as while partitions move, do so one after the other, so neither takes
+out a contribution the other has already replaced.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, distinct, func, or_, select, tuple_
+from sqlalchemy import Table, distinct, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 from services.registry import events as registry
 from services.requests import events as requests
+from services.requests.schemas import OPEN_STATUSES
 from services.stats.models import (
     CareTask,
     Category,
@@ -38,9 +43,9 @@ from services.stats.models import (
 )
 from services.stats.projections import by_month
 from shared.consumer import BatchHandler
-from shared.db import add_to, upsert
+from shared.db import UNVERSIONED, add_to, take_turns, upsert
 from shared.events import Event
-from shared.replica import state_row
+from shared.replica import key_source, state_row
 
 Row = dict[str, Any]
 # A row's share of a rollup: the rollup's key and the amounts it adds, or None.
@@ -49,24 +54,37 @@ Contribution = Callable[[Mapping[str, Any]], tuple[tuple[Any, ...], tuple[int, .
 # -- the rules, plain Python -------------------------------------------------------------
 
 
-def newest(rows: Iterable[Row], key: str) -> dict[Any, Row]:
-    """Each entity's newest row, in order: a higher version wins, an equal one does not
-    (as the versioned upsert would have it); without versions the last row wins."""
+def is_newer(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    """Whether `new` replaces `old`, as the versioned upsert has it: a higher version
+    does, an equal one does not, except that unversioned rows replace each other."""
+    return bool(old["version"] < new["version"] or old["version"] == new["version"] == UNVERSIONED)
+
+
+def newest(rows: Iterable[Row], key: Callable[[Row], Any]) -> dict[Any, Row]:
+    """Each entity's newest row (`key` tells the entity), in arrival order."""
     kept: dict[Any, Row] = {}
     for row in rows:
-        old = kept.get(row[key])
-        if old is None or "version" not in row or old["version"] < row["version"]:
-            kept[row[key]] = row
+        old = kept.get(key(row))
+        if old is None or is_newer(row, old):
+            kept[key(row)] = row
     return kept
 
 
 def changed(before: Mapping[Any, Mapping[str, Any]], after: dict[Any, Row]) -> dict[Any, Row]:
-    """The rows that will replace what the table holds: new, or of a higher version."""
+    """The rows that will replace what the table holds: new, or newer."""
     return {
         key: row
         for key, row in after.items()
-        if (old := before.get(key)) is None or old["version"] < row["version"]
+        if (old := before.get(key)) is None or is_newer(row, old)
     }
+
+
+def by(*columns: str) -> Callable[[Mapping[str, Any]], Any]:
+    """A row's key: its one column, or the tuple of several."""
+    if len(columns) == 1:
+        (column,) = columns
+        return lambda row: row[column]
+    return lambda row: tuple(row[c] for c in columns)
 
 
 def rollup_deltas(
@@ -104,8 +122,6 @@ def request_share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[int, .
     )
 
 
-# Statuses of a request still to be done.
-OPEN = ("submitted", "assigned", "accepted")
 REQUEST_DAY_AMOUNTS = [
     "requests",
     "open",
@@ -124,7 +140,7 @@ def request_day_share(zone: ZoneInfo) -> Contribution:
 
     def share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[int, ...]] | None:
         status, completed_at, rating = row["status"], row["completed_at"], row["rating"]
-        is_open = status in OPEN
+        is_open = status in OPEN_STATUSES
         done = status == "completed"
         day = row["submitted_at"].astimezone(zone).date()
         return (row["community_id"], row["category"], day), (
@@ -145,63 +161,84 @@ def request_day_share(zone: ZoneInfo) -> Contribution:
 
 
 async def _current(
-    session: AsyncSession, model: type[DeclarativeBase], ids: list[Any], columns: list[str]
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    key: list[str],
+    keys: list[Any],
+    columns: list[str],
 ) -> dict[Any, Row]:
     table: Table = model.__table__  # type: ignore[assignment]
-    if not ids:
+    if not keys:
         return {}
+    keyed = table.c[key[0]] if len(key) == 1 else tuple_(*(table.c[c] for c in key))
     rows = await session.execute(
-        select(table.c.id, *(table.c[c] for c in columns)).where(table.c.id.in_(ids))
+        select(*(table.c[c] for c in key), *(table.c[c] for c in columns)).where(keyed.in_(keys))
     )
-    return {row.id: dict(row._mapping) for row in rows}
+    current = [dict(row._mapping) for row in rows]
+    return {by(*key)(row): row for row in current}
 
 
 async def _replace_versioned(
-    session: AsyncSession, model: type[DeclarativeBase], rows: dict[Any, Row], columns: list[str]
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: Iterable[Row],
+    columns: list[str],
+    key: tuple[str, ...] = ("id",),
 ) -> tuple[dict[Any, Row], dict[Any, Row]]:
-    """Write the rows newer than the table's; what they replace, and the rows written."""
-    before = await _current(session, model, list(rows), [*columns, "version"])
-    fresh = changed(before, rows)
-    await upsert(session, model.__table__, list(fresh.values()), key=["id"], newer_than="version")
+    """Write each entity's newest row where it is newer than the table's; what they
+    replace, and the rows written (both by key)."""
+    latest = newest(rows, by(*key))
+    before = await _current(session, model, list(key), list(latest), [*columns, "version"])
+    fresh = changed(before, latest)
+    await upsert(
+        session, model.__table__, list(fresh.values()), key=list(key), newer_than="version"
+    )
     return before, fresh
 
 
 # -- registry -------------------------------------------------------------------------------
 
-REGISTRY_STATE: dict[str, tuple[type[DeclarativeBase], dict[str, str]]] = {
-    registry.CommunityCreated.event_type: (Community, {"id": "community_id"}),
-    registry.CategoryDefined.event_type: (Category, {}),
-    registry.VolunteerRegistered.event_type: (Volunteer, {"id": "volunteer_id"}),
-    registry.VolunteerUpdated.event_type: (Volunteer, {"id": "volunteer_id"}),
-    registry.VolunteerDeactivated.event_type: (Volunteer, {"id": "volunteer_id"}),
-    registry.TeamRegistered.event_type: (Team, {"id": "team_id"}),
-    registry.TeamUpdated.event_type: (Team, {"id": "team_id"}),
+REPLICA: dict[str, type[DeclarativeBase]] = {
+    "community": Community,
+    "category": Category,
+    "team": Team,
+    "volunteer": Volunteer,
 }
-MEMBERSHIPS = (registry.TeamMemberJoined.event_type, registry.TeamMemberLeft.event_type)
-REGISTRY_TYPES = frozenset([*REGISTRY_STATE, *MEMBERSHIPS])
+REGISTRY_STATE: dict[str, tuple[type[DeclarativeBase], dict[str, str]]] = {
+    event_type: (REPLICA[what.entity], key_source(REPLICA[what.entity], what.key))
+    for event_type, what in registry.REPLICA.items()
+}
+REGISTRY_TYPES = frozenset([*REGISTRY_STATE, *registry.MEMBERSHIPS])
+
+
+def membership_row(event: Event[Any]) -> Row:
+    data = event.data
+    return {
+        "team_id": uuid.UUID(data.team_id),
+        "volunteer_id": uuid.UUID(data.volunteer_id),
+        "member": event.envelope.type == registry.TeamMemberJoined.event_type,
+        "version": data.version,
+    }
 
 
 async def apply_registry(session: AsyncSession, events: list[Event[Any]]) -> None:
+    await take_turns(session, "stats.registry", (event.community for event in events))
     states: dict[type[DeclarativeBase], list[Row]] = {}
-    # The last join or leave of each (team, volunteer) decides; True is a member.
-    memberships: dict[tuple[uuid.UUID, uuid.UUID], bool] = {}
+    joins_and_leaves: list[Row] = []
     for event in events:
         kind = event.envelope.type
-        if kind in MEMBERSHIPS:
-            pair = (uuid.UUID(event.data.team_id), uuid.UUID(event.data.volunteer_id))
-            memberships[pair] = kind == registry.TeamMemberJoined.event_type
+        if kind in registry.MEMBERSHIPS:
+            joins_and_leaves.append(membership_row(event))
             continue
         model, sources = REGISTRY_STATE[kind]
         states.setdefault(model, []).append(state_row(model, event.data.model_dump(), sources))
 
-    for model, key in ((Community, "id"), (Category, "code")):
-        rows = newest(states.get(model, []), key)
-        await upsert(session, model.__table__, list(rows.values()), key=[key])
-
+    await _replace_versioned(session, Community, states.get(Community, []), [])
+    await _replace_versioned(session, Category, states.get(Category, []), [], key=("code",))
     volunteers_before, volunteers = await _replace_versioned(
         session,
         Volunteer,
-        newest(states.get(Volunteer, []), "id"),
+        states.get(Volunteer, []),
         ["community_id", "active", "is_party_member"],
     )
     await add_to(
@@ -215,16 +252,11 @@ async def apply_registry(session: AsyncSession, events: list[Event[Any]]) -> Non
         amounts=["volunteers", "party_members"],
     )
     teams_before, teams = await _replace_versioned(
-        session, Team, newest(states.get(Team, []), "id"), ["community_id", "category", "status"]
+        session, Team, states.get(Team, []), ["community_id", "category", "status"]
     )
-
-    joined = [{"team_id": t, "volunteer_id": v} for (t, v), member in memberships.items() if member]
-    await upsert(session, TeamMember.__table__, joined, key=["team_id", "volunteer_id"])
-    left = [pair for pair, member in memberships.items() if not member]
-    if left:
-        await session.execute(
-            delete(TeamMember).where(tuple_(TeamMember.team_id, TeamMember.volunteer_id).in_(left))
-        )
+    _, memberships = await _replace_versioned(
+        session, TeamMember, joins_and_leaves, ["member"], key=("team_id", "volunteer_id")
+    )
 
     # Whose membership may count differently now: every (community, category) of a
     # changed team (before and after), of a team joined or left, and of the teams
@@ -241,7 +273,9 @@ async def apply_registry(session: AsyncSession, events: list[Event[Any]]) -> Non
     ]
     team_ids = list({team_id for team_id, _ in memberships})
     if team_ids or moved:
-        volunteer_teams = select(TeamMember.team_id).where(TeamMember.volunteer_id.in_(moved))
+        volunteer_teams = select(TeamMember.team_id).where(
+            TeamMember.volunteer_id.in_(moved), TeamMember.member.is_(True)
+        )
         touched.update(
             (community, category)
             for community, category in await session.execute(
@@ -264,6 +298,7 @@ async def count_members(session: AsyncSession, keys: set[tuple[str, str]]) -> No
         .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
         .where(
             Team.status == "active",
+            TeamMember.member.is_(True),
             Volunteer.active.is_(True),
             tuple_(Team.community_id, Team.category).in_(list(keys)),
         )
@@ -319,6 +354,7 @@ def requests_replicator(zone: ZoneInfo) -> BatchHandler:
 
 
 async def apply_requests(session: AsyncSession, events: list[Event[Any]], zone: ZoneInfo) -> None:
+    await take_turns(session, "stats.requests", (event.community for event in events))
     states: dict[type[DeclarativeBase], list[Row]] = {}
     for event in events:
         model, sources = REQUEST_STATE[event.envelope.type]
@@ -326,7 +362,7 @@ async def apply_requests(session: AsyncSession, events: list[Event[Any]], zone: 
     before, fresh = await _replace_versioned(
         session,
         Request,
-        newest(states.get(Request, []), "id"),
+        states.get(Request, []),
         [
             "community_id",
             "category",
@@ -390,6 +426,4 @@ async def apply_requests(session: AsyncSession, events: list[Event[Any]], zone: 
         key=["community_id", "category", "month"],
         amounts=REQUEST_DAY_AMOUNTS,
     )
-    await _replace_versioned(
-        session, CareTask, newest(states.get(CareTask, []), "id"), ["community_id"]
-    )
+    await _replace_versioned(session, CareTask, states.get(CareTask, []), ["community_id"])

@@ -101,6 +101,17 @@ async def test_county_admin_adds_and_renames_but_cannot_delete_a_category_in_use
     unused = f"u{uuid.uuid4().hex[:8]}"
     await registry.post("/categories", json={"code": unused, "name": "临时"}, headers=ADMIN)
     assert (await registry.delete(f"/categories/{unused}", headers=ADMIN)).status_code == 204
+    # Defined again after its deletion, it goes on from its last version: replicas that
+    # kept the old definition take the new one for the newer.
+    again = await registry.post("/categories", json={"code": unused, "name": "再来"}, headers=ADMIN)
+    assert again.status_code == 201, again.text
+    published = [
+        (e["data"]["name"], e["data"]["version"])
+        for code_ in (code, unused)
+        for e in await published_events(stack, "registry", "*")
+        if e["subject"] == code_
+    ]
+    assert published == [("白色助学", 1), ("白色助学服务", 2), ("临时", 1), ("再来", 2)]
 
 
 # -- teams -------------------------------------------------------------------------
@@ -179,12 +190,13 @@ async def test_a_leader_who_leaves_and_a_second_deactivation_version_the_team_on
         for e in await published_events(stack, "registry", community)
         if e["subject"] == team["id"] and e["type"].startswith("qise.team.")
     ]
-    assert [(e["type"], e["data"].get("version")) for e in updates] == [
+    # Joins and leaves are changes of the team too: every event about it climbs by one.
+    assert [(e["type"], e["data"]["version"]) for e in updates] == [
         ("qise.team.registered.v1", 1),
-        ("qise.team.member_joined.v1", None),
-        ("qise.team.updated.v1", 2),
-        ("qise.team.member_left.v1", None),
+        ("qise.team.member_joined.v1", 2),
         ("qise.team.updated.v1", 3),
+        ("qise.team.member_left.v1", 4),
+        ("qise.team.updated.v1", 5),
     ]
     assert updates[2]["data"]["leader_volunteer_id"] is None
     assert updates[4]["data"]["status"] == "inactive"

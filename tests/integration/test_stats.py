@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import httpx
+import orjson
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import delete, func, insert, select
 
-from services.activities import events as activity_events
 from services.registry import events as registry_events
-from shared.events import new_event
+from services.stats.models import Category
 from shared.tables import processed_events
-from tests.api import create_team, create_volunteer
+from tests.api import create_team, create_volunteer, published_events
 from tests.conftest import ADMIN, Stack, auth, eventually
 from tests.integration.test_activities import activity_body, log
 from tests.integration.test_requests import order, submit, team_known
@@ -305,54 +306,6 @@ async def test_scope_and_tenancy(stack: Stack, community: str) -> None:
     ).status_code == 422
 
 
-async def test_duplicate_and_out_of_order_activity_events(stack: Stack, community: str) -> None:
-    activity_id, volunteer_id = str(uuid.uuid4()), str(uuid.uuid4())
-
-    def state(
-        event: type[activity_events.ActivityState], status: str, version: int, **extra: str
-    ) -> bytes:
-        now = datetime.now(UTC)
-        data = event(
-            activity_id=activity_id,
-            community_id=community,
-            team_id=str(uuid.uuid4()),
-            category="purple",
-            kind="performance",
-            title="广场舞展演",
-            started_at=now - timedelta(hours=3),
-            ended_at=now - timedelta(hours=1),
-            people_served=200,
-            participants=[activity_events.ParticipantHours(volunteer_id=volunteer_id, hours=2)],
-            status=status,
-            version=version,
-            **extra,
-        )
-        return new_event(
-            data, source="/qise/activities", community=community, subject=activity_id
-        ).to_json()
-
-    verified = state(activity_events.ActivityVerified, "verified", 2, verified_by="x")
-    producer = AIOKafkaProducer(bootstrap_servers=stack.broker.bootstrap)
-    await producer.start()
-    try:
-        for message in (
-            verified,
-            state(activity_events.ActivityLogged, "logged", 1),
-            verified,
-            verified,
-        ):
-            await producer.send_and_wait(activity_events.TOPIC, message, key=community.encode())
-    finally:
-        await producer.stop()
-
-    async def counted_once() -> None:
-        figures = await overview(stack["stats"], community)
-        assert (figures["activities"], figures["people_served"]) == (1, 200)
-        assert (figures["volunteer_hours"], figures["certified_hours"]) == (2.0, 2.0)
-
-    await eventually(counted_once)
-
-
 async def test_a_restart_mid_stream_loses_nothing(stack: Stack, community: str) -> None:
     database = await stack.database("stats_midstream")
     stats = await stack.start("stats", database, consumer_group="qise-stats-midstream")
@@ -475,65 +428,74 @@ async def test_members_per_category_follow_leaves_and_deactivations(
     await members((2, 0), (0, 0))
 
 
-async def test_registry_events_in_any_order_count_members_once(
-    stack: Stack, community: str
-) -> None:
-    """Reactivation and a team changing color, sent out of order and twice."""
-    team_id, volunteer_id = str(uuid.uuid4()), str(uuid.uuid4())
-
-    def team(event: type[registry_events.TeamState], category: str, version: int) -> bytes:
-        data = event(
-            team_id=team_id, community_id=community, category=category, name="队", version=version
-        )
-        return new_event(
-            data, source="/qise/registry", community=community, subject=team_id
-        ).to_json()
-
-    def volunteer(event: type[registry_events.VolunteerState], active: bool, version: int) -> bytes:
-        data = event(
-            volunteer_id=volunteer_id,
-            community_id=community,
-            name="丁",
-            phone_masked="138****0000",
-            is_party_member=True,
-            active=active,
-            version=version,
-        )
-        return new_event(
-            data, source="/qise/registry", community=community, subject=volunteer_id
-        ).to_json()
-
-    joined = new_event(
-        registry_events.TeamMemberJoined(team_id=team_id, volunteer_id=volunteer_id),
-        source="/qise/registry",
-        community=community,
-        subject=volunteer_id,
-    ).to_json()
-    messages = [
-        joined,
-        team(registry_events.TeamUpdated, "green", 2),
-        volunteer(registry_events.VolunteerDeactivated, False, 2),
-        team(registry_events.TeamRegistered, "orange", 1),
-        volunteer(registry_events.VolunteerUpdated, True, 3),
-        volunteer(registry_events.VolunteerRegistered, True, 1),
-        joined,
-        volunteer(registry_events.VolunteerDeactivated, False, 2),
-    ]
+async def resend_as_republished(stack: Stack, payloads: list[dict[str, Any]]) -> list[str]:
+    """Old events sent again as a replay from the outbox into emptied projections would
+    send them: each with a new id, so only its version can tell it is old."""
+    ids = []
     producer = AIOKafkaProducer(bootstrap_servers=stack.broker.bootstrap)
     await producer.start()
     try:
-        for message in messages:
-            await producer.send_and_wait(registry_events.TOPIC, message, key=community.encode())
+        for payload in payloads:
+            again = {**payload, "id": str(uuid.uuid4())}
+            ids.append(again["id"])
+            await producer.send_and_wait(
+                registry_events.TOPIC, orjson.dumps(again), key=payload["community"].encode()
+            )
     finally:
         await producer.stop()
+    return ids
 
-    async def counted() -> None:
-        figures = await overview(stack["stats"], community)
-        assert (figures["volunteers"], figures["party_member_volunteers"]) == (1, 1)
-        colors = {c["category"]: (c["teams"], c["volunteers"]) for c in figures["by_category"]}
-        assert (colors["orange"], colors["green"]) == ((0, 0), (1, 1))
 
-    await eventually(counted)
+async def test_old_joins_and_names_replayed_after_newer_ones_change_nothing(
+    stack: Stack, community: str
+) -> None:
+    """Every registry event carries a version: a join replayed after the leave that
+    followed it, or a category's old name after its rename, is older and stays unapplied."""
+    registry = stack["registry"]
+    code = f"k{uuid.uuid4().hex[:8]}"
+    defined = await registry.post("/categories", json={"code": code, "name": "旧名"}, headers=ADMIN)
+    assert defined.status_code == 201, defined.text
+    renamed = await registry.patch(f"/categories/{code}", json={"name": "新名"}, headers=ADMIN)
+    assert renamed.status_code == 200, renamed.text
+    person = await create_volunteer(registry, community, name="戊")
+    team = await create_team(registry, community, "orange", name="橙队")
+    members = f"/teams/{team['id']}/members"
+    assert (
+        await registry.post(members, json={"volunteer_id": person["id"]}, headers=ADMIN)
+    ).status_code == 201
+    assert (await registry.delete(f"{members}/{person['id']}", headers=ADMIN)).status_code == 204
+
+    published = await published_events(stack, "registry", community)
+    about_team = [e for e in published if e["subject"] == team["id"]]
+    assert [(e["type"], e["data"]["version"]) for e in about_team] == [
+        (registry_events.TeamRegistered.event_type, 1),
+        (registry_events.TeamMemberJoined.event_type, 2),
+        (registry_events.TeamMemberLeft.event_type, 3),
+    ]
+    names = [e for e in await published_events(stack, "registry", "*") if e["subject"] == code]
+    assert [(e["data"]["name"], e["data"]["version"]) for e in names] == [("旧名", 1), ("新名", 2)]
+
+    sessionmaker = stack.services["stats"].runtime.sessionmaker
+
+    async def stats_applied(ids: list[str] | None = None) -> None:
+        async with sessionmaker() as session:
+            if ids is not None:
+                found = await session.scalar(
+                    select(func.count()).where(
+                        processed_events.c.event_id.in_([uuid.UUID(i) for i in ids])
+                    )
+                )
+                assert found == len(ids)
+            category = await session.get(Category, code)
+            assert category is not None and category.name == "新名"
+        assert (await by_category(stack, community)).get("orange") == (1, 0)
+
+    await eventually(stats_applied)
+    joined = [e for e in about_team if e["type"] == registry_events.TeamMemberJoined.event_type]
+    first_name = [e for e in names if e["data"]["version"] == 1]
+    await eventually(
+        partial(stats_applied, await resend_as_republished(stack, joined + first_name))
+    )
 
 
 async def test_periods_across_partial_months(stack: Stack, community: str) -> None:

@@ -567,3 +567,7 @@ async def test_one_service_kind_put_twice(system: Stack, place: str) -> None:
         assert 200 in codes(*answers)
         kinds = {k["code"]: k for k in (await requests.get("/service-kinds", headers=ADMIN)).json()}
         assert kinds[code]["name"] in {a.json()["name"] for a in answers if a.status_code == 200}
+        # Each routing is one version of the kind; the newest names the routing that stands.
+        events = await events_of(system, "requests", "*", code)
+        assert climbs(events) == list(range(1, len(events) + 1))
+        assert events[-1]["data"]["name"] == kinds[code]["name"]

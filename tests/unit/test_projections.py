@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from services.stats.domain import buckets, default_range, period_label, whole_months
 from services.stats.projections import Counted, by_month, net_changes
 from services.stats.replicas import (
+    by,
     changed,
     newest,
     request_day_share,
@@ -120,8 +121,14 @@ def test_registry_states_newest_version_wins_and_counts_move() -> None:
         }
 
     rows = [volunteer(2, False), volunteer(3, True, False), volunteer(3, False), volunteer(1, True)]
-    assert newest(rows, "id") == {1: volunteer(3, True, False)}
-    assert newest([{"id": "a", "name": "x"}, {"id": "a", "name": "y"}], "id")["a"]["name"] == "y"
+    assert newest(rows, by("id")) == {1: volunteer(3, True, False)}
+    # Rows from before versions (0) replace each other in arrival order; any version beats them.
+    old = [{"id": "a", "name": "x", "version": 0}, {"id": "a", "name": "y", "version": 0}]
+    assert newest(old, by("id"))["a"]["name"] == "y"
+    renamed = {"id": "a", "name": "z", "version": 1}
+    assert newest([renamed, *old], by("id"))["a"] == renamed
+    assert changed({"a": renamed}, {"a": old[0]}) == {}
+    assert changed({"a": old[0]}, {"a": old[1]}) == {"a": old[1]}
 
     before = {1: volunteer(2, True)}
     assert changed(before, {1: volunteer(2, False)}) == {}

@@ -224,9 +224,12 @@ def test_deactivating_an_inactive_team_changes_and_publishes_nothing() -> None:
 def test_an_active_team_admits_a_new_member() -> None:
     team, volunteer = a_team(), uuid.uuid4()
     lc.check_team_is_active(team)
-    event = lc.admit_member(team, volunteer, already_member=False)
+    after, event = lc.admit_member(team, volunteer, already_member=False)
     assert isinstance(event, ev.TeamMemberJoined)
     assert (event.team_id, event.volunteer_id) == (str(team.id), str(volunteer))
+    # A join is a change of the team: its version climbs, and the event carries it.
+    assert after == replace(team, version=team.version + 1)
+    assert event.version == after.version
 
 
 def test_an_inactive_team_takes_no_members() -> None:
@@ -243,22 +246,24 @@ def test_a_member_joins_once() -> None:
         lc.admit_member(a_team(), uuid.uuid4(), already_member=True)
 
 
-def test_a_member_leaving_changes_nothing_in_the_team() -> None:
+def test_a_member_leaving_is_one_version_of_the_team() -> None:
     team, volunteer = a_team(leader_volunteer_id=uuid.uuid4()), uuid.uuid4()
     after, events = lc.member_leaves(team, volunteer)
-    assert after == team
+    assert after == replace(team, version=team.version + 1)
     [left] = events
     assert isinstance(left, ev.TeamMemberLeft) and left.volunteer_id == str(volunteer)
+    assert left.version == after.version
 
 
 def test_when_the_leader_leaves_the_team_has_none() -> None:
     leader = uuid.uuid4()
     after, events = lc.member_leaves(a_team(leader_volunteer_id=leader), leader)
-    assert (after.leader_volunteer_id, after.version) == (None, 2)
+    assert (after.leader_volunteer_id, after.version) == (None, 3)
     updated, left = events
     assert isinstance(updated, ev.TeamUpdated) and updated.leader_volunteer_id is None
     assert updated.version == 2
     assert isinstance(left, ev.TeamMemberLeft) and left.volunteer_id == str(leader)
+    assert left.version == 3
 
 
 def test_team_row_answer_and_events_share_one_mapping() -> None:
