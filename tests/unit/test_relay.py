@@ -201,7 +201,7 @@ async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     relay = OutboxRelay(
         outbox=box,
         sessionmaker=sessionmaker,
-        producer=FakeProducer(broker),  # type: ignore[arg-type]
+        producer=FakeProducer(broker),
         cluster=FakeCluster(broker),  # type: ignore[arg-type]
         batch_size=10,
     )
