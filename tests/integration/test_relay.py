@@ -80,7 +80,7 @@ async def test_on_postgresql_no_transaction_stays_open_while_the_broker_is_waite
         return OutboxRelay(
             outbox=box,
             sessionmaker=sessionmaker,
-            producer=FakeProducer(fake),  # type: ignore[arg-type]
+            producer=FakeProducer(fake),
             cluster=FakeCluster(fake),  # type: ignore[arg-type]
         )
 
