@@ -115,6 +115,28 @@ class PublishedPositions:
             return True
         return False
 
+    def carry_over(
+        self, landings: Sequence[Landing], before: dict[Partition, int]
+    ) -> list[Landing]:
+        """After the cluster changed during a round: count as handed out on the new
+        cluster (just followed) the batches of that round that can only have landed
+        there, and return them. The relay is the only producer of its topic, so on the
+        old cluster each partition's batches follow on from `before` (its highest
+        offsets there when the round began); a batch that does not is on the new one,
+        and so is every later batch of its partition."""
+        expected = {p: offset + 1 for p, offset in before.items()}
+        moved: set[Partition] = set()
+        carried = []
+        for landing in landings:
+            partition = (landing.topic, landing.partition)
+            if partition not in moved and landing.base_offset == expected.get(partition, 0):
+                expected[partition] = landing.last_offset + 1
+                continue
+            moved.add(partition)
+            self.highest[partition] = max(self.highest.get(partition, -1), landing.last_offset)
+            carried.append(landing)
+        return carried
+
     async def record(self, session: AsyncSession, landings: Sequence[Landing]) -> None:
         """Store the highest offsets (in the transaction that marks the rows published)."""
         partitions = {(landing.topic, landing.partition) for landing in landings}

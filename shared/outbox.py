@@ -245,11 +245,17 @@ class OutboxRelay:
         cluster = await self._ask_cluster()
         if await self._follow(cluster):
             rows = await self._pending()  # what was queued again is older: it goes first
+        before = dict(self.positions.highest)
         landings, failure = await self._send(rows)
-        if await self._ask_cluster() != cluster:
+        if (now := await self._ask_cluster()) != cluster:
             # The broker was replaced while these were out (the producer retries across a
-            # restart): they count nowhere; the next round sends them after the older ones.
+            # restart): they count nowhere and go again after the older events; but the
+            # offsets they took on the new cluster are handed out there.
             log.warning("%s: the broker changed during a round; sending again", self.outbox.service)
+            await self._follow(now)
+            carried = self.positions.carry_over([landing for landing, _ in landings], before)
+            async with self.sessionmaker() as session, session.begin():
+                await self.positions.record(session, carried)
             return 0
         async with self.sessionmaker() as session, session.begin():
             published = await self._mark(session, cluster, landings)

@@ -56,9 +56,13 @@ class FakeBroker:
     produced: dict[Partition, int] = field(default_factory=dict)
     down: asyncio.Event | None = None
     cluster_asked: int = 0
+    # The produce request (counted as `refuse` is) before which the broker is replaced.
+    replace_before: dict[Partition, int] = field(default_factory=dict)
 
     def produce(self, tp: Partition, values: list[bytes]) -> int:
         self.produced[tp] = self.produced.get(tp, 0) + 1
+        if self.replace_before.pop(tp, None) == self.produced[tp]:
+            self.replace()
         if self.produced[tp] in self.refuse.get(tp, []):
             raise KafkaConnectionError("refused by the test")
         base = self.end.get(tp, 0)
@@ -73,7 +77,7 @@ class FakeBroker:
         """A new cluster, empty (the embedded broker restarted)."""
         number = int(self.cluster_id.rsplit("-", 1)[1]) + 1
         self.cluster_id = f"cluster-{number}"
-        self.batches, self.end, self.produced, self.refuse = {}, {}, {}, {}
+        self.batches, self.end, self.refuse = {}, {}, {}
 
     def read(self, tp: Partition, start: int = 0) -> list[bytes]:
         """A consumer from `start`: batches at or above it, records below its position skipped."""
@@ -279,6 +283,27 @@ async def test_offsets_handed_out_again_repeat_only_that_partition_and_keep_orde
     for p in (1, 2):
         values = world.broker.read((TOPIC, p))
         assert len(values) == len(set(values)) == 2 * 7
+
+
+async def test_a_round_the_broker_was_replaced_during_loses_nothing_there(
+    world: World,
+) -> None:
+    """The producer retries a batch across the broker's restart: it lands on the new
+    cluster, which may then hand its offsets out again (the embedded broker resets a
+    new topic's watermarks after it is visible)."""
+    key = keys_on(0, 1)[0]
+    tp = (TOPIC, 0)
+    await world.record(key, 2)
+    await world.drain()
+    await world.record(key, 6)
+    world.broker.replace_before = {tp: world.broker.produced[tp] + 1}
+    await world.relay.publish_pending()  # two batches, on the new cluster at 0 to 5
+    assert world.broker.cluster_id == "cluster-2"
+    world.broker.end[tp] = 1  # the new topic's watermark reset: offsets from 1 again
+    await world.drain()
+    assert sorted(seq for seqs in (await world.first_seen()).values() for seq in seqs) == list(
+        range(1, 9)
+    )
 
 
 async def test_an_idle_relay_asks_the_broker_for_its_cluster_now_and_then(world: World) -> None:
