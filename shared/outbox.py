@@ -288,6 +288,8 @@ class OutboxRelay:
 
     async def _follow(self, cluster: str) -> int:
         """Publish to `cluster` from now on; returns how many events were queued again."""
+        if cluster == self.positions.cluster:
+            return 0
         changed = self.positions.cluster is not None and cluster != self.positions.cluster
         async with self.sessionmaker() as session, session.begin():
             again = await self.positions.follow(session, cluster)
