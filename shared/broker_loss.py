@@ -1,29 +1,30 @@
 """Broker-loss recovery: noticing that the broker no longer holds what it acknowledged.
 
-A broker can lose what it acknowledged in three ways, and both ends of a topic
-recover from each without an operator:
+A broker loses what it acknowledged in two ways, and both ends of a topic recover
+from each without an operator:
 
 - **A new cluster** (the embedded broker restarted: its log lives in memory; a
   Kafka cluster made anew). Its cluster id differs. The relay queues again
-  every event it published to another cluster, before it sends anything there
-  (`PublishedPositions.follow`); a consumer reads each partition it last read
+  every event it published to another cluster before it sends anything there
+  (`PublishedPositions.follow`); a round that was under way when the broker was
+  replaced counts nowhere, and the offsets it took on the new cluster count as
+  handed out there (`carry_over`). A consumer reads each partition it last read
   from another cluster again from the beginning (`ConsumerBrokers`).
 - **Offsets handed out again within one cluster** (a topic deleted and made
   again; the embedded broker when a topic's creation races a produce to it:
-  Tansu 0.6 resets the partition's high watermark after the topic is visible,
+  Tansu 0.6 resets the partitions' high watermarks after the topic is visible,
   so a batch that landed in between is followed by batches at the same
-  offsets). A consumer fetching from an offset inside such a batch never reads
-  the batch that shares its offsets. The relay counts a batch published only
-  when it lands entirely above every offset the partition acknowledged before;
-  the events of the batches it overlaps are queued again (`PublishedPositions.land`).
-- **Rows published into a log that is gone** are the outbox's to send again:
-  `republish` re-queues them, and consumers skip by event id what they applied.
+  offsets). A consumer fetching from an offset two batches share reads only one
+  of them. The relay counts a batch published only when it lands above every
+  offset its partition acknowledged before, and queues again the events of the
+  batches it overlaps (`PublishedPositions.land`, `requeue_hidden`).
 
-Contract, relay side: per key (community) the events reach a cluster in `seq`
-order, and an event counts as published only where every consumer reads it.
-Contract, consumer side: a batch fetched from another cluster than the one the
-partition was last read from is never applied; the partition is read again
-from its beginning.
+Contract, relay side: an event counts as published only where every consumer
+reads it, and what is queued again is older than what waits, so it goes first
+(per key, `seq` order). Contract, consumer side: a batch fetched from another
+cluster than the one its partition was last read from is never applied; the
+partition is read again from its beginning. Both sides rely on consumers
+skipping by event id what they applied before.
 """
 
 from __future__ import annotations
