@@ -28,11 +28,12 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.broker_loss import ConsumerBrokers
 from shared.commits import CommitAfterApply
-from shared.db import insert_for, upsert, utcnow
+from shared.db import insert_for, utcnow
 from shared.dlq import MAX_REASON_BYTES, DeadLetters, Received
 from shared.errors import DomainError
 from shared.events import CloudEvent, Event, EventCatalog, UnknownEventType
@@ -50,7 +51,7 @@ from shared.metrics import (
 )
 from shared.parking import Parked, ParkingLot
 from shared.retry import RetryPolicy
-from shared.tables import consumer_brokers, processed_events
+from shared.tables import processed_events
 from shared.tracing import TRACE_KEYS, span_from, tracing_enabled
 
 log = logging.getLogger(__name__)
@@ -171,15 +172,13 @@ class EventConsumer:
     async def _consume(
         self, consumer: AIOKafkaConsumer, commits: CommitAfterApply, cluster: ClusterId
     ) -> None:
-        read_from: dict[TopicPartition, str | None] = {}
+        brokers = ConsumerBrokers(self.sessionmaker, self.group_id)
         parked_checked = 0.0
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
             self.assigned = sorted((p.topic, p.partition) for p in consumer.assignment())
             if batches:
-                await self._restart_partitions_from_another_broker(
-                    consumer, cluster, batches, read_from
-                )
+                await brokers.drop_batches_from_another_broker(consumer, cluster, batches)
             for partition, records in batches.items():
                 await self._apply_and_commit(consumer, commits, partition, records)
             if time.monotonic() - parked_checked >= PARKED_EVERY_SECONDS:
@@ -210,74 +209,6 @@ class EventConsumer:
                 raise
             # Parked events keep: they are tried again at the next round.
             log.warning("%s/%s: parked events wait: %r", self.service, self.name, error)
-
-    async def _restart_partitions_from_another_broker(
-        self,
-        consumer: AIOKafkaConsumer,
-        cluster: ClusterId,
-        batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
-        read_from: dict[TopicPartition, str | None],
-    ) -> None:
-        """Drop the batches of partitions last read from another broker (it restarted
-        empty, or the cluster is new) and read those partitions again from the start.
-
-        Their positions and committed offsets come from the old log and mean nothing
-        in the new one. Each partition's broker is kept in the database, so a consumer
-        that died after committing an old position into the new broker still notices.
-        """
-        # Asked after the fetch: the batches come from this broker or one before it.
-        broker = await cluster()
-        unknown = [p for p in batches if p not in read_from]
-        if unknown:
-            # None: never read here; its committed offset (or the earliest) is right.
-            read_from.update(dict.fromkeys(unknown))
-            read_from.update(await self._brokers_read_from(unknown))
-        changed = [p for p in batches if read_from[p] != broker]
-        if not changed:
-            return
-        for partition in changed:
-            if read_from[partition] is None:
-                continue
-            log.warning(
-                "%s/%s: %s was read from broker %s, this is %s: reading it again",
-                self.service,
-                self.name,
-                partition,
-                read_from[partition],
-                broker,
-            )
-            del batches[partition]
-            await consumer.seek_to_beginning(partition)
-            # Before the broker is remembered: a restart from here starts at 0 too.
-            await consumer.commit({partition: 0})
-        async with self.sessionmaker() as session, session.begin():
-            rows = [
-                {
-                    "group_id": self.group_id,
-                    "topic": p.topic,
-                    "partition": p.partition,
-                    "cluster_id": broker,
-                }
-                for p in changed
-            ]
-            await upsert(session, consumer_brokers, rows, key=["group_id", "topic", "partition"])
-        read_from.update(dict.fromkeys(changed, broker))
-
-    async def _brokers_read_from(
-        self, partitions: list[TopicPartition]
-    ) -> dict[TopicPartition, str]:
-        async with self.sessionmaker() as session:
-            found = await session.execute(
-                select(
-                    consumer_brokers.c.topic,
-                    consumer_brokers.c.partition,
-                    consumer_brokers.c.cluster_id,
-                ).where(
-                    consumer_brokers.c.group_id == self.group_id,
-                    consumer_brokers.c.topic.in_({p.topic for p in partitions}),
-                )
-            )
-            return {TopicPartition(t, p): c for t, p, c in found}
 
     def _observe_lag(
         self, consumer: AIOKafkaConsumer, partition: TopicPartition, offset: int

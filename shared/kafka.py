@@ -21,12 +21,15 @@ def dlq_topic(topic: str) -> str:
 def create_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
     # acks=all and no idempotence: the embedded broker rejects the idempotent
     # producer; duplicates are harmless because every consumer dedupes by event id.
+    # The relay sends one batch per partition at a time (`create_batch`), so a round
+    # of 500 events fits a few batches.
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
         acks="all",
         enable_idempotence=False,
         linger_ms=5,
+        max_batch_size=524_288,
         request_timeout_ms=15000,
         max_request_size=2_097_152,
     )

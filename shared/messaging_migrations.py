@@ -151,6 +151,30 @@ def _drop_parked_events_and_claim_age() -> None:
     op.drop_table("parked_events")
 
 
+def _add_outbox_positions() -> None:
+    op.create_table(
+        "outbox_positions",
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("partition", sa.Integer(), nullable=False),
+        sa.Column("cluster_id", sa.String(length=200), nullable=False),
+        sa.Column("offset", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "topic", "partition", "cluster_id", name=op.f("pk_outbox_positions")
+        ),
+    )
+    # Once, here: from now on the relay starts from this table, not from the outbox.
+    op.execute(
+        'INSERT INTO outbox_positions (topic, partition, cluster_id, "offset")'
+        " SELECT topic, kafka_partition, kafka_cluster, max(kafka_offset) FROM outbox"
+        " WHERE kafka_cluster IS NOT NULL AND kafka_offset IS NOT NULL"
+        " GROUP BY topic, kafka_partition, kafka_cluster"
+    )
+
+
+def _drop_outbox_positions() -> None:
+    op.drop_table("outbox_positions")
+
+
 OUTBOX_AND_INBOX = MessagingStep(_create_outbox_and_inbox, _drop_outbox_and_inbox)
 """The outbox (the service's event log) and `processed_events` (what its consumers applied)."""
 
@@ -164,3 +188,7 @@ was read from."""
 PARKED_EVENTS = MessagingStep(_add_parked_events_and_claim_age, _drop_parked_events_and_claim_age)
 """`parked_events` holds what a consumer could not apply yet (it names what is not known
 yet); `processed_events` is indexed by age, so old claims are pruned cheaply."""
+
+OUTBOX_POSITIONS = MessagingStep(_add_outbox_positions, _drop_outbox_positions)
+"""`outbox_positions` keeps the highest offset each partition acknowledged, per cluster: the
+relay starts from it instead of reading the outbox."""

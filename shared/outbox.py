@@ -5,26 +5,41 @@ A change and the events that report it are written in one transaction
 by community, then marks them published. Rows are kept: they are the
 service's event log, and `republish` puts them back in the relay's queue
 (after the broker lost its topics, or to rebuild a projection elsewhere).
+
+A round of the relay is three steps, and no transaction is open while it waits
+on the broker: read the oldest unpublished rows (one short transaction), send
+them, mark those the broker acknowledged (another short transaction). A crash
+between sending and marking sends them again; consumers skip them by event id.
+
+Per key (community), events reach the topic in `seq` order: a partition has one
+batch in flight at a time, and after a batch failed (or landed where a consumer
+may not read it) nothing later of that partition is sent in that round, so the
+next round starts again from its oldest unpublished row. What the broker lost
+is queued again before anything newer is sent (`shared.broker_loss`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import zlib
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry.trace import SpanKind
-from sqlalchemy import Row, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Row, bindparam, func, insert, select, text, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from shared.auth import ACTOR
-from shared.db import on_postgresql, utcnow
+from shared.broker_loss import Landing, PublishedPositions, republish
+from shared.db import utcnow
 from shared.events import CloudEvent, EventData, new_event
 from shared.kafka import ClusterId, ensure_topics
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
@@ -103,8 +118,68 @@ def _relay_lock_id(service: str) -> int:
     return zlib.crc32(f"qise-outbox-relay:{service}".encode())
 
 
+class PublisherLock:
+    """One relay per service publishes at a time, so order holds across replicas.
+
+    On PostgreSQL a session-level advisory lock, held on a connection of its own in
+    autocommit mode: no transaction stays open while the relay waits on the broker.
+    It is released when the relay stops, or by the server when that connection
+    drops. SQLite has one process per database: nothing to take.
+    """
+
+    def __init__(self, engine: AsyncEngine, service: str) -> None:
+        self.engine = engine
+        self.lock_id = _relay_lock_id(service)
+        self._connection: AsyncConnection | None = None
+
+    async def held(self) -> bool:
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self._connection is not None:
+            try:
+                # Still this session's: a dropped connection released the lock with it.
+                await self._connection.execute(text("SELECT 1"))
+                return True
+            except Exception:
+                await self.release()
+                raise
+        connection = await self.engine.connect()
+        try:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            locked = await connection.scalar(
+                text("SELECT pg_try_advisory_lock(:id)"), {"id": self.lock_id}
+            )
+        except BaseException:
+            await connection.close()
+            raise
+        if not locked:
+            await connection.close()
+            return False
+        self._connection = connection
+        return True
+
+    async def release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.execute(
+                    text("SELECT pg_advisory_unlock(:id)"), {"id": self.lock_id}
+                )
+            except Exception as error:
+                log.debug("relay lock release: %r", error)
+            finally:
+                await connection.close()
+
+
+def _engine_of(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    engine = sessionmaker.kw.get("bind")
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("the relay needs a sessionmaker bound to an AsyncEngine")
+    return engine
+
+
 class OutboxRelay:
-    """Publishes a service's outbox to Kafka, in order, at least once."""
+    """Publishes a service's outbox to Kafka, in order per key, at least once."""
 
     def __init__(
         self,
@@ -115,28 +190,28 @@ class OutboxRelay:
         cluster: ClusterId,
         batch_size: int = 500,
         poll_seconds: float = 0.2,
+        cluster_check_seconds: float = 5.0,
+        lock: PublisherLock | None = None,
     ) -> None:
         self.outbox = outbox
         self.sessionmaker = sessionmaker
         self.producer = producer
         self.cluster = cluster
-        # The cluster the newest published rows went to, once known.
-        self.published_to: str | None = None
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
-        # The highest offset each partition acknowledged. Offsets only grow, so an
-        # acknowledgement below it means the broker lost the partition's log.
-        self.acknowledged: dict[tuple[str, int], int] = {}
-        # After a partition's offsets went back, the broker hands out offsets that it
-        # had acknowledged before: a consumer already past one would never read what
-        # lands there. An event that lands at or below this floor is sent again
-        # until it lands above it, where every consumer reads it.
-        self.floor: dict[tuple[str, int], int] = {}
+        # Idle, the relay asks which cluster the broker is at most this often; a round
+        # that sends asks before and after.
+        self.cluster_check_seconds = cluster_check_seconds
+        self.lock = lock or PublisherLock(_engine_of(sessionmaker), outbox.service)
+        self.positions = PublishedPositions()
+        self._cluster_asked_at = -float("inf")
+        self._partitioner = DefaultPartitioner()
 
     async def run(self) -> None:
         try:
             await self._run()
         finally:
+            await self.lock.release()
             await self.cluster.close()
 
     async def _run(self) -> None:
@@ -157,18 +232,43 @@ class OutboxRelay:
                 await self.outbox.wait_for_work(self.poll_seconds)
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unpublished events; returns how many."""
-        lost = False
+        """Publish one round of unpublished events; returns how many were published."""
+        rows = await self._pending()
+        if not rows:
+            OUTBOX_BACKLOG.labels(self.outbox.service).set(0)
+            if self._cluster_check_due() and await self.lock.held():
+                # Idle, it still notices a broker that came back empty, now and then.
+                await self._follow(await self._ask_cluster())
+            return 0
+        if not await self.lock.held():
+            return 0
+        cluster = await self._ask_cluster()
+        if await self._follow(cluster):
+            rows = await self._pending()  # what was queued again is older: it goes first
+        before = dict(self.positions.highest)
+        landings, failure = await self._send(rows)
+        if (now := await self._ask_cluster()) != cluster:
+            # The broker was replaced while these were out (the producer retries across a
+            # restart): they count nowhere and go again after the older events; but the
+            # offsets they took on the new cluster are handed out there.
+            log.warning("%s: the broker changed during a round; sending again", self.outbox.service)
+            await self._follow(now)
+            carried = self.positions.carry_over([landing for landing, _ in landings], before)
+            async with self.sessionmaker() as session, session.begin():
+                await self.positions.record(session, carried)
+            return 0
         async with self.sessionmaker() as session, session.begin():
-            if on_postgresql(session):
-                # One relay per service publishes at a time, so order holds across replicas.
-                locked = await session.scalar(
-                    text("SELECT pg_try_advisory_xact_lock(:id)"),
-                    {"id": _relay_lock_id(self.outbox.service)},
-                )
-                if not locked:
-                    return 0
-            rows = (
+            published = await self._mark(session, cluster, landings)
+        for topic, count in published.items():
+            EVENTS_PUBLISHED.labels(self.outbox.service, topic).inc(count)
+        await self._update_backlog()
+        if failure is not None:
+            raise failure
+        return sum(published.values())
+
+    async def _pending(self) -> Sequence[Row[Any, Any, Any, Any]]:
+        async with self.sessionmaker() as session, session.begin():
+            return (
                 await session.execute(
                     select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.payload)
                     .where(outbox.c.published_at.is_(None))
@@ -176,116 +276,137 @@ class OutboxRelay:
                     .limit(self.batch_size)
                 )
             ).all()
-            if rows:
-                cluster, lost = await self._publish(session, rows)
-            else:
-                OUTBOX_BACKLOG.labels(self.outbox.service).set(0)
-                # Idle, it still notices a broker that came back empty.
-                cluster = await self.cluster()
-        for row in rows:
-            EVENTS_PUBLISHED.labels(self.outbox.service, row.topic).inc()
-        if cluster != self.published_to:
-            await self._republish_elsewhere(cluster)
-        if lost:
-            async with self.sessionmaker() as session, session.begin():
-                again = await republish(session)
-            self.acknowledged.clear()
-            log.warning(
-                "%s: the broker lost published events (offsets went back); re-publishing %d",
-                self.outbox.service,
-                again,
-            )
-        if rows:
-            await self._update_backlog()
-        return len(rows)
 
-    async def _publish(
-        self, session: AsyncSession, rows: Sequence[Row[Any, Any, Any, Any]]
-    ) -> tuple[str, bool]:
-        """Send the rows and mark them published where the broker put them. Returns the
-        broker's cluster now, and whether its offsets went back (it lost the log)."""
-        # The cluster asked before sending is the one the rows are marked with: if the
-        # broker is replaced meanwhile, the cluster asked after differs and they go
-        # out again.
+    def _cluster_check_due(self) -> bool:
+        return time.monotonic() - self._cluster_asked_at >= self.cluster_check_seconds
+
+    async def _ask_cluster(self) -> str:
+        self._cluster_asked_at = -float("inf")  # asked again at once if this fails
         cluster = await self.cluster()
-        if self.published_to is not None and cluster != self.published_to:
-            # The broker changed under this relay: make the topic as the deployment has
-            # it before sending there (a send would have the broker create it as it
-            # likes). At start-up the service has just made its topics.
-            await ensure_topics(self.cluster.bootstrap_servers, [self.outbox.topic])
-        sent: list[asyncio.Future[Any]] = []
-        for row in rows:
-            sent.append(await self._send(row.topic, row.key, row.payload))
-        receipts = await asyncio.gather(*sent)
-        cluster_now = await self.cluster()
-        if cluster_now != self.published_to:
-            # Offsets acknowledged by another cluster say nothing about this one's.
-            self.acknowledged = await _acknowledged_offsets(session, cluster_now)
-            self.floor.clear()
-        lost = self._broker_lost_log(receipts)
-        landed = [
-            (row, r)
-            for row, r in zip(rows, receipts, strict=True)
-            if r.offset > self.floor.get((r.topic, r.partition), -1)
-        ]
-        if landed:
-            await session.execute(
-                update(outbox)
-                .where(outbox.c.seq == bindparam("row_seq"))
-                .values(
-                    published_at=utcnow(),
-                    kafka_partition=bindparam("row_partition"),
-                    kafka_offset=bindparam("row_offset"),
-                    kafka_cluster=cluster,
-                ),
-                [
-                    {"row_seq": row.seq, "row_partition": r.partition, "row_offset": r.offset}
-                    for row, r in landed
-                ],
-            )
-        return cluster_now, lost
+        self._cluster_asked_at = time.monotonic()
+        return cluster
 
-    async def _republish_elsewhere(self, cluster: str) -> None:
-        """Queue again the events published to another cluster than this one: a broker
-        that came back empty, or a cluster made anew, does not hold them."""
+    async def _follow(self, cluster: str) -> int:
+        """Publish to `cluster` from now on; returns how many events were queued again."""
+        if cluster == self.positions.cluster:
+            return 0
+        changed = self.positions.cluster is not None and cluster != self.positions.cluster
         async with self.sessionmaker() as session, session.begin():
-            again = await republish(session, not_on=cluster)
+            again = await self.positions.follow(session, cluster)
         if again:
-            self.acknowledged.clear()
             log.warning(
                 "%s: publishing %d events again: cluster %s does not hold them",
                 self.outbox.service,
                 again,
                 cluster,
             )
-        self.published_to = cluster
+        if changed:
+            # Make the topic as the deployment has it before sending there (a send would
+            # have the broker create it as it likes). At start-up the service just did.
+            await ensure_topics(self.cluster.bootstrap_servers, [self.outbox.topic])
+        return again
 
-    async def _send(self, topic: str, key: str, payload: str) -> asyncio.Future[Any]:
-        value = payload.encode()
+    async def _send(
+        self, rows: Sequence[Row[Any, Any, Any, Any]]
+    ) -> tuple[list[tuple[Landing, bool]], BaseException | None]:
+        """Send rows in waves of one batch per partition. A partition stops at its first
+        batch that fails or lands where a consumer may not read it: nothing later of
+        that key may reach the topic before it. Returns each landing, whether it
+        counts, and the first failure."""
+        queues: dict[tuple[str, int], deque[Row[Any, Any, Any, Any]]] = {}
+        partitions: dict[str, list[int]] = {}
+        for row in rows:
+            if row.topic not in partitions:
+                partitions[row.topic] = sorted(await self.producer.partitions_for(row.topic))
+            choices = partitions[row.topic]
+            partition = self._partitioner(row.key.encode(), choices, choices)
+            queues.setdefault((row.topic, partition), deque()).append(row)
+        landings: list[tuple[Landing, bool]] = []
+        failure: BaseException | None = None
+        while queues:
+            wave = [(tp, *self._batch(queue)) for tp, queue in queues.items()]
+            try:
+                sent = [
+                    await self.producer.send_batch(batch, topic, partition=partition)
+                    for (topic, partition), batch, _ in wave
+                ]
+            except Exception as error:
+                return landings, failure or error
+            receipts = await asyncio.gather(*sent, return_exceptions=True)
+            for (tp, _, seqs), receipt in zip(wave, receipts, strict=True):
+                if isinstance(receipt, BaseException):
+                    failure = failure or receipt
+                    del queues[tp]
+                    continue
+                landing = Landing(tp[0], tp[1], receipt.offset, seqs)
+                counts = self.positions.land(landing)
+                landings.append((landing, counts))
+                if not counts or not queues[tp]:
+                    del queues[tp]
+        return landings, failure
+
+    def _batch(self, queue: deque[Row[Any, Any, Any, Any]]) -> tuple[Any, tuple[int, ...]]:
+        """The oldest rows of one partition that fit one batch (at least one)."""
+        batch = self.producer.create_batch()
+        seqs: list[int] = []
+        while queue:
+            row = queue[0]
+            value = row.payload.encode()
+            if (
+                batch.append(
+                    key=row.key.encode(), value=value, timestamp=None, headers=self._headers(value)
+                )
+                is None
+            ):
+                break
+            seqs.append(queue.popleft().seq)
+        batch.close()
+        return batch, tuple(seqs)
+
+    def _headers(self, value: bytes) -> list[tuple[str, bytes]]:
         if not tracing_enabled():
-            sent: asyncio.Future[Any] = await self.producer.send(
-                topic, value=value, key=key.encode()
-            )
-            return sent
+            return []
         document = orjson.loads(value)
         carrier = {k: document[k] for k in TRACE_KEYS if document.get(k)}
         with span_from(f"publish {document['type']}", carrier, SpanKind.PRODUCER):
-            headers = [(k, v.encode()) for k, v in trace_headers().items()]
-            traced: asyncio.Future[Any] = await self.producer.send(
-                topic, value=value, key=key.encode(), headers=headers
-            )
-            return traced
+            return [(k, v.encode()) for k, v in trace_headers().items()]
 
-    def _broker_lost_log(self, receipts: list[Any]) -> bool:
-        lost = False
-        for receipt in receipts:
-            partition = (receipt.topic, receipt.partition)
-            highest = self.acknowledged.get(partition, -1)
-            if receipt.offset <= highest:
-                lost = True
-                self.floor[partition] = max(self.floor.get(partition, -1), highest)
-            self.acknowledged[partition] = max(receipt.offset, highest)
-        return lost
+    async def _mark(
+        self, session: AsyncSession, cluster: str, landings: list[tuple[Landing, bool]]
+    ) -> dict[str, int]:
+        """Mark published the rows of the batches that count; queue again the rows an
+        overlapping batch hides. Returns how many were published per topic."""
+        published: dict[str, int] = {}
+        now = utcnow()
+        for landing, counts in landings:
+            if not counts:
+                again = await self.positions.requeue_hidden(session, landing)
+                log.warning(
+                    "%s: %s[%d] acknowledged offset %d again; re-publishing %d events",
+                    self.outbox.service,
+                    landing.topic,
+                    landing.partition,
+                    landing.base_offset,
+                    again,
+                )
+                continue
+            await session.execute(
+                update(outbox)
+                .where(outbox.c.seq == bindparam("row_seq"))
+                .values(
+                    published_at=now,
+                    kafka_partition=landing.partition,
+                    kafka_offset=bindparam("row_offset"),
+                    kafka_cluster=cluster,
+                ),
+                [
+                    {"row_seq": seq, "row_offset": landing.base_offset + i}
+                    for i, seq in enumerate(landing.seqs)
+                ],
+            )
+            published[landing.topic] = published.get(landing.topic, 0) + len(landing.seqs)
+        await self.positions.record(session, [landing for landing, _ in landings])
+        return published
 
     async def _update_backlog(self) -> None:
         async with self.sessionmaker() as session:
@@ -295,29 +416,4 @@ class OutboxRelay:
         OUTBOX_BACKLOG.labels(self.outbox.service).set(backlog or 0)
 
 
-async def _acknowledged_offsets(session: AsyncSession, cluster: str) -> dict[tuple[str, int], int]:
-    """The highest offset of each partition of this cluster (or of an unknown one:
-    rows published before clusters were recorded)."""
-    rows = await session.execute(
-        select(outbox.c.topic, outbox.c.kafka_partition, func.max(outbox.c.kafka_offset))
-        .where(
-            outbox.c.kafka_offset.is_not(None),
-            or_(outbox.c.kafka_cluster.is_(None), outbox.c.kafka_cluster == cluster),
-        )
-        .group_by(outbox.c.topic, outbox.c.kafka_partition)
-    )
-    return {(topic, partition): offset for topic, partition, offset in rows}
-
-
-async def republish(session: AsyncSession, *, since_seq: int = 0, not_on: str | None = None) -> int:
-    """Queue every event of the log (from `since_seq`) for publication again; with
-    `not_on`, only those published to another cluster than that one."""
-    conditions = [outbox.c.seq >= since_seq, outbox.c.published_at.is_not(None)]
-    if not_on is not None:
-        conditions.append(outbox.c.kafka_cluster != not_on)
-    result = await session.execute(
-        update(outbox)
-        .where(*conditions)
-        .values(published_at=None, kafka_partition=None, kafka_offset=None, kafka_cluster=None)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+__all__ = ["Outbox", "OutboxRelay", "PublisherLock", "republish"]

@@ -99,3 +99,17 @@ consumer_brokers = Table(
     Column("cluster_id", String(200), nullable=False),
     PrimaryKeyConstraint("group_id", "topic", "partition"),
 )
+
+# The highest offset each partition of each cluster acknowledged to this service's
+# outbox relay. Offsets only grow: a batch that lands at or below it shares offsets
+# with an earlier one, and a consumer reads only one of the two. One row per
+# partition, so a relay starts without reading the outbox.
+outbox_positions = Table(
+    "outbox_positions",
+    MESSAGING_METADATA,
+    Column("topic", String(200), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("cluster_id", String(200), nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    PrimaryKeyConstraint("topic", "partition", "cluster_id"),
+)

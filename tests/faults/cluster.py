@@ -161,7 +161,7 @@ class Cluster:
         return env
 
     def start_broker(self) -> None:
-        self.broker = start_embedded_broker(self.broker_port)
+        self.broker = start_embedded_broker(self.broker_port, log_file=self.logs / "broker.log")
 
     def restart_broker(self) -> None:
         """The broker comes back empty; the operator makes the topics again at once

@@ -272,20 +272,18 @@ async def figures_agree(
     return await eventually(agree, timeout=timeout, interval=1.0)
 
 
-# The embedded broker keeps its log in memory. Restarted under this load it
-# sometimes answers produce requests with UnknownError and then hands out offsets
-# it had already given (the relay sees its acknowledgements go back within one
-# cluster, a consumer gets more records than offsets): records there can stay
-# unread. Seen in about a third of the runs after the write path got faster; the
-# loss of the broker's log itself is covered exactly by test_broker_loss.py.
-BROKER_RESTART_XFAIL = pytest.mark.xfail(
-    strict=False, reason="Tansu restarted under load can hand out offsets twice"
-)
-
-
-@pytest.mark.parametrize(
-    "broker_restart", [False, pytest.param(True, marks=BROKER_RESTART_XFAIL)], ids=["", "broker"]
-)
+# The broker case: the embedded broker restarts empty under load (a new cluster id).
+# Why it used to fail about one run in three: Tansu 0.6 (memory storage) makes a topic
+# visible before it resets the partitions' high watermarks, so a produce that lands
+# in between (the relays' batches, retried by the producer across the restart, wait
+# for exactly that topic) is followed by batches at the same offsets: the broker
+# logs `AlreadyExists ... records/00000000000000000000.batch` and answers
+# UNKNOWN_SERVER_ERROR, or acknowledges overlapping batches, and a consumer fetching
+# from an offset two batches share reads only one of them. The relay now counts a
+# batch published only when it lands above every offset its partition acknowledged
+# before, and sends again the events of the batches it overlaps
+# (`shared/broker_loss.py`), so the case is strict: nothing lost, nothing doubled.
+@pytest.mark.parametrize("broker_restart", [False, True], ids=["", "broker"])
 async def test_nothing_lost_nothing_doubled_under_faults(
     cluster: Cluster, broker_restart: bool
 ) -> None:

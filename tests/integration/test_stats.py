@@ -202,6 +202,15 @@ async def busy_community(stack: Stack, community: str) -> dict[str, Any]:
     await registry.post(
         f"/volunteers/{leaving['id']}/deactivate", json={"reason": "搬走"}, headers=ADMIN
     )
+
+    async def care_task_made() -> None:
+        # Made by the requests service from the life event: only then is the truth whole.
+        listed = await requests.get(
+            "/care-tasks", params={"community_id": community}, headers=ADMIN
+        )
+        assert len(listed.json()["items"]) == 1, listed.text
+
+    await eventually(care_task_made)
     return {"wang": wang, "li": li, "orange": orange, "green": green}
 
 

@@ -240,31 +240,6 @@ async def test_anonymous_requests_and_bad_tokens_draw_on_one_bucket() -> None:
         assert (await client.get("/items/1", headers=good)).status_code == 200
 
 
-def test_offsets_that_go_back_raise_a_floor_events_must_land_above() -> None:
-    """A broker that hands out offsets again (it lost or truncated its log): a consumer
-    may be past them, so the relay counts an event published only above the old top."""
-    from types import SimpleNamespace
-
-    from shared.outbox import Outbox, OutboxRelay
-
-    relay = OutboxRelay(
-        outbox=Outbox(service="t", topic="t"),
-        sessionmaker=None,  # type: ignore[arg-type]
-        producer=None,
-        cluster=None,  # type: ignore[arg-type]
-    )
-
-    def receipts(*offsets: int) -> list[SimpleNamespace]:
-        return [SimpleNamespace(topic="t", partition=0, offset=o) for o in offsets]
-
-    assert relay._broker_lost_log(receipts(0, 1, 2, 3, 4, 5, 6, 7, 8, 9)) is False
-    assert relay.floor == {}
-    assert relay._broker_lost_log(receipts(3, 4, 5)) is True
-    assert relay.floor == {("t", 0): 9}
-    assert relay._broker_lost_log(receipts(10, 11)) is False
-    assert relay.floor == {("t", 0): 9}
-
-
 @dataclass(frozen=True)
 class _Thing(RowState):
     id: int
