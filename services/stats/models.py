@@ -9,6 +9,12 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, Index, Integer, Numeric, String, Text, Uuid, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.registry.replicas import (
+    CategoryReplicaColumns,
+    CommunityReplicaColumns,
+    TeamReplicaColumns,
+    VolunteerReplicaColumns,
+)
 from shared.db import UNVERSIONED, UTCDateTime, new_metadata
 
 Hours = Numeric(14, 2)
@@ -18,45 +24,27 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class Community(Base):
+class Community(CommunityReplicaColumns, Base):
     __tablename__ = "communities"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
     branch: Mapped[str | None] = mapped_column(String(100), index=True)
-    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
-class Category(Base):
+class Category(CategoryReplicaColumns, Base):
     __tablename__ = "categories"
 
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=100)
-    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
-class Volunteer(Base):
+class Volunteer(VolunteerReplicaColumns, Base):
     __tablename__ = "volunteers"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    community_id: Mapped[str] = mapped_column(String(40), index=True)
-    name: Mapped[str] = mapped_column(String(50))
     is_party_member: Mapped[bool] = mapped_column(Boolean)
-    active: Mapped[bool] = mapped_column(Boolean)
-    version: Mapped[int] = mapped_column(Integer)
 
 
-class Team(Base):
+class Team(TeamReplicaColumns, Base):
     __tablename__ = "teams"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    community_id: Mapped[str] = mapped_column(String(40), index=True)
-    category: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20))
-    version: Mapped[int] = mapped_column(Integer)
 
 
 class CommunityVolunteers(Base):
