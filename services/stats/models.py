@@ -101,7 +101,30 @@ class ActivityHours(Base):
     hours: Mapped[Decimal] = mapped_column(Hours)
 
 
-class DailyFigures(Base):
+class ActivityFigures:
+    """What the activity rollups add up, per community, category and day or month."""
+
+    activities: Mapped[int] = mapped_column(Integer, default=0)
+    people_served: Mapped[int] = mapped_column(Integer, default=0)
+    volunteer_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
+    certified_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
+
+
+class RequestFigures:
+    """What the request rollups add up, per community, category and day or month."""
+
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    open: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    # Open and overdue; completed by the due time.
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyFigures(ActivityFigures, Base):
     """Activities, people served and hours per community, category and day: what
     overview, time series and reports add up. Voided activities are taken out."""
 
@@ -125,13 +148,9 @@ class DailyFigures(Base):
     community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    activities: Mapped[int] = mapped_column(Integer, default=0)
-    people_served: Mapped[int] = mapped_column(Integer, default=0)
-    volunteer_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
-    certified_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
 
 
-class MonthlyFigures(Base):
+class MonthlyFigures(ActivityFigures, Base):
     """The daily figures added up per month (`month` is its first day), with the same
     deltas: whole months of a period and all-time figures read these."""
 
@@ -140,10 +159,6 @@ class MonthlyFigures(Base):
     community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    activities: Mapped[int] = mapped_column(Integer, default=0)
-    people_served: Mapped[int] = mapped_column(Integer, default=0)
-    volunteer_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
-    certified_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
 
 
 class VolunteerHours(Base):
@@ -195,7 +210,7 @@ class RequestCounts(Base):
     ratings: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class RequestDays(Base):
+class RequestDays(RequestFigures, Base):
     """Requests per community, category and local day of submission (in the service's
     time zone, as `Period.times` bounds a period), for the figures of a period; kept by
     the requests handlers from each request's newest state. Statuses are columns, not
@@ -206,18 +221,9 @@ class RequestDays(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
-    requests: Mapped[int] = mapped_column(Integer, default=0)
-    open: Mapped[int] = mapped_column(Integer, default=0)
-    completed: Mapped[int] = mapped_column(Integer, default=0)
-    cancelled: Mapped[int] = mapped_column(Integer, default=0)
-    # Open and overdue; completed by the due time.
-    overdue: Mapped[int] = mapped_column(Integer, default=0)
-    on_time: Mapped[int] = mapped_column(Integer, default=0)
-    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
-    ratings: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class RequestMonths(Base):
+class RequestMonths(RequestFigures, Base):
     """The request days added up per month (`month` is its first day): whole months of a
     period read these, the partial months at its edges the days."""
 
@@ -226,14 +232,6 @@ class RequestMonths(Base):
     community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    requests: Mapped[int] = mapped_column(Integer, default=0)
-    open: Mapped[int] = mapped_column(Integer, default=0)
-    completed: Mapped[int] = mapped_column(Integer, default=0)
-    cancelled: Mapped[int] = mapped_column(Integer, default=0)
-    overdue: Mapped[int] = mapped_column(Integer, default=0)
-    on_time: Mapped[int] = mapped_column(Integer, default=0)
-    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
-    ratings: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CareTask(Base):
