@@ -17,6 +17,7 @@ DEV_JWT_SECRET = "qise-dev-secret-change-me-in-production"
 class ServiceSettings(BaseSettings):
     """What every service needs. Subclasses set `env_prefix` and the defaults."""
 
+    # A subclass's model_config is merged into this one: it sets only its env_prefix.
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     service: str = Field("service", description="Service name, used in event sources and metrics.")

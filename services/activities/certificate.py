@@ -13,7 +13,6 @@ import io
 import os
 import zlib
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
@@ -29,6 +28,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from services.activities.certificate_data import CertificateData, ServiceLine
+from shared.chinese_dates import chinese_date, chinese_period
 
 TITLE = "志愿服务证明"
 FONT_ENV = "QISE_CERTIFICATE_FONT"
@@ -58,13 +58,9 @@ def file_name(data: CertificateData) -> str:
 
 def _preview_notice(data: CertificateData) -> str:
     return (
-        f"{PREVIEW}（{_format_date(data.issued_on)}）：本证明尚未出具，没有证明编号，"
+        f"{PREVIEW}（{chinese_date(data.issued_on)}）：本证明尚未出具，没有证明编号，"
         "不能作为证明使用。由社区管理员出具后，证明编号将显示在此处。"
     )
-
-
-def _format_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _format_hours(hours: float) -> str:
@@ -73,25 +69,19 @@ def _format_hours(hours: float) -> str:
 
 
 def _format_period(data: CertificateData) -> str:
-    start, end = data.period_from, data.period_to
-    if start is not None and end is not None:
-        return f"{_format_date(start)} 至 {_format_date(end)}"
-    if start is not None:
-        return f"{_format_date(start)} 起"
-    if end is not None:
-        return f"截至 {_format_date(end)}"
-    return "全部"
+    return chinese_period(
+        data.period_from,
+        data.period_to,
+        between="{start} 至 {end}",
+        since="{start} 起",
+        until="截至 {end}",
+    )
 
 
 def _period_phrase(data: CertificateData) -> str:
-    start, end = data.period_from, data.period_to
-    if start is not None and end is not None:
-        return f"于{_format_date(start)}至{_format_date(end)}期间"
-    if start is not None:
-        return f"自{_format_date(start)}起"
-    if end is not None:
-        return f"截至{_format_date(end)}"
-    return ""
+    return chinese_period(
+        data.period_from, data.period_to, between="于{start}至{end}期间", whole=""
+    )
 
 
 def _statement(data: CertificateData) -> str:
@@ -132,7 +122,7 @@ def _issuer_rows(data: CertificateData) -> list[tuple[str, str]]:
         ("出具单位", data.organisation),
         ("负责人", _signature(data.person_in_charge)),
         ("经办人", _signature(data.handler)),
-        ("出具日期", NOT_ISSUED if data.number is None else _format_date(data.issued_on)),
+        ("出具日期", NOT_ISSUED if data.number is None else chinese_date(data.issued_on)),
     ]
 
 

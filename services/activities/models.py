@@ -7,11 +7,17 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, Uuid
+from sqlalchemy import JSON, Date, ForeignKey, Integer, Numeric, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.activities.schemas import Status
-from shared.db import UNVERSIONED, UTCDateTime, new_metadata, utcnow
+from services.registry.replicas import (
+    CategoryReplicaColumns,
+    CommunityReplicaColumns,
+    TeamReplicaColumns,
+    VolunteerReplicaColumns,
+)
+from shared.db import UTCDateTime, new_metadata, utcnow
 from shared.ids import new_id
 
 Hours = Numeric(6, 2)
@@ -24,43 +30,24 @@ class Base(DeclarativeBase):
 # -- the registry, as far as this service needs it (kept from registry events) ------
 
 
-class Community(Base):
+class Community(CommunityReplicaColumns, Base):
     __tablename__ = "communities"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
     branch: Mapped[str | None] = mapped_column(String(100))
-    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
-class Category(Base):
+class Category(CategoryReplicaColumns, Base):
     __tablename__ = "categories"
 
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
-
-class Team(Base):
+class Team(TeamReplicaColumns, Base):
     __tablename__ = "teams"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    community_id: Mapped[str] = mapped_column(String(40), index=True)
-    category: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(100))
     leader_volunteer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    status: Mapped[str] = mapped_column(String(20))
-    version: Mapped[int] = mapped_column(Integer)
 
 
-class Volunteer(Base):
+class Volunteer(VolunteerReplicaColumns, Base):
     __tablename__ = "volunteers"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    community_id: Mapped[str] = mapped_column(String(40), index=True)
-    name: Mapped[str] = mapped_column(String(50))
-    active: Mapped[bool] = mapped_column(Boolean)
-    version: Mapped[int] = mapped_column(Integer)
 
 
 # -- owned here ---------------------------------------------------------------------

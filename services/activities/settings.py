@@ -5,9 +5,7 @@ from shared.settings import ServiceSettings
 
 
 class ActivitiesSettings(ServiceSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="ACTIVITIES_", env_file=".env", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="ACTIVITIES_")
 
     service: str = "activities"
     port: int = 8002

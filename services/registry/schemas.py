@@ -19,18 +19,6 @@ from shared.schemas import Name, Phone, ShortText, Slug
 
 Gender = Literal["male", "female"]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
-LIFE_EVENT_KINDS = (
-    "ill",
-    "hospitalized",
-    "major_difficulty",
-    "missed_dues",
-    "missed_org_life",
-    "job_change",
-    "commended",
-    "disciplined",
-    "negative_feedback",
-    "retired",
-)
 LifeEventKind = Literal[
     "ill",
     "hospitalized",

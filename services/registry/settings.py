@@ -5,9 +5,7 @@ from shared.settings import ServiceSettings
 
 
 class RegistrySettings(ServiceSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="REGISTRY_", env_file=".env", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_")
 
     service: str = "registry"
     port: int = 8001

@@ -20,7 +20,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import UNVERSIONED, UTCDateTime, new_metadata, utcnow
+from services.registry.replicas import (
+    CommunityReplicaColumns,
+    TeamReplicaColumns,
+    VolunteerReplicaColumns,
+)
+from shared.db import UTCDateTime, new_metadata, utcnow
 from shared.ids import new_id
 
 
@@ -31,36 +36,21 @@ class Base(DeclarativeBase):
 # -- the registry, as far as this service needs it ------------------------------------
 
 
-class Community(Base):
+class Community(CommunityReplicaColumns, Base):
     __tablename__ = "communities"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
-
-class Team(Base):
+class Team(TeamReplicaColumns, Base):
     __tablename__ = "teams"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    community_id: Mapped[str] = mapped_column(String(40), index=True)
-    category: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(100))
     leader_volunteer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    status: Mapped[str] = mapped_column(String(20))
-    version: Mapped[int] = mapped_column(Integer)
 
 
-class Volunteer(Base):
+class Volunteer(VolunteerReplicaColumns, Base):
     __tablename__ = "volunteers"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    community_id: Mapped[str] = mapped_column(String(40), index=True)
-    name: Mapped[str] = mapped_column(String(50))
     is_party_member: Mapped[bool] = mapped_column(Boolean)
     party_joined_on: Mapped[date | None] = mapped_column(Date)
-    active: Mapped[bool] = mapped_column(Boolean)
-    version: Mapped[int] = mapped_column(Integer)
 
 
 # -- owned here ---------------------------------------------------------------------

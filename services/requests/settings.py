@@ -5,9 +5,7 @@ from shared.settings import ServiceSettings
 
 
 class RequestsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="REQUESTS_", env_file=".env", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="REQUESTS_")
 
     service: str = "requests"
     port: int = 8003

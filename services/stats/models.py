@@ -9,6 +9,12 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, Index, Integer, Numeric, String, Text, Uuid, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.registry.replicas import (
+    CategoryReplicaColumns,
+    CommunityReplicaColumns,
+    TeamReplicaColumns,
+    VolunteerReplicaColumns,
+)
 from shared.db import UNVERSIONED, UTCDateTime, new_metadata
 
 Hours = Numeric(14, 2)
@@ -18,45 +24,27 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class Community(Base):
+class Community(CommunityReplicaColumns, Base):
     __tablename__ = "communities"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
     branch: Mapped[str | None] = mapped_column(String(100), index=True)
-    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
-class Category(Base):
+class Category(CategoryReplicaColumns, Base):
     __tablename__ = "categories"
 
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=100)
-    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
-class Volunteer(Base):
+class Volunteer(VolunteerReplicaColumns, Base):
     __tablename__ = "volunteers"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    community_id: Mapped[str] = mapped_column(String(40), index=True)
-    name: Mapped[str] = mapped_column(String(50))
     is_party_member: Mapped[bool] = mapped_column(Boolean)
-    active: Mapped[bool] = mapped_column(Boolean)
-    version: Mapped[int] = mapped_column(Integer)
 
 
-class Team(Base):
+class Team(TeamReplicaColumns, Base):
     __tablename__ = "teams"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    community_id: Mapped[str] = mapped_column(String(40), index=True)
-    category: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20))
-    version: Mapped[int] = mapped_column(Integer)
 
 
 class CommunityVolunteers(Base):
@@ -113,7 +101,30 @@ class ActivityHours(Base):
     hours: Mapped[Decimal] = mapped_column(Hours)
 
 
-class DailyFigures(Base):
+class ActivityFigures:
+    """What the activity rollups add up, per community, category and day or month."""
+
+    activities: Mapped[int] = mapped_column(Integer, default=0)
+    people_served: Mapped[int] = mapped_column(Integer, default=0)
+    volunteer_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
+    certified_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
+
+
+class RequestFigures:
+    """What the request rollups add up, per community, category and day or month."""
+
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    open: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    # Open and overdue; completed by the due time.
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyFigures(ActivityFigures, Base):
     """Activities, people served and hours per community, category and day: what
     overview, time series and reports add up. Voided activities are taken out."""
 
@@ -137,13 +148,9 @@ class DailyFigures(Base):
     community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    activities: Mapped[int] = mapped_column(Integer, default=0)
-    people_served: Mapped[int] = mapped_column(Integer, default=0)
-    volunteer_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
-    certified_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
 
 
-class MonthlyFigures(Base):
+class MonthlyFigures(ActivityFigures, Base):
     """The daily figures added up per month (`month` is its first day), with the same
     deltas: whole months of a period and all-time figures read these."""
 
@@ -152,10 +159,6 @@ class MonthlyFigures(Base):
     community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    activities: Mapped[int] = mapped_column(Integer, default=0)
-    people_served: Mapped[int] = mapped_column(Integer, default=0)
-    volunteer_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
-    certified_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
 
 
 class VolunteerHours(Base):
@@ -207,7 +210,7 @@ class RequestCounts(Base):
     ratings: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class RequestDays(Base):
+class RequestDays(RequestFigures, Base):
     """Requests per community, category and local day of submission (in the service's
     time zone, as `Period.times` bounds a period), for the figures of a period; kept by
     the requests handlers from each request's newest state. Statuses are columns, not
@@ -218,18 +221,9 @@ class RequestDays(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
-    requests: Mapped[int] = mapped_column(Integer, default=0)
-    open: Mapped[int] = mapped_column(Integer, default=0)
-    completed: Mapped[int] = mapped_column(Integer, default=0)
-    cancelled: Mapped[int] = mapped_column(Integer, default=0)
-    # Open and overdue; completed by the due time.
-    overdue: Mapped[int] = mapped_column(Integer, default=0)
-    on_time: Mapped[int] = mapped_column(Integer, default=0)
-    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
-    ratings: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class RequestMonths(Base):
+class RequestMonths(RequestFigures, Base):
     """The request days added up per month (`month` is its first day): whole months of a
     period read these, the partial months at its edges the days."""
 
@@ -238,14 +232,6 @@ class RequestMonths(Base):
     community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    requests: Mapped[int] = mapped_column(Integer, default=0)
-    open: Mapped[int] = mapped_column(Integer, default=0)
-    completed: Mapped[int] = mapped_column(Integer, default=0)
-    cancelled: Mapped[int] = mapped_column(Integer, default=0)
-    overdue: Mapped[int] = mapped_column(Integer, default=0)
-    on_time: Mapped[int] = mapped_column(Integer, default=0)
-    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
-    ratings: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CareTask(Base):

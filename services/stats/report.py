@@ -12,11 +12,12 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from services.stats.schemas import CategoryFigures, Overview
+from shared.chinese_dates import chinese_date, chinese_period
 
 # Reports are read by county and community staff, who think in Beijing time.
 REPORT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -52,27 +53,13 @@ def _rating(score: float | None) -> str:
     return NO_VALUE if score is None else f"{_decimal(score)}分"
 
 
-def _date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _moment(when: datetime | None) -> str:
     if when is None:
         return "暂无数据"
     # A naive time can only come from a caller building figures by hand; the store keeps UTC.
     aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
     local = aware.astimezone(REPORT_ZONE)
-    return f"{_date(local.date())} {local:%H:%M}"
-
-
-def _period(start: date | None, end: date | None) -> str:
-    if start is not None and end is not None:
-        return f"{_date(start)}至{_date(end)}"
-    if start is not None:
-        return f"自{_date(start)}起"
-    if end is not None:
-        return f"截至{_date(end)}"
-    return "全部"
+    return f"{chinese_date(local.date())} {local:%H:%M}"
 
 
 # ---------------------------------------------------------------- names from users
@@ -142,7 +129,8 @@ def _category(figures: CategoryFigures, name: str) -> str:
 
 def report_blocks(figures: Overview, quote: Quote = _one_line) -> list[Block]:
     """The report as blocks, in order; `quote` makes user-provided names safe for the format."""
-    meta = f"统计期间：{_period(figures.start, figures.end)}　数据截至：{_moment(figures.as_of)}"
+    period = chinese_period(figures.start, figures.end)
+    meta = f"统计期间：{period}　数据截至：{_moment(figures.as_of)}"
     blocks = [
         Block("title", f"{quote(figures.name)}志愿服务工作情况报告"),
         Block("meta", meta),

@@ -4,9 +4,7 @@ from shared.settings import ServiceSettings
 
 
 class StatsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="STATS_", env_file=".env", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="STATS_")
 
     service: str = "stats"
     port: int = 8004
