@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shared.db
+from services.registry import replica_migrations as replicas
 from shared.messaging_migrations import OUTBOX_AND_INBOX
 
 # revision identifiers, used by Alembic.
@@ -32,12 +33,7 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_activity_kinds")),
     )
-    op.create_table(
-        "categories",
-        sa.Column("code", sa.String(length=40), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.PrimaryKeyConstraint("code", name=op.f("pk_categories")),
-    )
+    replicas.create_categories()
     op.create_table(
         "certificates",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -61,40 +57,9 @@ def upgrade() -> None:
             batch_op.f("ix_certificates_volunteer_id"), ["volunteer_id"], unique=False
         )
 
-    op.create_table(
-        "communities",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("branch", sa.String(length=100), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_communities")),
-    )
-    op.create_table(
-        "teams",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
-        sa.Column("category", sa.String(length=40), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("leader_volunteer_id", sa.Uuid(), nullable=True),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
-    )
-    with op.batch_alter_table("teams", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_teams_community_id"), ["community_id"], unique=False)
-
-    op.create_table(
-        "volunteers",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
-        sa.Column("name", sa.String(length=50), nullable=False),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteers")),
-    )
-    with op.batch_alter_table("volunteers", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_volunteers_community_id"), ["community_id"], unique=False
-        )
+    replicas.create_communities(sa.Column("branch", sa.String(length=100), nullable=True))
+    replicas.create_teams(sa.Column("leader_volunteer_id", sa.Uuid(), nullable=True))
+    replicas.create_volunteers()
 
     op.create_table(
         "activities",
@@ -171,20 +136,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_activities_category"))
 
     op.drop_table("activities")
-    with op.batch_alter_table("volunteers", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_volunteers_community_id"))
-
-    op.drop_table("volunteers")
-    with op.batch_alter_table("teams", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_teams_community_id"))
-
-    op.drop_table("teams")
-    op.drop_table("communities")
+    replicas.drop_volunteers()
+    replicas.drop_teams()
+    replicas.drop_communities()
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_certificates_volunteer_id"))
         batch_op.drop_index(batch_op.f("ix_certificates_content_digest"))
 
     op.drop_table("certificates")
-    op.drop_table("categories")
+    replicas.drop_categories()
     op.drop_table("activity_kinds")
     # ### end Alembic commands ###

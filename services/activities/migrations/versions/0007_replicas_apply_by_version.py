@@ -8,8 +8,7 @@ Create Date: 2026-11-28 10:00:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
+from services.registry.replica_migrations import add_replica_versions, drop_replica_versions
 
 # revision identifiers, used by Alembic.
 revision: str = "0007"
@@ -17,20 +16,12 @@ down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Rows kept so far came from events without a version: 0, older than any versioned one.
-
 
 def upgrade() -> None:
     """Upgrade schema."""
-    with op.batch_alter_table("communities", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
-    with op.batch_alter_table("categories", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
+    add_replica_versions("communities", "categories")
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    with op.batch_alter_table("categories", schema=None) as batch_op:
-        batch_op.drop_column("version")
-    with op.batch_alter_table("communities", schema=None) as batch_op:
-        batch_op.drop_column("version")
+    drop_replica_versions("communities", "categories")

@@ -13,19 +13,13 @@ from services.registry.categories import SEVEN_COLORS
 from services.registry.events import CategoryDefined
 from services.registry.outbox import OUTBOX
 from shared.events import new_event
+from shared.seed_migrations import seed_catalog, unseed_catalog
 
 revision: str = "0002"
 down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-categories = sa.table(
-    "categories",
-    sa.column("code", sa.String),
-    sa.column("name", sa.String),
-    sa.column("description", sa.Text),
-    sa.column("position", sa.Integer),
-)
 outbox = sa.table(
     "outbox",
     sa.column("event_id", sa.Uuid),
@@ -38,13 +32,7 @@ outbox = sa.table(
 
 
 def upgrade() -> None:
-    op.bulk_insert(
-        categories,
-        [
-            {"code": code, "name": name, "description": text, "position": position}
-            for position, (code, name, text) in enumerate(SEVEN_COLORS, start=1)
-        ],
-    )
+    seed_catalog("categories", "description", SEVEN_COLORS)
     # The seed is published like any later category, so other services learn the names.
     rows = []
     for position, (code, name, text) in enumerate(SEVEN_COLORS, start=1):
@@ -68,4 +56,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(categories.delete().where(categories.c.code.in_([c for c, _, _ in SEVEN_COLORS])))
+    unseed_catalog("categories", SEVEN_COLORS)

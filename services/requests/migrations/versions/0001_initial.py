@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shared.db
+from services.registry import replica_migrations as replicas
 from shared.messaging_migrations import OUTBOX_AND_INBOX
 
 # revision identifiers, used by Alembic.
@@ -56,12 +57,7 @@ def upgrade() -> None:
             batch_op.f("ix_care_tasks_volunteer_id"), ["volunteer_id"], unique=False
         )
 
-    op.create_table(
-        "communities",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_communities")),
-    )
+    replicas.create_communities()
     op.create_table(
         "service_kinds",
         sa.Column("code", sa.String(length=40), nullable=False),
@@ -111,36 +107,11 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_service_requests_status"), ["status"], unique=False)
 
-    op.create_table(
-        "teams",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
-        sa.Column("category", sa.String(length=40), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("leader_volunteer_id", sa.Uuid(), nullable=True),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
-    )
-    with op.batch_alter_table("teams", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_teams_community_id"), ["community_id"], unique=False)
-
-    op.create_table(
-        "volunteers",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
-        sa.Column("name", sa.String(length=50), nullable=False),
+    replicas.create_teams(sa.Column("leader_volunteer_id", sa.Uuid(), nullable=True))
+    replicas.create_volunteers(
         sa.Column("is_party_member", sa.Boolean(), nullable=False),
         sa.Column("party_joined_on", sa.Date(), nullable=True),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteers")),
     )
-    with op.batch_alter_table("volunteers", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_volunteers_community_id"), ["community_id"], unique=False
-        )
-
     op.create_table(
         "request_history",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -175,14 +146,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_request_history_request_id"))
 
     op.drop_table("request_history")
-    with op.batch_alter_table("volunteers", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_volunteers_community_id"))
-
-    op.drop_table("volunteers")
-    with op.batch_alter_table("teams", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_teams_community_id"))
-
-    op.drop_table("teams")
+    replicas.drop_volunteers()
+    replicas.drop_teams()
     with op.batch_alter_table("service_requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_service_requests_status"))
         batch_op.drop_index("ix_service_requests_open_by_team")
@@ -191,7 +156,7 @@ def downgrade() -> None:
 
     op.drop_table("service_requests")
     op.drop_table("service_kinds")
-    op.drop_table("communities")
+    replicas.drop_communities()
     with op.batch_alter_table("care_tasks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_care_tasks_volunteer_id"))
         batch_op.drop_index(batch_op.f("ix_care_tasks_due_on"))

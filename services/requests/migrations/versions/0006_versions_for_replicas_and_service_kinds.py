@@ -11,20 +11,20 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from services.registry.replica_migrations import add_replica_versions, drop_replica_versions
+
 # revision identifiers, used by Alembic.
 revision: str = "0006"
 down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Replica rows came from events without a version: 0, older than any versioned one. A
-# service kind routed so far gets 1: its next routing publishes 2.
+# A service kind routed so far gets 1: its next routing publishes 2.
 
 
 def upgrade() -> None:
     """Upgrade schema."""
-    with op.batch_alter_table("communities", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
+    add_replica_versions("communities")
     with op.batch_alter_table("service_kinds", schema=None) as batch_op:
         batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
 
@@ -33,5 +33,4 @@ def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table("service_kinds", schema=None) as batch_op:
         batch_op.drop_column("version")
-    with op.batch_alter_table("communities", schema=None) as batch_op:
-        batch_op.drop_column("version")
+    drop_replica_versions("communities")

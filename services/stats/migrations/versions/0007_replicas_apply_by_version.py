@@ -11,22 +11,20 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from services.registry.replica_migrations import add_replica_versions, drop_replica_versions
+
 # revision identifiers, used by Alembic.
 revision: str = "0007"
 down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Rows kept so far came from events without a version: 0, older than any versioned one.
 # Members left were deleted, so every row there is a member.
 
 
 def upgrade() -> None:
     """Upgrade schema."""
-    with op.batch_alter_table("communities", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
-    with op.batch_alter_table("categories", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
+    add_replica_versions("communities", "categories")
     with op.batch_alter_table("team_members", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("member", sa.Boolean(), nullable=False, server_default=sa.true())
@@ -41,7 +39,4 @@ def downgrade() -> None:
         batch_op.drop_column("version")
     with op.batch_alter_table("team_members", schema=None) as batch_op:
         batch_op.drop_column("member")
-    with op.batch_alter_table("categories", schema=None) as batch_op:
-        batch_op.drop_column("version")
-    with op.batch_alter_table("communities", schema=None) as batch_op:
-        batch_op.drop_column("version")
+    drop_replica_versions("communities", "categories")

@@ -1,0 +1,128 @@
+"""The schema changes of the registry replica tables (`replicas.py`), written once.
+
+Activities, requests and stats keep copies of the registry's communities, categories,
+teams and volunteers. Each change to those tables is one step here, called by each
+service's revision with the columns only that service keeps (`*extra`), which stand
+after the shared leading columns, as the replica models declare them.
+
+A step is frozen once released, like the messaging steps (`shared/messaging_migrations.py`):
+it says what the tables became at that step, not what `replicas.py` says today. A later
+change is a new step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+Column = sa.Column[Any]
+
+
+def _index_community(table: str) -> None:
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f(f"ix_{table}_community_id"), ["community_id"], unique=False
+        )
+
+
+def _drop_with_community_index(table: str) -> None:
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table}_community_id"))
+    op.drop_table(table)
+
+
+def create_communities(*extra: Column, indexed: tuple[str, ...] = ()) -> None:
+    """The community replica; `indexed` names the extra columns the service looks up by."""
+    op.create_table(
+        "communities",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        *extra,
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_communities")),
+    )
+    if indexed:
+        with op.batch_alter_table("communities", schema=None) as batch_op:
+            for column in indexed:
+                batch_op.create_index(
+                    batch_op.f(f"ix_communities_{column}"), [column], unique=False
+                )
+
+
+def drop_communities(indexed: tuple[str, ...] = ()) -> None:
+    if indexed:
+        with op.batch_alter_table("communities", schema=None) as batch_op:
+            for column in reversed(indexed):
+                batch_op.drop_index(batch_op.f(f"ix_communities_{column}"))
+    op.drop_table("communities")
+
+
+def create_categories(*extra: Column) -> None:
+    op.create_table(
+        "categories",
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        *extra,
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_categories")),
+    )
+
+
+def drop_categories() -> None:
+    op.drop_table("categories")
+
+
+def create_teams(*extra: Column) -> None:
+    op.create_table(
+        "teams",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("category", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        *extra,
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
+    )
+    _index_community("teams")
+
+
+def drop_teams() -> None:
+    _drop_with_community_index("teams")
+
+
+def create_volunteers(*extra: Column) -> None:
+    op.create_table(
+        "volunteers",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=50), nullable=False),
+        *extra,
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteers")),
+    )
+    _index_community("volunteers")
+
+
+def drop_volunteers() -> None:
+    _drop_with_community_index("volunteers")
+
+
+def add_replica_versions(*tables: str) -> None:
+    """Communities and categories apply by version from here on.
+
+    Rows kept so far came from events without a version: 0, older than any versioned one.
+    """
+    for table in tables:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(
+                sa.Column("version", sa.Integer(), nullable=False, server_default="0")
+            )
+
+
+def drop_replica_versions(*tables: str) -> None:
+    """Undoes `add_replica_versions(*tables)`, last table first."""
+    for table in reversed(tables):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("version")
