@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import orjson
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import select
 
 from shared.tables import outbox
@@ -35,6 +36,17 @@ async def create_team(
     response = await client.post("/teams", json=body, headers=ADMIN)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+async def send_raw(stack: Stack, topic: str, key: str, *messages: bytes) -> None:
+    """Put messages on a topic as another system would, one after another, in this order."""
+    producer = AIOKafkaProducer(bootstrap_servers=stack.broker.bootstrap)
+    await producer.start()
+    try:
+        for message in messages:
+            await producer.send_and_wait(topic, message, key=key.encode())
+    finally:
+        await producer.stop()
 
 
 async def published_events(stack: Stack, service: str, community: str) -> list[dict[str, Any]]:

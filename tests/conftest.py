@@ -19,7 +19,14 @@ from shared.auth import Role, issue_token
 from shared.migrate import upgrade
 from shared.service import Runtime
 from shared.settings import ServiceSettings
-from tests.infra import Broker, Databases, kafka_broker, new_databases, postgres_server
+from tests.infra import (
+    Broker,
+    Databases,
+    embedded_broker,
+    kafka_broker,
+    new_databases,
+    postgres_server,
+)
 
 TEST_SECRET = "qise-test-secret-0123456789abcdef0123456789"
 T = TypeVar("T")
@@ -135,14 +142,26 @@ async def stack(postgres: str, broker: Broker) -> AsyncIterator[Stack]:
         await stack.databases.drop_all()
 
 
-@pytest.fixture
-async def community(stack: Stack) -> str:
-    """A fresh community: tests share the running system and stay apart by community."""
-    community_id = f"c{uuid.uuid4().hex[:12]}"
+async def new_community(stack: Stack, prefix: str, name: str) -> str:
+    """A fresh community of the test branch, its id starting with `prefix`."""
+    community_id = f"{prefix}{uuid.uuid4().hex[:12]}"
     response = await stack["registry"].post(
         "/communities",
-        json={"id": community_id, "name": f"测试社区 {community_id}", "branch": "测试大支部"},
+        json={"id": community_id, "name": f"{name} {community_id}", "branch": "测试大支部"},
         headers=ADMIN,
     )
     assert response.status_code == 201, response.text
     return community_id
+
+
+@pytest.fixture
+def own_broker() -> Iterator[Broker]:
+    """An embedded broker for this test alone, apart from the stack's."""
+    with embedded_broker() as broker:
+        yield broker
+
+
+@pytest.fixture
+async def community(stack: Stack) -> str:
+    """A fresh community: tests share the running system and stay apart by community."""
+    return await new_community(stack, "c", "测试社区")

@@ -112,6 +112,18 @@ class Broker:
 
 
 @contextmanager
+def embedded_broker() -> Iterator[Broker]:
+    """An embedded broker on a free port, stopped after."""
+    port = free_port()
+    broker = Broker(f"127.0.0.1:{port}", start_embedded_broker(port))
+    try:
+        yield broker
+    finally:
+        if broker.process is not None:
+            stop_process(broker.process)
+
+
+@contextmanager
 def kafka_broker() -> Iterator[Broker]:
     if bootstrap := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield Broker(bootstrap)
@@ -122,13 +134,8 @@ def kafka_broker() -> Iterator[Broker]:
         with KafkaContainer().with_kraft() as container:
             yield Broker(container.get_bootstrap_server())
         return
-    port = free_port()
-    broker = Broker(f"127.0.0.1:{port}", start_embedded_broker(port))
-    try:
+    with embedded_broker() as broker:
         yield broker
-    finally:
-        if broker.process is not None:
-            stop_process(broker.process)
 
 
 def run(coroutine: object) -> object:

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from aiokafka import AIOKafkaProducer
 from alembic import command
 from sqlalchemy import func, insert, select
 
@@ -24,7 +23,7 @@ from shared.db import create_engine
 from shared.events import new_event
 from shared.migrate import alembic_config
 from shared.tables import processed_events
-from tests.api import create_team, create_volunteer, event_types, published_events
+from tests.api import create_team, create_volunteer, event_types, published_events, send_raw
 from tests.conftest import ADMIN, Stack, auth, eventually
 
 NOT_YET_KNOWN = "https://qise.dev/problems/not-yet-known"
@@ -616,18 +615,15 @@ async def test_replica_keeps_the_newest_state_whatever_the_order(
         ).to_json()
 
     newest = state(registry_events.VolunteerUpdated, 3, "新名字")
-    producer = AIOKafkaProducer(bootstrap_servers=stack.broker.bootstrap)
-    await producer.start()
-    try:
-        for message in (
-            newest,
-            state(registry_events.VolunteerRegistered, 1, "旧名字"),
-            newest,
-            state(registry_events.VolunteerUpdated, 2, "中间"),
-        ):
-            await producer.send_and_wait(registry_events.TOPIC, message, key=community.encode())
-    finally:
-        await producer.stop()
+    await send_raw(
+        stack,
+        registry_events.TOPIC,
+        community,
+        newest,
+        state(registry_events.VolunteerRegistered, 1, "旧名字"),
+        newest,
+        state(registry_events.VolunteerUpdated, 2, "中间"),
+    )
     sessionmaker = stack.services["activities"].runtime.sessionmaker
 
     async def replica() -> None:

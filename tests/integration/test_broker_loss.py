@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from services.registry import events as registry
-from shared.broker import free_port, start_embedded_broker, stop_process
 from shared.consumer import EventConsumer
 from shared.events import CloudEvent, Event, new_event
 from shared.kafka import ClusterId, create_producer
@@ -57,13 +56,12 @@ async def commit(bootstrap: str, partition: TopicPartition, offset: int) -> None
 
 
 async def test_a_consumer_reads_a_broker_that_came_back_empty_from_the_start(
-    stack: Stack,
+    stack: Stack, own_broker: Broker
 ) -> None:
+    broker = own_broker
     url = await stack.database("stats_broker_loss")
     engine = create_async_engine(url)
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-    port = free_port()
-    broker = Broker(f"127.0.0.1:{port}", start_embedded_broker(port))
     topic = f"qise.test.broker-loss.{uuid.uuid4().hex[:8]}"
     partition = TopicPartition(topic, 0)
     events = [
@@ -131,8 +129,6 @@ async def test_a_consumer_reads_a_broker_that_came_back_empty_from_the_start(
             running.cancel()
             await asyncio.gather(running, return_exceptions=True)
         await producer.stop()
-        if broker.process is not None:
-            stop_process(broker.process)
         await engine.dispose()
 
 
@@ -157,12 +153,13 @@ async def read_ids(bootstrap: str, topic: str, count: int, timeout: float = 20.0
     return seen
 
 
-async def test_a_relay_publishes_again_to_a_broker_that_came_back_empty(stack: Stack) -> None:
+async def test_a_relay_publishes_again_to_a_broker_that_came_back_empty(
+    stack: Stack, own_broker: Broker
+) -> None:
+    broker = own_broker
     url = await stack.database("registry_broker_loss")
     engine = create_async_engine(url)
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-    port = free_port()
-    broker = Broker(f"127.0.0.1:{port}", start_embedded_broker(port))
     topic = f"qise.test.relay-loss.{uuid.uuid4().hex[:8]}"
     box = Outbox(service="relay-loss", topic=topic)
     producer = create_producer(broker.bootstrap, "relay-loss")
@@ -197,6 +194,4 @@ async def test_a_relay_publishes_again_to_a_broker_that_came_back_empty(stack: S
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
         await producer.stop()
-        if broker.process is not None:
-            stop_process(broker.process)
         await engine.dispose()

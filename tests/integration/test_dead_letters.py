@@ -21,6 +21,7 @@ from services.requests import events as requests_events
 from shared.dlq import DeadLetter, read_dead_letters, replay
 from shared.events import new_event
 from shared.tables import parked_events
+from tests.api import send_raw
 from tests.conftest import ADMIN, RunningService, Stack, eventually
 from tests.integration.test_event_pipeline import register, volunteers_become
 from tests.integration.test_requests import county_event
@@ -116,12 +117,7 @@ HORIZON = 12.0
 
 async def send_county_order(stack: Stack, community: str, description: str) -> bytes:
     message = county_event(community, description=description)
-    producer = AIOKafkaProducer(bootstrap_servers=stack.broker.bootstrap)
-    await producer.start()
-    try:
-        await producer.send_and_wait(requests_events.INBOUND_TOPIC, message, key=community.encode())
-    finally:
-        await producer.stop()
+    await send_raw(stack, requests_events.INBOUND_TOPIC, community, message)
     return message
 
 

@@ -7,12 +7,13 @@ import uuid
 from functools import partial
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from sqlalchemy import select
 
 from services.registry import events as registry_events
 from shared.events import new_event
 from shared.tables import outbox
+from tests.api import send_raw
 from tests.conftest import ADMIN, Stack, eventually
 
 
@@ -83,18 +84,11 @@ def _volunteer_event(community: str, phone_masked: str = "138****0000") -> bytes
 
 
 async def test_event_delivered_twice_counts_once(stack: Stack, community: str) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=stack.broker.bootstrap)
-    await producer.start()
-    try:
-        twice = _volunteer_event(community)
-        for _ in range(2):
-            await producer.send_and_wait(registry_events.TOPIC, twice, key=community.encode())
-        # A different event after the duplicate: once it counts, the duplicate was seen.
-        await producer.send_and_wait(
-            registry_events.TOPIC, _volunteer_event(community), key=community.encode()
-        )
-    finally:
-        await producer.stop()
+    twice = _volunteer_event(community)
+    # A different event after the duplicate: once it counts, the duplicate was seen.
+    await send_raw(
+        stack, registry_events.TOPIC, community, twice, twice, _volunteer_event(community)
+    )
     await volunteers_become(stack["stats"], community, 2)
 
 
@@ -143,12 +137,7 @@ async def test_malformed_message_goes_to_dlq_and_next_is_applied(
     stack: Stack, community: str
 ) -> None:
     poison = b'{"specversion": "1.0", "oops": ' + community.encode()
-    producer = AIOKafkaProducer(bootstrap_servers=stack.broker.bootstrap)
-    await producer.start()
-    try:
-        await producer.send_and_wait(registry_events.TOPIC, poison, key=community.encode())
-    finally:
-        await producer.stop()
+    await send_raw(stack, registry_events.TOPIC, community, poison)
     await register(stack["registry"], community, "13800000006")
     await volunteers_become(stack["stats"], community, 1)
     headers = await _dead_letters(stack.broker.bootstrap, registry_events.TOPIC + ".dlq", poison)

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from services.registry import app as registry_app
 from services.registry import events as registry
-from shared.broker import free_port, start_embedded_broker, stop_process
 from shared.migrate import upgrade
 from shared.outbox import Outbox, OutboxRelay
 from tests.conftest import ADMIN, Stack, eventually
@@ -26,10 +25,9 @@ from tests.unit.test_relay import FakeBroker, FakeCluster, FakeProducer
 
 
 async def test_writes_on_sqlite_go_on_while_the_broker_does_not_answer(
-    stack: Stack, tmp_path: Path
+    stack: Stack, own_broker: Broker, tmp_path: Path
 ) -> None:
-    port = free_port()
-    broker = Broker(f"127.0.0.1:{port}", start_embedded_broker(port))
+    broker = own_broker
     url = f"sqlite+aiosqlite:///{tmp_path / 'registry.db'}"
     await asyncio.to_thread(upgrade, url, registry_app.MIGRATIONS, registry_app.METADATA)
     service = await Stack(stack.databases, broker).start("registry", url)
@@ -64,7 +62,6 @@ async def test_writes_on_sqlite_go_on_while_the_broker_does_not_answer(
     finally:
         broker.process.send_signal(signal.SIGCONT)
         await service.stop()
-        stop_process(broker.process)
 
 
 async def test_on_postgresql_no_transaction_stays_open_while_the_broker_is_waited_on(

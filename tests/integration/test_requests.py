@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import httpx
 import orjson
 import pytest
-from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select, text
 
 from services.requests import domain, lifecycle
@@ -31,7 +30,7 @@ from shared.events import new_event
 from shared.service import Runtime
 from shared.tables import outbox
 from shared.uow import unit_of_work
-from tests.api import create_team, create_volunteer, event_types, published_events
+from tests.api import create_team, create_volunteer, event_types, published_events, send_raw
 from tests.conftest import ADMIN, Stack, auth, eventually
 from tests.integration.test_event_pipeline import _dead_letters
 
@@ -332,15 +331,9 @@ async def test_county_inbound_requests_become_orders_once(stack: Stack, communit
     unknown_kind = county_event(community, description="未知服务").replace(
         b'"elderly_care"', b'"haircut"'
     )
-    producer = AIOKafkaProducer(bootstrap_servers=stack.broker.bootstrap)
-    await producer.start()
-    try:
-        for message in (good, malformed, unknown_kind, good):
-            await producer.send_and_wait(
-                requests_events.INBOUND_TOPIC, message, key=community.encode()
-            )
-    finally:
-        await producer.stop()
+    await send_raw(
+        stack, requests_events.INBOUND_TOPIC, community, good, malformed, unknown_kind, good
+    )
 
     async def arrived() -> list[dict[str, Any]]:
         listed = await stack["requests"].get(
