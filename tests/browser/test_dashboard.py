@@ -32,6 +32,7 @@ from tests.api import create_volunteer
 from tests.conftest import ADMIN, Stack, eventually, token
 from tests.integration.test_activities import activity_body, log, when
 from tests.integration.test_requests import order, submit, team_known
+from tests.integration.test_stats import HEADLINE
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,15 +46,6 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 ZONE = "Asia/Shanghai"
-HEADLINE = (
-    "volunteers",
-    "party_member_volunteers",
-    "teams",
-    "activities",
-    "people_served",
-    "volunteer_hours",
-    "certified_hours",
-)
 
 pytestmark = [
     pytest.mark.browser,

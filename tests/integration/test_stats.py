@@ -31,6 +31,18 @@ async def overview(client: httpx.AsyncClient, community: str, **params: str) -> 
     return response.json()
 
 
+async def timeseries(
+    client: httpx.AsyncClient, community: str, metric: str, **params: str
+) -> list[dict[str, Any]]:
+    response = await client.get(
+        "/stats/timeseries",
+        params={"scope": "community", "id": community, "metric": metric, **params},
+        headers=ADMIN,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 class Clients(Protocol):
     def __getitem__(self, name: str) -> httpx.AsyncClient: ...
 
@@ -98,22 +110,24 @@ async def truth(stack: Clients, community: str) -> dict[str, Any]:
     }
 
 
+HEADLINE = (
+    "volunteers",
+    "party_member_volunteers",
+    "teams",
+    "activities",
+    "people_served",
+    "volunteer_hours",
+    "certified_hours",
+)
+
+
 def headline(figures: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "volunteers",
-        "party_member_volunteers",
-        "teams",
-        "activities",
-        "people_served",
-        "volunteer_hours",
-        "certified_hours",
-    )
     requests = {
         k: figures["requests"][k]
         for k in ("submitted", "open", "completed", "cancelled", "on_time_rate", "avg_rating")
     }
     care = {k: figures["care_tasks"][k] for k in ("open", "done")}
-    return {**{k: figures[k] for k in keys}, "requests": requests, "care_tasks": care}
+    return {**{k: figures[k] for k in HEADLINE}, "requests": requests, "care_tasks": care}
 
 
 async def stats_agree(
@@ -243,19 +257,9 @@ async def test_every_figure_equals_the_owning_services(stack: Stack, community: 
     assert board[0]["hours"] == hours["total_hours"]
     assert board[0]["certified_hours"] == hours["certified_hours"]
 
-    series = (
-        await stats.get(
-            "/stats/timeseries", params={**params, "metric": "people_served"}, headers=ADMIN
-        )
-    ).json()
+    series = await timeseries(stats, community, "people_served")
     assert len(series) == 30 and sum(p["value"] for p in series) == figures["people_served"]
-    monthly = (
-        await stats.get(
-            "/stats/timeseries",
-            params={**params, "metric": "requests_submitted", "interval": "month"},
-            headers=ADMIN,
-        )
-    ).json()
+    monthly = await timeseries(stats, community, "requests_submitted", interval="month")
     assert sum(p["value"] for p in monthly) == 3
 
     open_orders = (await stats.get("/stats/open-requests", params=params, headers=ADMIN)).json()
@@ -544,20 +548,13 @@ async def test_periods_across_partial_months(stack: Stack, community: str) -> No
         await _people_served(stats, community, {"from": start, "to": end}, expected)
     await _people_served(stats, community, {"to": "2025-02-14"}, 11)
     await _people_served(stats, community, {"from": "2025-02-02"}, 11100)
-    series = (
-        await stats.get(
-            "/stats/timeseries",
-            params={
-                "scope": "community",
-                "id": community,
-                "metric": "people_served",
-                "interval": "month",
-                "from": "2025-01-15",
-                "to": "2025-04-10",
-            },
-            headers=ADMIN,
-        )
-    ).json()
+    series = await timeseries(
+        stats,
+        community,
+        "people_served",
+        interval="month",
+        **{"from": "2025-01-15", "to": "2025-04-10"},
+    )
     assert series == [
         {"period": "2025-01", "value": 1.0},
         {"period": "2025-02", "value": 110.0},
@@ -649,20 +646,13 @@ async def test_a_period_counts_requests_as_they_are_now(stack: Stack, community:
             figures = await overview(stats, community, **params)
             assert figures["requests"]["submitted"] == 0, params
         for interval in ("day", "month"):
-            series = (
-                await stats.get(
-                    "/stats/timeseries",
-                    params={
-                        "scope": "community",
-                        "id": community,
-                        "metric": "requests_submitted",
-                        "interval": interval,
-                        "from": str(first - timedelta(days=40)),
-                        "to": str(last + timedelta(days=40)),
-                    },
-                    headers=ADMIN,
-                )
-            ).json()
+            series = await timeseries(
+                stats,
+                community,
+                "requests_submitted",
+                interval=interval,
+                **{"from": str(first - timedelta(days=40)), "to": str(last + timedelta(days=40))},
+            )
             assert sum(p["value"] for p in series) == 3, interval
 
     await eventually(
