@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from shared.ids import SLUG_PATTERN
 from shared.phones import normalize_phone
@@ -14,3 +16,21 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Phone = Annotated[str, Field(max_length=30), AfterValidator(normalize_phone)]
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _uuid_text(value: str) -> str:
+    """The canonical text of a UUID in its hyphenated form (what `format: uuid` admits)."""
+    if not _UUID.match(value):
+        raise ValueError("not a UUID")
+    return str(uuid.UUID(value))
+
+
+# An id (everything but communities and categories): a UUID string, `format: uuid`.
+Id = Annotated[
+    str,
+    Field(max_length=36),
+    AfterValidator(_uuid_text),
+    WithJsonSchema({"type": "string", "format": "uuid"}),
+]

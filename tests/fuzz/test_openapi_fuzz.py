@@ -57,7 +57,7 @@ import uvicorn
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 from schemathesis import Case, CheckContext, CheckFunction, GenerationMode, Response
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CHECKS, is_check_class, load_all_checks
 from schemathesis.core.result import Err
 
 from services import SERVICE_NAMES
@@ -73,7 +73,7 @@ pytestmark = [
 ]
 
 SEED = int(os.environ.get("QISE_FUZZ_SEED", "20261120"))
-MAX_EXAMPLES = int(os.environ.get("QISE_FUZZ_EXAMPLES", "20"))
+MAX_EXAMPLES = int(os.environ.get("QISE_FUZZ_EXAMPLES", "15"))
 ANONYMOUS_EXAMPLES = 3
 COMMUNITY = "fuzzville"
 
@@ -374,9 +374,16 @@ def _with_known_values(known: Known) -> Callable[[Case], st.SearchStrategy[Case]
     return swap
 
 
+def _all_checks() -> list[CheckFunction]:
+    """Every check schemathesis has (`--checks all`)."""
+    load_all_checks()
+    return [check for check in CHECKS.get_all() if not is_check_class(check)]
+
+
 @dataclass
 class Report:
     failures: list[str] = field(default_factory=list)
+    failed_checks: int = 0
     statuses: Counter[tuple[str, int]] = field(default_factory=Counter)  # (operation, status)
 
     @property
@@ -415,6 +422,7 @@ def _fuzz(
                 continue  # nothing to make invalid in this operation
             except (Exception, BaseExceptionGroup) as error:  # schemathesis' FailureGroup
                 detail = "".join(traceback.format_exception_only(error)).strip()
+                report.failed_checks += len(getattr(error, "exceptions", (error,)))
                 report.failures.append(f"{target.name} {_label(operation)} [{mode}]:\n{detail}")
     print(f"{target.name}: answers per operation\n{report.summary()}")
     return report
@@ -444,7 +452,12 @@ def _run(
     def run(case: Case) -> None:
         response = case.call(base_url=target.base_url, headers=headers, timeout=30)
         report.statuses[_label(case.operation), response.status_code] += 1
-        case.validate_response(response, checks=list(checks), headers=headers)
+        case.validate_response(
+            response,
+            checks=list(checks),
+            headers=headers,
+            transport_kwargs={"base_url": target.base_url, "timeout": 30},
+        )
 
     run()
 
@@ -455,7 +468,7 @@ def _run(
 @pytest.mark.parametrize("name", SERVICE_NAMES)
 async def test_no_input_causes_a_server_error(fuzz_stack: FuzzStack, name: str) -> None:
     target = fuzz_stack.targets[name]
-    errors: list[CheckFunction] = [not_a_server_error, problem_json_errors]
+    errors: list[CheckFunction] = [*_all_checks(), problem_json_errors]
     report = await asyncio.to_thread(
         _fuzz,
         target,
@@ -468,6 +481,7 @@ async def test_no_input_causes_a_server_error(fuzz_stack: FuzzStack, name: str) 
         known=fuzz_stack.known[name],
         include=lambda label: label not in NOT_FUZZED,
     )
+    print(f"{name}: {report.failed_checks} failed checks")
     assert not report.failures, "\n\n".join(report.failures)
     assert len(report.operations) > 5
     # The token works and the seeded data is reached: writes succeed, not only reads.
@@ -490,10 +504,11 @@ async def test_every_route_but_the_public_ones_needs_a_token(
         _fuzz,
         target,
         headers=None,
-        checks={GenerationMode.POSITIVE: [not_a_server_error, answers_401, problem_json_errors]},
+        checks={GenerationMode.POSITIVE: [*_all_checks(), answers_401, problem_json_errors]},
         max_examples=ANONYMOUS_EXAMPLES,
         known=fuzz_stack.known[name],
         include=lambda label: label not in public,
     )
+    print(f"{name}: {report.failed_checks} failed checks")
     assert not report.failures, "\n\n".join(report.failures)
     assert len(report.operations) > 5
