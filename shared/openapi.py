@@ -10,7 +10,7 @@ service, and each operation lists the statuses its kind of route can answer:
 - every operation that takes input: 422 (FastAPI's default `HTTPValidationError` is
   replaced: the answer is problem+json);
 - every write behind a token: 409 (a move the state forbids, or a crossed transaction);
-- every operation with a body: 413 (`shared.limits.BodyLimit`).
+- every operation with a body: 400 (it cannot be parsed), 413 (`shared.limits.BodyLimit`).
 
 Routes add their own success media types (HTML, PDF, text) with `responses=`.
 """
@@ -28,6 +28,7 @@ from shared.errors import PROBLEM_JSON
 REF = "#/components/schemas/{model}"
 
 DESCRIPTIONS = {
+    400: "The body cannot be parsed (not JSON, or a broken multipart form)",
     401: "No token, or a bad one",
     403: "The caller's role or scope does not allow it",
     404: "Not found, or outside the caller's scope",
@@ -73,7 +74,7 @@ def problem_statuses(method: str, operation: dict[str, Any]) -> list[int]:
     if secured and method != "get":
         statuses.add(409)
     if operation.get("requestBody"):
-        statuses.add(413)
+        statuses |= {400, 413}
     return sorted(statuses)
 
 
