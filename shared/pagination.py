@@ -17,15 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from shared.errors import Invalid
+from shared.schemas import Id
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 500).")]
-Cursor = Annotated[
-    str | None, Query(max_length=64, description="`next_cursor` of the previous page.")
-]
+Cursor = Annotated[Id | None, Query(description="`next_cursor` of the previous page.")]
 
 
 class Page(BaseModel, Generic[T]):

@@ -31,6 +31,7 @@ from shared.faults import crash_before_offset_commit
 from shared.kafka import ClusterId, broker_answers, create_producer, dlq_topic, ensure_topics
 from shared.limits import AnonymousRateLimit, BodyLimit
 from shared.metrics import HTTP_REQUEST_SECONDS
+from shared.openapi import install_openapi
 from shared.outbox import Outbox, OutboxRelay, republish
 from shared.retention import prune_claims_forever
 from shared.retry import RetryPolicy
@@ -256,6 +257,7 @@ def create_service_app(
         app.include_router(audit_router)
     for router in routers:
         app.include_router(router)
+    install_openapi(app)
     return app
 
 
@@ -295,7 +297,10 @@ def _operations_router(events_document: Callable[[], dict[str, Any]]) -> APIRout
         """The process is alive."""
         return {"status": "ok"}
 
-    @router.get("/readyz")
+    @router.get(
+        "/readyz",
+        responses={503: {"description": "The database or Kafka does not answer"}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         """200 only when the database and Kafka answer."""
         runtime: Runtime = request.app.state.runtime
@@ -314,7 +319,11 @@ def _operations_router(events_document: Callable[[], dict[str, Any]]) -> APIRout
         """The AsyncAPI 3 document of the events this service sends and receives."""
         return events_document()
 
-    @router.get("/metrics")
+    @router.get(
+        "/metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def metrics() -> Response:
         """Prometheus text format."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

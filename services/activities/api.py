@@ -28,7 +28,7 @@ from services.activities.schemas import (
 from services.activities.settings import ActivitiesSettings
 from shared.auth import CurrentUser
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
-from shared.schemas import ShortText, Slug
+from shared.schemas import PathId, ShortText, Slug
 from shared.service import SessionDep
 from shared.uow import unit_of_work
 
@@ -89,12 +89,14 @@ async def list_activities(
 
 
 @router.get("/activities/{activity_id}", tags=["activities"])
-async def get_activity(activity_id: str, session: SessionDep, user: CurrentUser) -> ActivityOut:
+async def get_activity(activity_id: PathId, session: SessionDep, user: CurrentUser) -> ActivityOut:
     return activity_out(await domain.get_activity(session, user, activity_id))
 
 
 @router.post("/activities/{activity_id}/verify", tags=["activities"])
-async def verify_activity(activity_id: str, session: SessionDep, user: CurrentUser) -> ActivityOut:
+async def verify_activity(
+    activity_id: PathId, session: SessionDep, user: CurrentUser
+) -> ActivityOut:
     """Verify a logged activity (admins or the team's leader): its hours become certified."""
     async with unit_of_work(session):
         activity = await domain.verify_activity(session, user, activity_id)
@@ -103,7 +105,7 @@ async def verify_activity(activity_id: str, session: SessionDep, user: CurrentUs
 
 @router.post("/activities/{activity_id}/void", tags=["activities"])
 async def void_activity(
-    activity_id: str, body: ReasonIn, session: SessionDep, user: CurrentUser
+    activity_id: PathId, body: ReasonIn, session: SessionDep, user: CurrentUser
 ) -> ActivityOut:
     """Void an activity with a reason (community admins): it no longer counts anywhere."""
     async with unit_of_work(session):
@@ -113,7 +115,11 @@ async def void_activity(
 
 @router.post("/activities/{activity_id}/correct", status_code=201, tags=["activities"])
 async def correct_activity(
-    activity_id: str, body: CorrectionIn, request: Request, session: SessionDep, user: CurrentUser
+    activity_id: PathId,
+    body: CorrectionIn,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
 ) -> ActivityOut:
     """Void an activity and log its corrected version, linked both ways."""
     async with unit_of_work(session):
@@ -123,7 +129,7 @@ async def correct_activity(
 
 @router.get("/volunteer-hours/{volunteer_id}", tags=["volunteer hours"])
 async def volunteer_hours(
-    volunteer_id: str, session: SessionDep, user: CurrentUser
+    volunteer_id: PathId, session: SessionDep, user: CurrentUser
 ) -> VolunteerHours:
     """A volunteer's hours: all that count, and those certified by verification."""
     return await domain.volunteer_hours(session, user, volunteer_id)
@@ -136,7 +142,7 @@ async def volunteer_hours(
     responses={200: {"model": CertificateOut, "description": "Issued before: the same number"}},
 )
 async def issue_certificate(
-    volunteer_id: str,
+    volunteer_id: PathId,
     request: Request,
     response: Response,
     session: SessionDep,
@@ -166,7 +172,7 @@ async def issue_certificate(
     responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
 )
 async def certificate(
-    volunteer_id: str,
+    volunteer_id: PathId,
     request: Request,
     session: SessionDep,
     user: CurrentUser,

@@ -34,7 +34,7 @@ from shared.auth import CurrentUser, Principal
 from shared.errors import PayloadTooLarge
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 from shared.phones import mask_phone
-from shared.schemas import Slug
+from shared.schemas import Id, PathId, PathSlug, Slug
 from shared.service import RuntimeDep, SessionDep
 from shared.uow import unit_of_work
 
@@ -129,7 +129,9 @@ async def list_communities(session: SessionDep, user: CurrentUser) -> Page[Commu
 
 
 @router.get("/communities/{community_id}", tags=["communities"])
-async def get_community(community_id: str, session: SessionDep, user: CurrentUser) -> CommunityOut:
+async def get_community(
+    community_id: PathSlug, session: SessionDep, user: CurrentUser
+) -> CommunityOut:
     return community_out(await domain.get_community(session, user, community_id))
 
 
@@ -181,7 +183,7 @@ async def define_category(body: CategoryIn, session: SessionDep, user: CurrentUs
 
 @router.patch("/categories/{code}", tags=["categories"])
 async def update_category(
-    code: str, body: CategoryPatch, session: SessionDep, user: CurrentUser
+    code: PathSlug, body: CategoryPatch, session: SessionDep, user: CurrentUser
 ) -> CategoryOut:
     """Rename a category or change its description (county_admin)."""
     async with unit_of_work(session):
@@ -190,7 +192,7 @@ async def update_category(
 
 
 @router.delete("/categories/{code}", status_code=204, tags=["categories"])
-async def delete_category(code: str, session: SessionDep, user: CurrentUser) -> Response:
+async def delete_category(code: PathSlug, session: SessionDep, user: CurrentUser) -> Response:
     """Delete a category no team uses (county_admin)."""
     async with unit_of_work(session):
         await domain.delete_category(session, user, code)
@@ -233,13 +235,13 @@ async def list_teams(
 
 
 @router.get("/teams/{team_id}", tags=["teams"])
-async def get_team(team_id: str, session: SessionDep, user: CurrentUser) -> TeamOut:
+async def get_team(team_id: PathId, session: SessionDep, user: CurrentUser) -> TeamOut:
     return await _team_out(session, await domain.get_team(session, user, team_id))
 
 
 @router.patch("/teams/{team_id}", tags=["teams"])
 async def update_team(
-    team_id: str, body: TeamPatch, session: SessionDep, user: CurrentUser
+    team_id: PathId, body: TeamPatch, session: SessionDep, user: CurrentUser
 ) -> TeamOut:
     """Rename a team or change its leader."""
     async with unit_of_work(session):
@@ -248,7 +250,7 @@ async def update_team(
 
 
 @router.post("/teams/{team_id}/deactivate", tags=["teams"])
-async def deactivate_team(team_id: str, session: SessionDep, user: CurrentUser) -> TeamOut:
+async def deactivate_team(team_id: PathId, session: SessionDep, user: CurrentUser) -> TeamOut:
     """Stop a team taking orders and activities; it stays on record."""
     async with unit_of_work(session):
         team = await domain.deactivate_team(session, user, team_id)
@@ -257,7 +259,7 @@ async def deactivate_team(team_id: str, session: SessionDep, user: CurrentUser) 
 
 @router.post("/teams/{team_id}/members", status_code=201, tags=["teams"])
 async def add_member(
-    team_id: str, body: MemberIn, session: SessionDep, user: CurrentUser
+    team_id: PathId, body: MemberIn, session: SessionDep, user: CurrentUser
 ) -> MemberOut:
     async with unit_of_work(session):
         member = await domain.add_member(session, user, team_id, body)
@@ -270,7 +272,7 @@ async def add_member(
 
 @router.delete("/teams/{team_id}/members/{volunteer_id}", status_code=204, tags=["teams"])
 async def remove_member(
-    team_id: str, volunteer_id: str, session: SessionDep, user: CurrentUser
+    team_id: PathId, volunteer_id: PathId, session: SessionDep, user: CurrentUser
 ) -> Response:
     async with unit_of_work(session):
         await domain.remove_member(session, user, team_id, volunteer_id)
@@ -302,7 +304,7 @@ async def list_volunteers(
     session: SessionDep,
     user: CurrentUser,
     community_id: Slug | None = None,
-    team_id: str | None = None,
+    team_id: Id | None = None,
     q: Annotated[
         str | None, Query(max_length=50, description="Name contains, or phone ends with")
     ] = None,
@@ -329,7 +331,9 @@ async def list_volunteers(
 
 
 @router.get("/volunteers/{volunteer_id}", tags=["volunteers"])
-async def get_volunteer(volunteer_id: str, session: SessionDep, user: CurrentUser) -> VolunteerOut:
+async def get_volunteer(
+    volunteer_id: PathId, session: SessionDep, user: CurrentUser
+) -> VolunteerOut:
     return await _volunteer_out(
         session, await domain.get_volunteer(session, user, volunteer_id), user
     )
@@ -337,7 +341,7 @@ async def get_volunteer(volunteer_id: str, session: SessionDep, user: CurrentUse
 
 @router.patch("/volunteers/{volunteer_id}", tags=["volunteers"])
 async def update_volunteer(
-    volunteer_id: str, body: VolunteerPatch, session: SessionDep, user: CurrentUser
+    volunteer_id: PathId, body: VolunteerPatch, session: SessionDep, user: CurrentUser
 ) -> VolunteerOut:
     async with unit_of_work(session):
         volunteer = await domain.update_volunteer(session, user, volunteer_id, body)
@@ -346,7 +350,7 @@ async def update_volunteer(
 
 @router.post("/volunteers/{volunteer_id}/deactivate", tags=["volunteers"])
 async def deactivate_volunteer(
-    volunteer_id: str, body: DeactivateIn, session: SessionDep, user: CurrentUser
+    volunteer_id: PathId, body: DeactivateIn, session: SessionDep, user: CurrentUser
 ) -> VolunteerOut:
     """Take a volunteer out of active service; the record is kept."""
     async with unit_of_work(session):
@@ -377,7 +381,7 @@ async def import_volunteers(
 
 @router.post("/volunteers/{volunteer_id}/life-events", status_code=201, tags=["party members"])
 async def record_life_event(
-    volunteer_id: str, body: LifeEventIn, session: SessionDep, user: CurrentUser
+    volunteer_id: PathId, body: LifeEventIn, session: SessionDep, user: CurrentUser
 ) -> LifeEventOut:
     """Record an event in a party member's life that calls for a visit or a talk."""
     async with unit_of_work(session):
@@ -387,7 +391,7 @@ async def record_life_event(
 
 @router.get("/volunteers/{volunteer_id}/life-events", tags=["party members"])
 async def list_life_events(
-    volunteer_id: str, session: SessionDep, user: CurrentUser
+    volunteer_id: PathId, session: SessionDep, user: CurrentUser
 ) -> Page[LifeEventOut]:
     events = await domain.list_life_events(session, user, volunteer_id)
     return Page(items=[life_event_out(e) for e in events])

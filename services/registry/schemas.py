@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from shared.db import utcnow
-from shared.schemas import Name, Phone, ShortText, Slug
+from shared.schemas import NEVER_NULL, Id, Name, Phone, ShortText, Slug
 
 Gender = Literal["male", "female"]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
@@ -98,12 +98,12 @@ class TeamIn(Strict):
     community_id: Slug
     category: Slug
     name: Name
-    leader_volunteer_id: str | None = None
+    leader_volunteer_id: Id | None = None
 
 
 class TeamPatch(Strict):
     name: Name | None = None
-    leader_volunteer_id: str | None = None
+    leader_volunteer_id: Id | None = None
 
 
 class TeamOut(BaseModel):
@@ -118,7 +118,7 @@ class TeamOut(BaseModel):
 
 
 class MemberIn(Strict):
-    volunteer_id: str
+    volunteer_id: Id
 
 
 class MemberOut(BaseModel):
@@ -172,15 +172,16 @@ class VolunteerIn(Strict):
 
 
 class VolunteerPatch(Strict):
+    # Left out, these stay; sent, they must have a value (`lifecycle.REQUIRED`).
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None
-    ) = None
-    phone: Phone | None = None
+    ) = NEVER_NULL
+    phone: Phone | None = NEVER_NULL
     gender: Gender | None = None
     birth_year: BirthYear | None = None
     skills: Annotated[list[Skill], Field(max_length=20)] | None = None
     availability: ShortText | None = None
-    is_party_member: bool | None = None
+    is_party_member: bool | None = NEVER_NULL
     party_joined_on: date | None = None
 
     @field_validator("party_joined_on")

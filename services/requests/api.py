@@ -31,7 +31,7 @@ from services.requests.settings import RequestsSettings
 from shared.auth import CurrentUser, Principal
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 from shared.phones import mask_phone
-from shared.schemas import Slug
+from shared.schemas import PathId, Slug
 from shared.service import SessionDep
 from shared.uow import unit_of_work
 
@@ -119,14 +119,14 @@ async def list_requests(
 
 
 @router.get("/requests/{request_id}", tags=["requests"])
-async def get_request(request_id: str, session: SessionDep, user: CurrentUser) -> RequestOut:
+async def get_request(request_id: PathId, session: SessionDep, user: CurrentUser) -> RequestOut:
     """An order with its full history: every transition, who and when."""
     return await _full(session, await domain.get_request(session, user, request_id), user)
 
 
 @router.post("/requests/{request_id}/assign", tags=["requests"])
 async def assign_request(
-    request_id: str, body: AssignIn, session: SessionDep, user: CurrentUser
+    request_id: PathId, body: AssignIn, session: SessionDep, user: CurrentUser
 ) -> RequestOut:
     """Assign or reassign an open order to a team of its community."""
     async with unit_of_work(session):
@@ -135,7 +135,7 @@ async def assign_request(
 
 
 @router.post("/requests/{request_id}/accept", tags=["requests"])
-async def accept_request(request_id: str, session: SessionDep, user: CurrentUser) -> RequestOut:
+async def accept_request(request_id: PathId, session: SessionDep, user: CurrentUser) -> RequestOut:
     async with unit_of_work(session):
         order = await domain.accept_request(session, user, request_id)
     return await _full(session, order, user)
@@ -143,7 +143,7 @@ async def accept_request(request_id: str, session: SessionDep, user: CurrentUser
 
 @router.post("/requests/{request_id}/complete", tags=["requests"])
 async def complete_request(
-    request_id: str, body: CompleteIn, session: SessionDep, user: CurrentUser
+    request_id: PathId, body: CompleteIn, session: SessionDep, user: CurrentUser
 ) -> RequestOut:
     async with unit_of_work(session):
         order = await domain.complete_request(
@@ -154,7 +154,7 @@ async def complete_request(
 
 @router.post("/requests/{request_id}/cancel", tags=["requests"])
 async def cancel_request(
-    request_id: str, body: CancelIn, session: SessionDep, user: CurrentUser
+    request_id: PathId, body: CancelIn, session: SessionDep, user: CurrentUser
 ) -> RequestOut:
     async with unit_of_work(session):
         order = await domain.cancel_request(session, user, request_id, body.reason)
@@ -163,7 +163,7 @@ async def cancel_request(
 
 @router.post("/requests/{request_id}/rate", tags=["requests"])
 async def rate_request(
-    request_id: str, body: RateIn, session: SessionDep, user: CurrentUser
+    request_id: PathId, body: RateIn, session: SessionDep, user: CurrentUser
 ) -> RequestOut:
     """The resident's rating of a completed order, 1 to 5; once."""
     async with unit_of_work(session):
@@ -221,7 +221,7 @@ async def list_care_tasks(
 
 @router.post("/care-tasks/{task_id}/complete", tags=["care tasks"])
 async def complete_care_task(
-    task_id: str, body: CareCompleteIn, session: SessionDep, user: CurrentUser
+    task_id: PathId, body: CareCompleteIn, session: SessionDep, user: CurrentUser
 ) -> CareTaskOut:
     async with unit_of_work(session):
         task = await domain.complete_care_task(session, user, task_id, body.note)
