@@ -165,8 +165,8 @@ def up(
         if port_open(console.host, console.port):
             typer.echo(f"port {console.port} for the console is taken")
             raise typer.Exit(1)
-        if not (console.web_dir / "index.html").is_file():
-            typer.echo(f"the console's web app is not built ({console.web_dir}): run `make web`")
+        if not (console.web_root / "index.html").is_file():
+            typer.echo(f"the console's web app is not built ({console.web_root}): run `make web`")
         log = open(log_dir / "console.log", "ab")
         children.append(
             subprocess.Popen(

@@ -29,7 +29,7 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 def _built(settings: ConsoleSettings) -> bool:
-    return (settings.web_dir / "index.html").is_file()
+    return (settings.web_root / "index.html").is_file()
 
 
 def api_router(settings: ConsoleSettings) -> APIRouter:
@@ -55,14 +55,17 @@ def api_router(settings: ConsoleSettings) -> APIRouter:
     return router
 
 
-def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
+def create_app(
+    settings: ConsoleSettings | None = None, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """`transport` replaces the network to the services (tests)."""
     settings = settings or ConsoleSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # No retries, no redirects followed: the browser sees what the service answered.
         async with httpx.AsyncClient(
-            timeout=settings.upstream_timeout_seconds, follow_redirects=False
+            timeout=settings.upstream_timeout_seconds, follow_redirects=False, transport=transport
         ) as client:
             app.state.client = client
             yield
@@ -94,11 +97,11 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     app.include_router(api_router(settings))
 
     if _built(settings):
-        app.mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web")
+        app.mount("/", StaticFiles(directory=settings.web_root, html=True), name="web")
     else:
 
         @app.get("/", include_in_schema=False)
         async def not_built() -> HTMLResponse:
-            return HTMLResponse(NOT_BUILT.format(web_dir=settings.web_dir), status_code=503)
+            return HTMLResponse(NOT_BUILT.format(web_dir=settings.web_root), status_code=503)
 
     return app

@@ -23,9 +23,15 @@ class ConsoleSettings(BaseSettings):
     upstream_timeout_seconds: float = Field(
         60.0, description="Longest the console waits for a service's answer (then 502)."
     )
-    web_dir: Path = Field(
-        WEB_BUILD, description="Folder of the built web app (`npm run build` output)."
+    web_dir: Path | None = Field(
+        None,
+        description="Folder of the built web app (`npm run build` output); by default"
+        " services/console/web/dist beside the code.",
     )
+
+    @property
+    def web_root(self) -> Path:
+        return self.web_dir or WEB_BUILD
 
     def upstreams(self) -> dict[str, str]:
         """Service name -> base URL, as `/api/<service>/...` reaches them."""
