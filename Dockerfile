@@ -1,11 +1,20 @@
 # One image per service, from one Dockerfile:
 #   docker build --build-arg SERVICE=registry -t qise-registry .
-# SERVICE is registry, activities, requests or stats. The image starts with
+# SERVICE is registry, activities, requests, stats or console. The image starts with
 # `qise migrate $SERVICE` then `qise serve $SERVICE`; Kubernetes runs the two
 # steps apart (a migration Job, then the Deployment's `qise serve`), so any of
 # the four images can run any service when the command is given.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG NODE_IMAGE=node:20-bookworm-slim
 ARG SERVICE=registry
+
+# --- web: the console's single-page app, built from the lockfile (only the console uses it) -
+FROM ${NODE_IMAGE} AS web
+WORKDIR /web
+COPY services/console/web/package.json services/console/web/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY services/console/web ./
+RUN rm -rf dist && npm run build
 
 # --- build: a virtualenv with the dependencies, then the project ---------------------------
 FROM ${PYTHON_IMAGE} AS build
@@ -35,6 +44,9 @@ RUN groupadd --system --gid 10001 qise \
  && useradd --system --uid 10001 --gid 10001 --home-dir /home/qise --create-home \
       --shell /usr/sbin/nologin qise
 COPY --from=build /venv /venv
+# Every image carries the console's web app, so any image runs any service (Kubernetes).
+COPY --from=web /web/dist /srv/console-web
+ENV CONSOLE_WEB_DIR=/srv/console-web
 WORKDIR /home/qise
 # Numeric, so that Kubernetes' runAsNonRoot can check it.
 USER 10001:10001
@@ -59,6 +71,12 @@ EXPOSE 8003
 FROM runtime AS stats
 ENV SERVICE=stats STATS_HOST=0.0.0.0 STATS_PORT=8004
 EXPOSE 8004
+
+# The console owns no data: nothing to migrate; it serves the web app every image carries.
+FROM runtime AS console
+ENV SERVICE=console CONSOLE_HOST=0.0.0.0 CONSOLE_PORT=8000
+EXPOSE 8000
+CMD ["qise", "serve", "console"]
 
 # The stage named by --build-arg SERVICE is the image (BuildKit builds only the stages it needs).
 FROM ${SERVICE}

@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint unit bench clean
+WEB := services/console/web
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/package-lock.json -type f 2>/dev/null)
+
+.PHONY: run test lint unit bench clean web web-check node
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,12 +16,32 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-## run: start the broker, migrate and serve the four services (Ctrl-C stops all)
-run: $(VENV)/.installed
+node:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+	  echo "The console's web app needs Node.js 20 and npm to build (services/console/web)."; \
+	  echo "Install them (Debian: apt-get install nodejs npm), then run make again."; exit 1; }
+
+$(WEB)/node_modules/.installed: $(WEB)/package-lock.json | node
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB_SOURCES)
+	cd $(WEB) && npm run --silent build -- --logLevel warn
+
+## web: build the console's web app into services/console/web/dist (what the console serves)
+web: $(WEB)/dist/index.html
+
+## web-check: the web app's type check (vue-tsc) and unit tests (Vitest)
+web-check: $(WEB)/node_modules/.installed
+	cd $(WEB) && npm run --silent typecheck && npm run --silent test -- --reporter=dot
+
+## run: start the broker, migrate and serve the four services and the console (Ctrl-C stops all)
+run: $(VENV)/.installed web
 	$(BIN)/qise up
 
-## test: ruff, mypy and the whole pytest suite on the real PostgreSQL and broker
-test: lint
+## test: ruff, mypy, the web app's build, type check and unit tests, then the whole pytest
+## suite on the real PostgreSQL and broker
+test: lint web web-check
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed
@@ -35,4 +58,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf var .mypy_cache .ruff_cache .pytest_cache $(WEB)/dist

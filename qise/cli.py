@@ -15,6 +15,7 @@ import httpx
 import typer
 
 from services import SERVICE_NAMES, service_module
+from services.console.settings import ConsoleSettings
 from shared.auth import ROLES, UnsafeJwtSecret, issue_token
 from shared.broker import port_open, start_embedded_broker, stop_process
 from shared.logs import configure_logging
@@ -32,6 +33,15 @@ PUBLISHERS = ("registry", "activities", "requests")
 def _settings(name: str) -> ServiceSettings:
     settings: ServiceSettings = service_module(name).SETTINGS()
     return settings
+
+
+def _console_settings() -> ConsoleSettings:
+    return ConsoleSettings()
+
+
+def console_sign_in_url(settings: ConsoleSettings, token: str) -> str:
+    """The console's address that signs in with `token` (the web app reads it once)."""
+    return f"http://{settings.host}:{settings.port}/#/login?token={token}"
 
 
 @app.command()
@@ -78,15 +88,24 @@ def migrate(
 
 @app.command()
 def serve(
-    service: Annotated[str, typer.Argument(help="registry, activities, requests or stats")],
+    service: Annotated[
+        str, typer.Argument(help="registry, activities, requests, stats or console")
+    ],
 ) -> None:
     """Run one service in the foreground (what a container runs)."""
     import uvicorn
 
-    settings = _settings(service)
+    from services.console.app import create_app as create_console
+
+    settings: ServiceSettings | ConsoleSettings
     configure_logging(service, os.environ.get("QISE_LOG_FORMAT", "json"))
     try:
-        app = service_module(service).create_app(settings)
+        if service == "console":
+            settings = _console_settings()
+            app = create_console(settings)
+        else:
+            settings = _settings(service)
+            app = service_module(service).create_app(settings)
     except UnsafeJwtSecret as error:
         typer.echo(f"{service} does not start: {error}", err=True)
         raise typer.Exit(2) from None
@@ -104,7 +123,8 @@ def serve(
 def up(
     log_dir: Annotated[Path, typer.Option(help="Where service logs go")] = Path("var/log"),
 ) -> None:
-    """Start the broker (unless KAFKA_BOOTSTRAP_SERVERS is set), migrate, run the four services."""
+    """Start the broker (unless KAFKA_BOOTSTRAP_SERVERS is set), migrate, run the four services
+    and the console."""
     log_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     # Local development: the services may check tokens with the built-in secret.
@@ -141,10 +161,25 @@ def up(
                     stderr=subprocess.STDOUT,
                 )
             )
+        console = _console_settings()
+        if port_open(console.host, console.port):
+            typer.echo(f"port {console.port} for the console is taken")
+            raise typer.Exit(1)
+        if not (console.web_root / "index.html").is_file():
+            typer.echo(f"the console's web app is not built ({console.web_root}): run `make web`")
+        log = open(log_dir / "console.log", "ab")
+        children.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "qise.cli", "serve", "console"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
         urls = {
             name: f"http://{_settings(name).host}:{_settings(name).port}" for name in SERVICE_NAMES
         }
-        _wait_healthy(urls, children)
+        _wait_healthy({**urls, "console": f"http://{console.host}:{console.port}"}, children)
         typer.echo("")
         for name, url in urls.items():
             typer.echo(f"  {name:<11} {url}/docs")
@@ -156,6 +191,8 @@ def up(
             ttl=timedelta(hours=12),
         )
         typer.echo(f"  {'dashboard':<11} {urls['stats']}/#token={admin}")
+        typer.echo(f"\n  工作台 console  http://{console.host}:{console.port}/")
+        typer.echo(f"  sign in (county_admin): {console_sign_in_url(console, admin)}")
         typer.echo(f"  logs        {log_dir}/")
         typer.echo(f"\nAdmin token (county_admin, 12 h):\n  export TOKEN={admin}\n")
         typer.echo("Sample data: .venv/bin/qise demo")
@@ -174,6 +211,23 @@ def up(
         if broker is not None:
             stop_process(broker)
         typer.echo("stopped")
+
+
+@app.command()
+def openapi(
+    out: Annotated[Path, typer.Option(help="Folder for <service>.json")] = Path("var/openapi"),
+) -> None:
+    """Write each service's OpenAPI document (what the console's API types come from)."""
+    import json
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name in SERVICE_NAMES:
+        # Only the document is wanted: nothing starts, so the development secret is harmless.
+        settings = service_module(name).SETTINGS(allow_dev_secret=True)
+        document = service_module(name).create_app(settings).openapi()
+        path = out / f"{name}.json"
+        path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        typer.echo(f"{name}: {path}")
 
 
 import_app = typer.Typer(help="Bring data in from files.", no_args_is_help=True)

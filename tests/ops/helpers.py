@@ -10,6 +10,7 @@ import yaml
 
 from qise.settings_doc import accepted_env_names
 from services import SERVICE_NAMES, service_module
+from services.console.settings import ConsoleSettings
 from shared.kafka import dlq_topic
 from shared.settings import ServiceSettings
 
@@ -39,8 +40,14 @@ def allowed_env(service: str) -> frozenset[str]:
     return accepted_env_names(settings_class(service))
 
 
+def console_env() -> frozenset[str]:
+    """Every variable name the console's settings read."""
+    return accepted_env_names(ConsoleSettings)
+
+
 def any_service_env() -> frozenset[str]:
-    return frozenset().union(*(allowed_env(name) for name in SERVICE_NAMES))
+    """Names any service or the console reads (the shared ConfigMap carries them all)."""
+    return frozenset().union(console_env(), *(allowed_env(name) for name in SERVICE_NAMES))
 
 
 def event_topics() -> set[str]:

@@ -19,6 +19,7 @@ from tests.ops.helpers import (
     ROOT,
     all_topics,
     allowed_env,
+    console_env,
     default_port,
     load_yaml,
     prefix,
@@ -167,7 +168,9 @@ def test_prometheus_is_optional_and_scrapes_every_service(compose: dict[str, Any
     targets = {
         t for job in config["scrape_configs"] for s in job["static_configs"] for t in s["targets"]
     }
-    assert targets == {f"{name}:{CONTRACT_PORTS[name]}" for name in SERVICE_NAMES}
+    assert targets == {f"{name}:{CONTRACT_PORTS[name]}" for name in SERVICE_NAMES} | {
+        "console:8000"
+    }
 
 
 def _fake_kafka_topics(bin_dir: Path, log: Path, have: dict[str, int]) -> None:
@@ -255,3 +258,16 @@ def test_docker_compose_accepts_the_file() -> None:
     if not (ROOT / ".env").exists():
         refused = config(None)
         assert refused.returncode != 0 and "QISE_JWT_SECRET" in refused.stderr
+
+
+def test_the_console_forwards_to_the_services(compose: dict[str, Any]) -> None:
+    console = _services(compose)["console"]
+    env = _env(console)
+    assert not set(env) - console_env(), sorted(set(env) - console_env())
+    assert env["CONSOLE_PORT"] == "8000" and env["CONSOLE_HOST"] == "0.0.0.0"
+    assert _published(console) == {8000: 8000}
+    assert console["build"]["args"]["SERVICE"] == "console"
+    for name in SERVICE_NAMES:
+        assert env[f"CONSOLE_{name.upper()}_URL"] == f"http://{name}:{CONTRACT_PORTS[name]}"
+        assert name in console["depends_on"]
+    assert "QISE_JWT_SECRET" not in env, "the console checks no token: the services do"

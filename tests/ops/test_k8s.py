@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from services import SERVICE_NAMES
+from services.console.settings import ConsoleSettings
 from shared.auth import UnsafeJwtSecret, check_jwt_secret
 from shared.settings import ServiceSettings
 from tests.ops.helpers import (
@@ -19,6 +20,7 @@ from tests.ops.helpers import (
     all_topics,
     allowed_env,
     any_service_env,
+    console_env,
     default_port,
     load_yaml,
     load_yaml_all,
@@ -269,7 +271,7 @@ def test_manifests_match_the_kubernetes_schemas(kustomization: dict[str, Any]) -
         for doc in load_yaml_all(K8S / file):
             kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
             counts[doc["kind"]] += 1
-    assert counts["Deployment"] == len(SERVICE_NAMES)
+    assert counts["Deployment"] == len(SERVICE_NAMES) + 1  # and the console
 
 
 def test_kustomize_builds() -> None:
@@ -292,3 +294,36 @@ def test_kustomize_builds() -> None:
         for c in d["spec"]["template"]["spec"]["containers"]
     }
     assert all(":" in image for image in images), images
+
+
+def test_the_console_serves_and_forwards_to_the_services(manifests: Manifests) -> None:
+    """The console: its own Deployment on port 8000, the four Services as its upstreams,
+    no secret (it checks no token), and an Ingress sending / and /api to it."""
+    for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
+        assert (kind, "console") in manifests, f"no {kind} console"
+    container = _container(manifests[("Deployment", "console")])
+    assert container["command"] == ["qise", "serve", "console"]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports["http"] == ConsoleSettings.model_fields["port"].default == 8000
+    assert _config_value(manifests, container, "CONSOLE_PORT") == "8000"
+    assert _config_value(manifests, container, "CONSOLE_HOST") == "0.0.0.0"
+    assert [next(iter(s)) for s in container["envFrom"]] == ["configMapRef"]
+    assert not {e["name"] for e in container.get("env", [])} - console_env()
+    for service in SERVICE_NAMES:
+        url = _config_value(manifests, container, f"CONSOLE_{service.upper()}_URL")
+        assert url == f"http://{service}:{CONTRACT_PORTS[service]}"
+        target = manifests[("Service", service)]["spec"]["ports"][0]
+        assert target["port"] == CONTRACT_PORTS[service]
+    for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
+        assert container[probe]["httpGet"]["path"] == path
+    svc = manifests[("Service", "console")]
+    deployment = manifests[("Deployment", "console")]
+    assert svc["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    ingress = manifests[("Ingress", "console")]
+    routes = {
+        path["path"]: path["backend"]["service"]
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert set(routes) == {"/", "/api"}
+    assert all(backend["name"] == "console" for backend in routes.values())

@@ -1,0 +1,43 @@
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# `npm run build` in services/console/web writes the single-page app here.
+WEB_BUILD = Path(__file__).parent / "web" / "dist"
+
+
+class ConsoleSettings(BaseSettings):
+    """The console owns no data: where it listens, where the four services answer,
+    and where the built web app lies."""
+
+    model_config = SettingsConfigDict(env_prefix="CONSOLE_", env_file=".env", extra="ignore")
+
+    service: str = "console"
+    host: str = Field("127.0.0.1", description="Interface the HTTP server listens on.")
+    port: int = Field(8000, description="HTTP port.")
+    registry_url: str = Field("http://127.0.0.1:8001", description="Base URL of registry.")
+    activities_url: str = Field("http://127.0.0.1:8002", description="Base URL of activities.")
+    requests_url: str = Field("http://127.0.0.1:8003", description="Base URL of requests.")
+    stats_url: str = Field("http://127.0.0.1:8004", description="Base URL of stats.")
+    upstream_timeout_seconds: float = Field(
+        60.0, description="Longest the console waits for a service's answer (then 502)."
+    )
+    web_dir: Path | None = Field(
+        None,
+        description="Folder of the built web app (`npm run build` output); by default"
+        " services/console/web/dist beside the code.",
+    )
+
+    @property
+    def web_root(self) -> Path:
+        return self.web_dir or WEB_BUILD
+
+    def upstreams(self) -> dict[str, str]:
+        """Service name -> base URL, as `/api/<service>/...` reaches them."""
+        return {
+            "registry": self.registry_url,
+            "activities": self.activities_url,
+            "requests": self.requests_url,
+            "stats": self.stats_url,
+        }

@@ -1,0 +1,120 @@
+// problem+json (RFC 9457) read once: field errors go beside their form fields,
+// everything else becomes one Chinese sentence for ElMessage. Never a raw dump.
+
+export interface FieldError {
+  loc: (string | number)[]
+  msg: string
+}
+
+export interface Problem {
+  type?: string
+  title?: string
+  status: number
+  detail?: string
+  errors?: FieldError[]
+}
+
+const CJK = /[\u4e00-\u9fff]/
+
+/** Whatever an error answer held, as a Problem (a proxy's HTML page included). */
+export function toProblem(body: unknown, status: number): Problem {
+  if (typeof body === 'object' && body !== null) {
+    const b = body as Record<string, unknown>
+    const errors = Array.isArray(b.errors)
+      ? b.errors.filter(
+          (e): e is FieldError =>
+            typeof e === 'object' && e !== null && Array.isArray(e.loc) && typeof e.msg === 'string',
+        )
+      : undefined
+    return {
+      type: typeof b.type === 'string' ? b.type : undefined,
+      title: typeof b.title === 'string' ? b.title : undefined,
+      status: typeof b.status === 'number' ? b.status : status,
+      detail: typeof b.detail === 'string' ? b.detail : undefined,
+      errors,
+    }
+  }
+  return { status }
+}
+
+// The services' messages (pydantic's and the domain's), in Chinese.
+const FIELD_MESSAGES: [RegExp, (m: RegExpMatchArray) => string][] = [
+  [/^Field required$/, () => '必填'],
+  [/^String should have at least (\d+) characters?$/, (m) => `至少 ${m[1]} 个字`],
+  [/^String should have at most (\d+) characters?$/, (m) => `不能超过 ${m[1]} 个字`],
+  [/^List should have at most (\d+) items?/, (m) => `最多 ${m[1]} 项`],
+  [/^String should match pattern/, () => '格式不正确'],
+  [/^Input should be greater than or equal to (\S+)$/, (m) => `不能小于 ${m[1]}`],
+  [/^Input should be less than or equal to (\S+)$/, (m) => `不能大于 ${m[1]}`],
+  [/^Input should be a valid date/, () => '请填写有效日期（年-月-日）'],
+  [/^Input should be a valid integer/, () => '请填写整数'],
+  [/^Input should be a valid boolean/, () => '请选择是或否'],
+  [/^Input should be /, () => '请从给出的选项中选择'],
+  [/^Extra inputs are not permitted$/, () => '不接受此项'],
+  [/^a phone number is/, () => '手机号应为 5–15 位数字，可带 +'],
+  [/^duplicate phone/, () => '该社区已有使用此手机号的志愿者'],
+  [/^party_joined_on is only for party members$/, () => '只有党员才填写入党日期'],
+  [/^party_joined_on is in the future$/, () => '入党日期不能晚于今天'],
+  [/^party_joined_on is before the volunteer turned 18$/, () => '入党日期应在年满 18 岁之后'],
+  [/^birth_year is in the future$/, () => '出生年份不能晚于今年'],
+  [/^community .* does not exist$/, () => '社区不存在'],
+]
+
+export function fieldMessage(msg: string): string {
+  if (CJK.test(msg)) return msg
+  for (const [pattern, say] of FIELD_MESSAGES) {
+    const match = msg.match(pattern)
+    if (match) return say(match)
+  }
+  return `填写有误（${msg}）`
+}
+
+/** The field a location names: ["body", "resident", "phone"] -> "resident.phone". */
+export function fieldOf(loc: (string | number)[]): string | null {
+  if (loc[0] !== 'body' || loc.length < 2) return null
+  return loc.slice(1).join('.')
+}
+
+/** Messages per form field, in Chinese; only fields in `known` (others stay in the toast). */
+export function fieldErrors(problem: Problem, known: readonly string[]): Record<string, string> {
+  const found: Record<string, string> = {}
+  for (const error of problem.errors ?? []) {
+    const field = fieldOf(error.loc)
+    if (field === null) continue
+    const name = known.find((k) => field === k || field.startsWith(`${k}.`))
+    if (name && !(name in found)) found[name] = fieldMessage(error.msg)
+  }
+  return found
+}
+
+const BY_STATUS: Record<number, string> = {
+  400: '请求有误，请检查填写的内容。',
+  401: '登录已失效，请重新登录。',
+  403: '您没有权限进行此操作。',
+  404: '未找到，或不在您管辖的范围内。',
+  409: '操作与当前数据冲突，请刷新后再试。',
+  413: '提交的内容过大。',
+  422: '填写的内容有误，请按提示修改。',
+  429: '操作过于频繁，请稍后再试。',
+  502: '服务应答异常，请稍后再试。',
+  503: '服务暂时不可用，请稍后再试。',
+  504: '服务应答超时，请稍后再试。',
+}
+
+/** One Chinese sentence for a problem, for ElMessage. */
+export function problemMessage(problem: Problem): string {
+  if (problem.detail && CJK.test(problem.detail)) return problem.detail
+  const base = BY_STATUS[problem.status] ?? (problem.status >= 500
+    ? '服务出错了，请稍后再试或联系管理员。'
+    : `请求未成功（${problem.status}）。`)
+  const fields = (problem.errors ?? []).map((e) => fieldMessage(e.msg))
+  return fields.length ? `${base.replace(/。$/, '')}：${[...new Set(fields)].join('；')}。` : base
+}
+
+/** Thrown by `call` when a service answers with an error. */
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problemMessage(problem))
+    this.name = 'ApiError'
+  }
+}
