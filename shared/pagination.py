@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
@@ -24,7 +24,10 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 500).")]
-Cursor = Annotated[Id | None, Query(description="`next_cursor` of the previous page.")]
+# An empty cursor is the first page, as before ids were typed: clients send `cursor=` so.
+Cursor = Annotated[
+    Id | Literal[""] | None, Query(description="`next_cursor` of the previous page (or empty).")
+]
 
 
 class Page(BaseModel, Generic[T]):

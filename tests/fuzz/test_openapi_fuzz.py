@@ -349,6 +349,11 @@ SERVER_RULES: tuple[tuple[str, str], ...] = (
     ("twice", "a volunteer listed once among the participants: uniqueness of a field"),
     # Phones: the pattern would change `resident.phone` of the consumed county event v1.
     ("a phone number is 5 to 15 digits", "normalize_phone; a pattern would alter event v1"),
+    # Files: the schema says only `format: binary`; what a CSV must hold is the server's to say.
+    ("the file is not UTF-8", "an uploaded CSV is read as UTF-8: its bytes, not its schema"),
+    ("the header row lacks", "an uploaded CSV needs name and phone columns: its content"),
+    ("unknown column", "an uploaded CSV may name only the import's columns: its content"),
+    ("not a readable CSV", "an uploaded file must parse as CSV: its content"),
     # Storage: PostgreSQL text holds no NUL character, which JSON strings may carry.
     ("cannot be stored", "PostgreSQL refuses NUL characters in text (SQLSTATE 22)"),
 )

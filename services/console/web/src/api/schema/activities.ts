@@ -1073,8 +1073,8 @@ export interface operations {
                 to?: string | null;
                 /** @description Page size (max 500). */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
-                cursor?: string | null;
+                /** @description `next_cursor` of the previous page (or empty). */
+                cursor?: string | "" | null;
             };
             header?: never;
             path?: never;

@@ -1478,8 +1478,8 @@ export interface operations {
                 community_id?: string | null;
                 /** @description Page size (max 500). */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
-                cursor?: string | null;
+                /** @description `next_cursor` of the previous page (or empty). */
+                cursor?: string | "" | null;
             };
             header?: never;
             path?: never;
@@ -2025,8 +2025,8 @@ export interface operations {
                 status?: string | null;
                 /** @description Page size (max 500). */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
-                cursor?: string | null;
+                /** @description `next_cursor` of the previous page (or empty). */
+                cursor?: string | "" | null;
             };
             header?: never;
             path?: never;
@@ -2674,8 +2674,8 @@ export interface operations {
                 active?: boolean | null;
                 /** @description Page size (max 500). */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
-                cursor?: string | null;
+                /** @description `next_cursor` of the previous page (or empty). */
+                cursor?: string | "" | null;
             };
             header?: never;
             path?: never;

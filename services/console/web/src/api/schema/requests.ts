@@ -1022,8 +1022,8 @@ export interface operations {
                 overdue?: boolean | null;
                 /** @description Page size (max 500). */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
-                cursor?: string | null;
+                /** @description `next_cursor` of the previous page (or empty). */
+                cursor?: string | "" | null;
             };
             header?: never;
             path?: never;
@@ -1970,8 +1970,8 @@ export interface operations {
                 volunteer_id?: string | null;
                 /** @description Page size (max 500). */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
-                cursor?: string | null;
+                /** @description `next_cursor` of the previous page (or empty). */
+                cursor?: string | "" | null;
             };
             header?: never;
             path?: never;
