@@ -331,6 +331,13 @@ SERVER_RULES: tuple[tuple[str, str], ...] = (
     ("not known", "the referenced entity has not reached this service's replica yet"),
     ("party members only", "life events only for a party member: a fact of the volunteer"),
     ("unknown service_kind", "service kinds are a table county admins edit, not an enum"),
+    ("unknown kind", "activity kinds are a table county admins edit, not an enum"),
+    ("unknown category", "categories are a table county admins edit, not an enum"),
+    ("is not a team of", "the team must be of the community named: a fact of the team"),
+    ("not a volunteer of", "the volunteer must be of the community named: a fact of them"),
+    ("is deactivated", "the referenced volunteer was deactivated: a state, not a shape"),
+    ("a correction stays in", "a correction keeps the stored activity's community"),
+    ("would be invalid after this change", "a PATCH is checked merged with the stored record"),
     ("does not belong", "team and participants must be of the activity's community (data)"),
     # Time: JSON Schema compares no date or date-time with today or with another field.
     ("in the future", "a date later than today (occurred_on, party_joined_on, birth_year)"),
@@ -339,6 +346,7 @@ SERVER_RULES: tuple[tuple[str, str], ...] = (
     ("ended_at", "ended_at > started_at: one field against another"),
     ("an activity last", "an activity's length is bounded: ended_at against started_at"),
     ("hours", "hours no more than the activity's length: one field against two others"),
+    ("more than the activity lasted", "the same rule, as each participant's field error says"),
     ("turned 18", "party_joined_on at least 18 years after birth_year: cross-field"),
     ("only for party members", "party_joined_on only when is_party_member: cross-field"),
     ("price is only for paid", "price only when paid is true: cross-field"),
@@ -349,6 +357,10 @@ SERVER_RULES: tuple[tuple[str, str], ...] = (
     ("twice", "a volunteer listed once among the participants: uniqueness of a field"),
     # Phones: the pattern would change `resident.phone` of the consumed county event v1.
     ("a phone number is 5 to 15 digits", "normalize_phone; a pattern would alter event v1"),
+    # Blank text: names, titles and reasons are trimmed before their length is checked, so
+    # "   " is refused; a `\S` pattern would say it, but would also change the consumed
+    # county event v1 (its resident name and description are such fields).
+    ("String should have at least 1 character", "text is trimmed, then must not be empty"),
     # Files: the schema says only `format: binary`; what a CSV must hold is the server's to say.
     ("the file is not UTF-8", "an uploaded CSV is read as UTF-8: its bytes, not its schema"),
     ("the header row lacks", "an uploaded CSV needs name and phone columns: its content"),
