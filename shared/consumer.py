@@ -28,12 +28,11 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.broker_loss import ConsumerBrokers
 from shared.commits import CommitAfterApply
-from shared.db import insert_for, utcnow
+from shared.db import database_answers, insert_for, utcnow
 from shared.dlq import MAX_REASON_BYTES, DeadLetters, Received
 from shared.errors import DomainError
 from shared.events import CloudEvent, Event, EventCatalog, UnknownEventType
@@ -278,7 +277,9 @@ class EventConsumer:
                     failing_for = time.monotonic() - started
                     CONSUMER_RETRIES.labels(self.service, topic).inc()
                     CONSUMER_BLOCKED.labels(self.service, topic).set(failing_for)
-                    if self.policy.is_poison(failing_for) and await self._database_answers():
+                    if self.policy.is_poison(failing_for) and await database_answers(
+                        self.sessionmaker
+                    ):
                         # The database answers, yet this event keeps failing: it is the cause.
                         log.error("event %s is poison: %r", delivery.event.id, error)
                         POISON.labels(self.service, topic).inc()
@@ -343,14 +344,6 @@ class EventConsumer:
         for delivery in deliveries:
             outcome = "applied" if delivery.event.id in applied_ids else "duplicate"
             EVENTS_CONSUMED.labels(self.service, delivery.message.topic, outcome).inc()
-
-    async def _database_answers(self) -> bool:
-        try:
-            async with self.sessionmaker() as session:
-                await session.execute(text("SELECT 1"))
-            return True
-        except Exception:
-            return False
 
     # -- parked events ----------------------------------------------------------
 

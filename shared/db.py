@@ -100,10 +100,11 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def database_answers(engine: AsyncEngine) -> bool:
+async def database_answers(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
+    """Whether the database answers a trivial query now (readiness, poison checks)."""
     try:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        async with sessionmaker() as session:
+            await session.execute(text("SELECT 1"))
         return True
     except Exception:
         return False

@@ -305,7 +305,7 @@ def _operations_router(events_document: Callable[[], dict[str, Any]]) -> APIRout
         """200 only when the database and Kafka answer."""
         runtime: Runtime = request.app.state.runtime
         checks = {
-            "database": await database_answers(runtime.engine),
+            "database": await database_answers(runtime.sessionmaker),
             "kafka": runtime.producer_started and await broker_answers(runtime.producer),
         }
         ready = all(checks.values())
