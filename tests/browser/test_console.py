@@ -5,75 +5,14 @@ running services. Screenshots go to var/screenshots/ (docs/console.md lists them
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-
-import httpx
 import pytest
-import uvicorn
 from playwright.async_api import BrowserContext, Page, expect
 
-from services.console.app import create_app
-from services.console.settings import WEB_BUILD, ConsoleSettings
-from shared.broker import free_port
 from tests.api import next_phone
-from tests.browser.test_dashboard import (  # the same Chromium, profile and screenshot folder
-    SCREENSHOTS,
-    browser,
-    context,
-    open_page,
-)
+from tests.browser.conftest import SCREENSHOTS, needs_chromium, needs_console_build, open_page
 from tests.conftest import ADMIN, Stack, token
 
-__all__ = ["browser", "context"]
-
-pytestmark = [
-    pytest.mark.skipif(
-        not (WEB_BUILD / "index.html").is_file(),
-        reason="the console's web app is not built: run `make web`",
-    ),
-]
-
-
-class ToTheStack(httpx.AsyncBaseTransport):
-    """The console's way to the services: the stack's running apps, by host name."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.transports = {
-            name: httpx.ASGITransport(app=service.manager.app)
-            for name, service in stack.services.items()
-        }
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self.transports[request.url.host].handle_async_request(request)
-
-
-@pytest.fixture(scope="module")
-async def console_site(stack: Stack) -> AsyncIterator[str]:
-    settings = ConsoleSettings(
-        _env_file=None,
-        registry_url="http://registry",
-        activities_url="http://activities",
-        requests_url="http://requests",
-        stats_url="http://stats",
-    )
-    config = uvicorn.Config(
-        create_app(settings, transport=ToTheStack(stack)),
-        host="127.0.0.1",
-        port=free_port(),
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        server.should_exit = True
-        await serving
+pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
 
 
 async def fill_volunteer(page: Page, name: str, phone: str) -> None:

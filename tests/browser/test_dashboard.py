@@ -8,7 +8,6 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,12 +15,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import (
-    Browser,
     BrowserContext,
-    ConsoleMessage,
-    Page,
-    Response,
-    async_playwright,
     expect,
 )
 from starlette.types import ASGIApp
@@ -29,31 +23,15 @@ from starlette.types import ASGIApp
 from services.stats import dashboard
 from shared.broker import free_port
 from tests.api import create_volunteer
+from tests.browser.conftest import SCREENSHOTS, ZONE, needs_chromium, open_page
 from tests.conftest import ADMIN, Stack, eventually, token
 from tests.integration.test_activities import activity_body, log, when
 from tests.integration.test_requests import order, submit, team_known
 from tests.integration.test_stats import HEADLINE
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-ZONE = "Asia/Shanghai"
-
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's Chromium at /usr/bin/chromium "
-        "(apt-get install chromium fonts-wqy-zenhei; .ci/run does it)",
-    ),
+    needs_chromium,
 ]
 
 
@@ -95,51 +73,6 @@ async def site(stack: Stack) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await serving
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    """A fresh profile (nothing in localStorage) at the size of an office screen."""
-    fresh = await browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id=ZONE
-    )
-    try:
-        yield fresh
-    finally:
-        await fresh.close()
-
-
-async def open_page(context: BrowserContext, url: str, errors: list[str] | None = None) -> Page:
-    """A page of the dashboard; with `errors`, script errors and failed loads are noted there."""
-    page = await context.new_page()
-    if errors is not None:
-
-        def failed_load(response: Response) -> None:
-            if response.status >= 400:
-                errors.append(f"{response.status} {response.url}")
-
-        def console_error(message: ConsoleMessage) -> None:
-            # A failed load is already noted with its address by failed_load.
-            if message.type == "error" and not message.text.startswith("Failed to load"):
-                errors.append(f"console: {message.text}")
-
-        page.on("pageerror", lambda error: errors.append(f"script error: {error}"))
-        page.on("response", failed_load)
-        page.on("console", console_error)
-    await page.goto(url)
-    return page
 
 
 async def populate(stack: Stack, community: str) -> None:
