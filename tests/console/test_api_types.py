@@ -1,5 +1,6 @@
-"""The console's API types (services/console/web/src/api/schema/*.ts) are generated from the
-services' OpenAPI documents: they must match what the Python services answer today."""
+"""The console is built against the services' OpenAPI documents kept in
+services/console/web/openapi/*.json (its TypeScript types are generated from them at build
+time): they must match what the Python services answer today."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 WEB = Path(__file__).resolve().parents[2] / "services" / "console" / "web"
 
 
-def test_generated_api_types_are_current() -> None:
+def test_the_consoles_openapi_documents_are_current() -> None:
     node = shutil.which("node")
     if node is None or not (WEB / "node_modules" / "openapi-typescript").is_dir():
         pytest.skip("needs Node.js and `npm ci` in services/console/web (make test does both)")

@@ -1,18 +1,10 @@
-"""seed the default activity kinds
-
-Revision ID: 0002
-Revises: 0001
-"""
-
-from collections.abc import Sequence
+"""seed the default activity kinds"""
 
 from services.activities.kinds import DEFAULT_KINDS
 from shared.seed_migrations import seed_catalog, unseed_catalog
 
-revision: str = "0002"
-down_revision: str | Sequence[str] | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0002"
+down_revision = "0001"
 
 
 def upgrade() -> None:

@@ -1,21 +1,10 @@
-"""certificate numbers come from a counter per prefix, seeded from those issued
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-27 10:00:00
-
-"""
-
-from collections.abc import Sequence
+"""certificate numbers come from a counter per prefix, seeded from those issued"""
 
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
-revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0005"
+down_revision = "0004"
 
 # Numbers issued so far are "<prefix><serial>", the serial six digits ("QS-c-2026-000012").
 SERIAL_DIGITS = 6
@@ -27,7 +16,6 @@ counters = sa.table(
 
 
 def upgrade() -> None:
-    """Upgrade schema."""
     op.create_table(
         "certificate_counters",
         sa.Column("prefix", sa.String(length=60), nullable=False),
@@ -46,5 +34,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Downgrade schema."""
     op.drop_table("certificate_counters")

@@ -1,10 +1,4 @@
-"""seed the seven color categories, and publish them
-
-Revision ID: 0002
-Revises: 0001
-"""
-
-from collections.abc import Sequence
+"""seed the seven color categories, and publish them"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -15,10 +9,8 @@ from services.registry.outbox import OUTBOX
 from shared.events import new_event
 from shared.seed_migrations import seed_catalog, unseed_catalog
 
-revision: str = "0002"
-down_revision: str | Sequence[str] | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0002"
+down_revision = "0001"
 
 outbox = sa.table(
     "outbox",

@@ -1,27 +1,7 @@
-"""outbox remembers where each event landed
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-25 12:40:21.201824
-
-"""
-
-from collections.abc import Sequence
+"""outbox remembers where each event landed"""
 
 from shared.messaging_migrations import WHERE_EVENTS_LANDED
 
-# revision identifiers, used by Alembic.
-revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def upgrade() -> None:
-    """Upgrade schema."""
-    WHERE_EVENTS_LANDED.upgrade()
-
-
-def downgrade() -> None:
-    """Downgrade schema."""
-    WHERE_EVENTS_LANDED.downgrade()
+revision = "0003"
+down_revision = "0002"
+upgrade, downgrade = WHERE_EVENTS_LANDED.upgrade, WHERE_EVENTS_LANDED.downgrade

@@ -1,22 +1,12 @@
 """rollups for fast figures: monthly figures, volunteers per community, members per
 category, requests per status; indexes for time series and the leaderboard
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-25 14:40:00.000000
-
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
-revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0003"
+down_revision = "0002"
 
 AMOUNTS = "activities, people_served, volunteer_hours, certified_hours"
 
@@ -113,7 +103,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Downgrade schema."""
     op.drop_index("ix_volunteer_hours_hours", table_name="volunteer_hours")
     op.drop_index("ix_daily_figures_day", table_name="daily_figures")
     op.drop_table("request_counts")

@@ -1,15 +1,6 @@
-"""requests per local day and month of submission, for the figures of a period
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-25 15:10:00.000000
-
-The days are local days in the service's time zone (`QISE_TIMEZONE`), as periods
-are bounded; they are filled from the requests already there.
-"""
+"""requests per local day and month of submission, for the figures of a period"""
 
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,11 +11,8 @@ from alembic import op
 import shared.db
 from services.stats.settings import StatsSettings
 
-# revision identifiers, used by Alembic.
-revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0004"
+down_revision = "0003"
 
 AMOUNTS = [
     "requests",
@@ -148,6 +136,5 @@ def _fill_days_in_python(bind: sa.Connection, zone: ZoneInfo) -> None:
 
 
 def downgrade() -> None:
-    """Downgrade schema."""
     op.drop_table("request_months")
     op.drop_table("request_days")

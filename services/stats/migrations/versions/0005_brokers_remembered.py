@@ -1,27 +1,7 @@
-"""outbox rows and consumers remember which broker cluster they used
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-25 16:20:00
-
-"""
-
-from collections.abc import Sequence
+"""outbox rows and consumers remember which broker cluster they used"""
 
 from shared.messaging_migrations import BROKERS_REMEMBERED
 
-# revision identifiers, used by Alembic.
-revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def upgrade() -> None:
-    """Upgrade schema."""
-    BROKERS_REMEMBERED.upgrade()
-
-
-def downgrade() -> None:
-    """Downgrade schema."""
-    BROKERS_REMEMBERED.downgrade()
+revision = "0005"
+down_revision = "0004"
+upgrade, downgrade = BROKERS_REMEMBERED.upgrade, BROKERS_REMEMBERED.downgrade

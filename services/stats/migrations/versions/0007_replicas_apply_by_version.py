@@ -1,29 +1,17 @@
-"""communities, categories and memberships are kept by version; a left membership stays, marked
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-11-28 10:00:00
-
-"""
-
-from collections.abc import Sequence
+"""communities, categories and memberships are kept by version; a left membership stays, marked"""
 
 import sqlalchemy as sa
 from alembic import op
 
 from services.registry.replica_migrations import add_replica_versions, drop_replica_versions
 
-# revision identifiers, used by Alembic.
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0007"
+down_revision = "0006"
 
 # Members left were deleted, so every row there is a member.
 
 
 def upgrade() -> None:
-    """Upgrade schema."""
     add_replica_versions("communities", "categories")
     with op.batch_alter_table("team_members", schema=None) as batch_op:
         batch_op.add_column(
@@ -34,7 +22,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Downgrade schema."""
     with op.batch_alter_table("team_members", schema=None) as batch_op:
         batch_op.drop_column("version")
     with op.batch_alter_table("team_members", schema=None) as batch_op:
