@@ -29,6 +29,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from services.activities.certificate_data import CertificateData, ServiceLine
 from shared.chinese_dates import chinese_date, chinese_period
+from shared.printed_page import a4_page_css
 
 TITLE = "志愿服务证明"
 FONT_ENV = "QISE_CERTIFICATE_FONT"
@@ -128,16 +129,9 @@ def _issuer_rows(data: CertificateData) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- HTML
 
-_CSS = """
-@page { size: A4; margin: 20mm 18mm; }
-* { box-sizing: border-box; }
-body {
-  margin: 0 auto; max-width: 180mm; padding: 12mm 0; color: #111;
-  font-family: "Songti SC", "SimSun", "Noto Serif CJK SC", "Source Han Serif SC",
-    "WenQuanYi Zen Hei", serif;
-  font-size: 11pt; line-height: 1.7;
-}
-@media print { body { padding: 0; max-width: none; } }
+_CSS = (
+    a4_page_css(font_size="11pt", line_height="1.7")
+    + """\
 .number { text-align: right; font-size: 10pt; color: #444; }
 h1 { text-align: center; font-size: 24pt; letter-spacing: 0.5em; margin: 6mm 0 8mm; }
 .facts { border-collapse: collapse; margin-bottom: 5mm; }
@@ -167,6 +161,7 @@ h2 { font-size: 12pt; margin: 6mm 0 2mm; }
   font-size: 96pt; color: rgba(192, 57, 43, 0.12); transform: rotate(-30deg);
   pointer-events: none; }
 """
+)
 
 
 def _html_facts(data: CertificateData) -> str:

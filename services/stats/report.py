@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from services.stats.schemas import CategoryFigures, Overview
 from shared.chinese_dates import chinese_date, chinese_period
+from shared.printed_page import a4_page_css
 
 # Reports are read by county and community staff, who think in Beijing time.
 REPORT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -165,16 +166,9 @@ def render_report_markdown(figures: Overview) -> str:
 
 # ---------------------------------------------------------------- HTML
 
-_CSS = """
-@page { size: A4; margin: 20mm 18mm; }
-* { box-sizing: border-box; }
-body {
-  margin: 0 auto; max-width: 180mm; padding: 12mm 0; color: #111;
-  font-family: "Songti SC", "SimSun", "Noto Serif CJK SC", "Source Han Serif SC",
-    "WenQuanYi Zen Hei", serif;
-  font-size: 12pt; line-height: 1.8;
-}
-@media print { body { padding: 0; max-width: none; } }
+_CSS = (
+    a4_page_css(font_size="12pt", line_height="1.8")
+    + """\
 h1 { text-align: center; font-size: 20pt; margin: 4mm 0 3mm; }
 .meta { text-align: center; font-size: 10.5pt; color: #444; margin: 0 0 6mm; }
 p { text-indent: 2em; margin: 0 0 3mm; }
@@ -183,6 +177,7 @@ h2 { font-size: 13pt; margin: 6mm 0 2mm; padding-left: 2mm; border-left: 3pt sol
 h2, h2 + p { break-inside: avoid; }
 h2 { break-after: avoid; }
 """
+)
 
 _HTML_TAG: dict[BlockKind, str] = {
     "title": "<h1>{}</h1>",
