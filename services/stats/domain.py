@@ -30,6 +30,7 @@ from services.stats.models import (
     Volunteer,
     VolunteerHours,
 )
+from services.stats.projections import ACTIVITY_AMOUNTS
 from services.stats.replicas import REQUEST_DAY_AMOUNTS
 from services.stats.schemas import (
     AreaCommunity,
@@ -227,46 +228,43 @@ def split_period(
 
 
 async def _figures(session: AsyncSession, area: Area, when: Period) -> dict[str, list[Any]]:
-    """Activities, people served, hours and certified hours per category: whole months
-    from the monthly rollup, the days of partial months at the edges from the daily one."""
-    sums: dict[str, list[Any]] = {}
-    in_months, in_days = split_period(when.start, when.end, MonthlyFigures.month, DailyFigures.day)
-    if in_months is not None:
-        where = and_(area.restrict(MonthlyFigures.community_id), in_months)
-        await _add_sums(session, sums, MonthlyFigures, where)
-    if in_days is not None:
-        where = and_(area.restrict(DailyFigures.community_id), in_days)
-        await _add_sums(session, sums, DailyFigures, where)
-    return sums
-
-
-async def _add_sums(
-    session: AsyncSession,
-    sums: dict[str, list[Any]],
-    table: type[DailyFigures] | type[MonthlyFigures],
-    where: Any,
-) -> None:
-    rows = await session.execute(
-        select(
-            table.category,
-            func.sum(table.activities),
-            func.sum(table.people_served),
-            func.sum(table.volunteer_hours),
-            func.sum(table.certified_hours),
-        )
-        .where(where)
-        .group_by(table.category)
+    """Activities, people served, hours and certified hours per category."""
+    return await _sums_by_category(
+        session, area, when, MonthlyFigures, DailyFigures, ACTIVITY_AMOUNTS
     )
-    for category, *amounts in rows:
-        entry = sums.setdefault(category, [0, 0, 0, 0])
-        for i, amount in enumerate(amounts):
-            entry[i] += amount or 0
+
+
+async def _sums_by_category(
+    session: AsyncSession,
+    area: Area,
+    when: Period,
+    monthly: type[MonthlyFigures] | type[RequestMonths],
+    daily: type[DailyFigures] | type[RequestDays],
+    amounts: Sequence[str],
+) -> dict[str, list[Any]]:
+    """`amounts` summed per category over a period: whole months from the monthly
+    rollup, the days of partial months at its edges from the daily one."""
+    sums: dict[str, list[Any]] = {}
+    in_months, in_days = split_period(when.start, when.end, monthly.month, daily.day)
+    table: type[MonthlyFigures | RequestMonths | DailyFigures | RequestDays]
+    for table, where in ((monthly, in_months), (daily, in_days)):
+        if where is None:
+            continue
+        rows = await session.execute(
+            select(table.category, *(func.sum(getattr(table, name)) for name in amounts))
+            .where(area.restrict(table.community_id), where)
+            .group_by(table.category)
+        )
+        for category, *values in rows:
+            entry = sums.setdefault(category, [0] * len(amounts))
+            for i, value in enumerate(values):
+                entry[i] += value or 0
+    return sums
 
 
 async def _requests(session: AsyncSession, area: Area, when: Period) -> dict[str, list[int]]:
     """Per category: submitted, open, completed, cancelled, overdue, on time, sum and
     number of ratings."""
-    statement: Any
     if when.start is None and when.end is None:
         f = RequestCounts
         is_open = f.status.in_(OPEN_STATUSES)
@@ -286,26 +284,12 @@ async def _requests(session: AsyncSession, area: Area, when: Period) -> dict[str
             .group_by(f.category)
         )
         return {row[0]: [int(v or 0) for v in row[1:]] for row in await session.execute(statement)}
-    # A period: whole months and the days at its edges from the request rollups, which
-    # count each request on its local day of submission, as `Period.times` bounds it.
-    sums: dict[str, list[int]] = {}
-    in_months, in_days = split_period(when.start, when.end, RequestMonths.month, RequestDays.day)
-    parts: list[tuple[type[RequestMonths] | type[RequestDays], Any]] = []
-    if in_months is not None:
-        parts.append((RequestMonths, in_months))
-    if in_days is not None:
-        parts.append((RequestDays, in_days))
-    for table, where in parts:
-        rows = await session.execute(
-            select(table.category, *(func.sum(getattr(table, n)) for n in REQUEST_DAY_AMOUNTS))
-            .where(area.restrict(table.community_id), where)
-            .group_by(table.category)
-        )
-        for category, *amounts in rows:
-            entry = sums.setdefault(category, [0] * len(REQUEST_DAY_AMOUNTS))
-            for i, amount in enumerate(amounts):
-                entry[i] += int(amount or 0)
-    return sums
+    # A period: the request rollups count each request on its local day of submission,
+    # as `Period.times` bounds it.
+    sums = await _sums_by_category(
+        session, area, when, RequestMonths, RequestDays, REQUEST_DAY_AMOUNTS
+    )
+    return {category: [int(v) for v in values] for category, values in sums.items()}
 
 
 def _request_figures(counts: list[int]) -> RequestFigures:
@@ -447,21 +431,18 @@ async def timeseries(
         if interval == "month"
         else (None, span.days(daily.day))
     )
-    if in_months is not None:
-        by_month = await session.execute(
-            select(monthly.month, func.sum(getattr(monthly, name)))
-            .where(area.restrict(monthly.community_id), in_months)
-            .group_by(monthly.month)
+    for table, day_column, where in (
+        (monthly, monthly.month, in_months),
+        (daily, daily.day, in_days),
+    ):
+        if where is None:
+            continue
+        sums = await session.execute(
+            select(day_column, func.sum(getattr(table, name)))
+            .where(area.restrict(table.community_id), where)
+            .group_by(day_column)
         )
-        for month, value in by_month:
-            values[month] += float(value or 0)
-    if in_days is not None:
-        by_day = await session.execute(
-            select(daily.day, func.sum(getattr(daily, name)))
-            .where(area.restrict(daily.community_id), in_days)
-            .group_by(daily.day)
-        )
-        for day, value in by_day:
+        for day, value in sums:
             values[day] += float(value or 0)
     return buckets(span.start, span.end, interval, values)
 

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import FromClause, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activities import events as activities
@@ -37,6 +37,8 @@ from shared.db import add_to, take_turns, upsert
 from shared.events import Event
 
 ZERO = Decimal(0)
+# What the activity rollups (daily and monthly figures) add up, in the order of `Deltas.days`.
+ACTIVITY_AMOUNTS = ["activities", "people_served", "volunteer_hours", "certified_hours"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,33 @@ def by_month(
     return {key: amounts for key, amounts in months.items() if any(amounts)}
 
 
+async def add_to_days_and_months(
+    session: AsyncSession,
+    daily: FromClause,
+    monthly: FromClause,
+    days: Mapping[tuple[str, str, date], Sequence[Any]],
+    amounts: list[str],
+) -> None:
+    """Add day deltas `(community, category, day)` to a daily rollup, and the same deltas
+    added up per month to its monthly one, so the two always agree."""
+    for table, period, deltas in ((daily, "day", days), (monthly, "month", by_month(days))):
+        await add_to(
+            session,
+            table,
+            [
+                {
+                    "community_id": community_id,
+                    "category": category,
+                    period: day,
+                    **dict(zip(amounts, d, strict=True)),
+                }
+                for (community_id, category, day), d in deltas.items()
+            ],
+            key=["community_id", "category", period],
+            amounts=amounts,
+        )
+
+
 def net_changes(
     before: dict[uuid.UUID, Counted], updates: Iterable[tuple[uuid.UUID, Counted]]
 ) -> tuple[dict[uuid.UUID, Counted], Deltas]:
@@ -219,36 +248,8 @@ async def project_activities(
         for volunteer_id, hours in changed[activity_id].hours.items()
     ]
     await upsert(session, ActivityHours.__table__, hours_rows, key=["activity_id", "volunteer_id"])
-    amounts = ["activities", "people_served", "volunteer_hours", "certified_hours"]
-    await add_to(
-        session,
-        DailyFigures.__table__,
-        [
-            {
-                "community_id": community_id,
-                "category": category,
-                "day": day,
-                **dict(zip(amounts, d, strict=True)),
-            }
-            for (community_id, category, day), d in deltas.days.items()
-        ],
-        key=["community_id", "category", "day"],
-        amounts=amounts,
-    )
-    await add_to(
-        session,
-        MonthlyFigures.__table__,
-        [
-            {
-                "community_id": community_id,
-                "category": category,
-                "month": month,
-                **dict(zip(amounts, d, strict=True)),
-            }
-            for (community_id, category, month), d in by_month(deltas.days).items()
-        ],
-        key=["community_id", "category", "month"],
-        amounts=amounts,
+    await add_to_days_and_months(
+        session, DailyFigures.__table__, MonthlyFigures.__table__, deltas.days, ACTIVITY_AMOUNTS
     )
     await add_to(
         session,

@@ -41,7 +41,7 @@ from services.stats.models import (
     TeamMember,
     Volunteer,
 )
-from services.stats.projections import by_month
+from services.stats.projections import add_to_days_and_months
 from shared.consumer import BatchHandler
 from shared.db import UNVERSIONED, add_to, take_turns, upsert
 from shared.events import Event
@@ -395,35 +395,11 @@ async def apply_requests(session: AsyncSession, events: list[Event[Any]], zone: 
         key=["community_id", "category", "status"],
         amounts=["requests", "overdue", "on_time", "rating_sum", "ratings"],
     )
-    days = rollup_deltas(before, fresh, request_day_share(zone))
-    await add_to(
+    await add_to_days_and_months(
         session,
         RequestDays.__table__,
-        [
-            {
-                "day": day,
-                "community_id": community,
-                "category": category,
-                **dict(zip(REQUEST_DAY_AMOUNTS, d, strict=True)),
-            }
-            for (community, category, day), d in days.items()
-        ],
-        key=["day", "community_id", "category"],
-        amounts=REQUEST_DAY_AMOUNTS,
-    )
-    await add_to(
-        session,
         RequestMonths.__table__,
-        [
-            {
-                "community_id": community,
-                "category": category,
-                "month": month,
-                **dict(zip(REQUEST_DAY_AMOUNTS, d, strict=True)),
-            }
-            for (community, category, month), d in by_month(days).items()
-        ],
-        key=["community_id", "category", "month"],
-        amounts=REQUEST_DAY_AMOUNTS,
+        rollup_deltas(before, fresh, request_day_share(zone)),
+        REQUEST_DAY_AMOUNTS,
     )
     await _replace_versioned(session, CareTask, states.get(CareTask, []), ["community_id"])
