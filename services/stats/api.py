@@ -164,8 +164,8 @@ async def summary_report(
     format: Literal["markdown", "html"] = "markdown",
 ) -> Response:
     """A report in Chinese in the style of the source document's own summary."""
-    area = await domain.resolve_area(session, user, scope, area_id)
-    figures = await domain.overview(session, area, domain.period(start, end, _zone(request)))
+    # The report says in words what the overview gives in figures, for the same query.
+    figures = await overview(request, session, user, scope, area_id, start, end)
     if format == "html":
         return HTMLResponse(render_report_html(figures))
     return PlainTextResponse(
