@@ -7,10 +7,10 @@ the newest state whatever the order of arrival.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from services.activities.schemas import Status
 from shared.events import EventCatalog, EventData, Versioned
 
 TOPIC = "qise.activities.events"
@@ -36,7 +36,7 @@ class ActivityState(EventData):
     outputs: dict[str, float] = Field(default_factory=dict)
     participants: list[ParticipantHours] = Field(default_factory=list)
     request_id: str | None = None
-    status: Literal["logged", "verified", "voided"]
+    status: Status
     corrects_activity_id: str | None = None
     version: int
 

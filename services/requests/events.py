@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from services.requests.schemas import Channel, Mode, Resident, Urgency
+from services.requests.schemas import CareStatus, Channel, Mode, RequestStatus, Resident, Urgency
 from shared.events import EventCatalog, EventData, Versioned
 
 TOPIC = "qise.requests.events"
@@ -26,7 +26,7 @@ class RequestState(EventData):
     mode: str
     paid: bool
     urgency: str
-    status: Literal["submitted", "assigned", "accepted", "completed", "cancelled"]
+    status: RequestStatus
     team_id: str | None = None
     submitted_at: datetime
     due_at: datetime
@@ -81,7 +81,7 @@ class CareTaskState(EventData):
     reason: str
     owner: str
     due_on: date
-    status: Literal["open", "done"]
+    status: CareStatus
     overdue: bool = False
     completed_at: datetime | None = None
     version: int
