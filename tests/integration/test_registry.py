@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import get_args
 
 import pytest
 
+from services.registry.schemas import LifeEventKind
 from shared.auth import Role
 from tests.api import create_team, create_volunteer, event_types, next_phone, published_events
 from tests.conftest import ADMIN, Stack, auth, eventually
@@ -473,18 +475,7 @@ async def test_life_events_are_for_party_members(stack: Stack, community: str) -
         registry, community, is_party_member=True, party_joined_on="1985-07-01"
     )
     citizen = await create_volunteer(registry, community)
-    for kind in (
-        "ill",
-        "hospitalized",
-        "major_difficulty",
-        "missed_dues",
-        "missed_org_life",
-        "job_change",
-        "commended",
-        "disciplined",
-        "negative_feedback",
-        "retired",
-    ):
+    for kind in get_args(LifeEventKind):
         response = await registry.post(
             f"/volunteers/{member['id']}/life-events",
             json={"kind": kind, "occurred_on": "2026-11-01", "note": "住院"},
