@@ -153,34 +153,29 @@ class Cluster:
         return process
 
     async def wait_healthy(self, process: Process, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(timeout=1.0) as client:
-            while True:
-                if process.popen.poll() is not None:
-                    raise RuntimeError(f"{process.name} exited; see {self.logs}/{process.name}.log")
-                try:
-                    if (await client.get(process.url + "/healthz")).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{process.name} not healthy in {timeout}s")
-                await asyncio.sleep(0.1)
+        await self._wait_for(process, "/healthz", "healthy", timeout, answer_within=1.0)
 
     async def wait_ready(self, process: Process, timeout: float = 60.0) -> None:
         """Healthy, and connected to its database and the broker."""
+        # A readiness probe asks the database and the broker: it may take longer to answer.
+        await self._wait_for(process, "/readyz", "ready", timeout, answer_within=3.0)
+
+    async def _wait_for(
+        self, process: Process, path: str, state: str, timeout: float, answer_within: float
+    ) -> None:
+        """Until `path` answers 200; an error once the process exits or `timeout` passes."""
         deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(timeout=3.0) as client:
+        async with httpx.AsyncClient(timeout=answer_within) as client:
             while True:
                 if process.popen.poll() is not None:
                     raise RuntimeError(f"{process.name} exited; see {self.logs}/{process.name}.log")
                 try:
-                    if (await client.get(process.url + "/readyz")).status_code == 200:
+                    if (await client.get(process.url + path)).status_code == 200:
                         return
                 except httpx.HTTPError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{process.name} not ready in {timeout}s")
+                    raise RuntimeError(f"{process.name} not {state} in {timeout}s")
                 await asyncio.sleep(0.1)
 
     def stop(self, name: str) -> None:
