@@ -28,6 +28,12 @@ export const routes: RouteRecordRaw[] = [
     component: AppLayout,
     children: [
       {
+        path: 'me',
+        name: 'me',
+        component: () => import('./pages/hours/Me.vue'),
+        meta: { title: '我的', menu: true, roles: ['team_leader', 'volunteer'] },
+      },
+      {
         path: '',
         name: 'home',
         component: () => import('./pages/dashboard/Index.vue'),
@@ -44,6 +50,12 @@ export const routes: RouteRecordRaw[] = [
         name: 'volunteer-new',
         component: () => import('./pages/volunteers/Form.vue'),
         meta: { title: '登记志愿者', roles: ADMIN_ROLES },
+      },
+      {
+        path: 'volunteers/:id/hours',
+        name: 'volunteer-hours',
+        component: () => import('./pages/hours/VolunteerHours.vue'),
+        meta: { title: '志愿时长', roles: STAFF },
       },
       {
         path: '403',

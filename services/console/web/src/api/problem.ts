@@ -58,6 +58,7 @@ const FIELD_MESSAGES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^party_joined_on is before the volunteer turned 18$/, () => '入党日期应在年满 18 岁之后'],
   [/^birth_year is in the future$/, () => '出生年份不能晚于今年'],
   [/^community .* does not exist$/, () => '社区不存在'],
+  [/^after to$/, () => '开始日期不能晚于结束日期'],
 ]
 
 export function fieldMessage(msg: string): string {
