@@ -40,6 +40,24 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: '工作台', menu: true },
       },
       {
+        path: 'communities',
+        name: 'communities',
+        component: () => import('./pages/communities/Index.vue'),
+        meta: { title: '社区与支部', menu: true, roles: STAFF },
+      },
+      {
+        path: 'teams',
+        name: 'teams',
+        component: () => import('./pages/teams/List.vue'),
+        meta: { title: '服务队', menu: true, roles: STAFF },
+      },
+      {
+        path: 'teams/:id',
+        name: 'team',
+        component: () => import('./pages/teams/Detail.vue'),
+        meta: { title: '服务队详情', roles: STAFF },
+      },
+      {
         path: 'volunteers',
         name: 'volunteers',
         component: () => import('./pages/volunteers/List.vue'),

@@ -59,15 +59,29 @@ const FIELD_MESSAGES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^birth_year is in the future$/, () => '出生年份不能晚于今年'],
   [/^community .* does not exist$/, () => '社区不存在'],
   [/^after to$/, () => '开始日期不能晚于结束日期'],
+  [/^community .* already exists$/, () => '该社区编号已被使用'],
+  [/^volunteer \S+ is not a volunteer of /, () => '不是本社区的志愿者'],
+  [/^volunteer \S+ is deactivated$/, () => '该志愿者已停用'],
+  [/^unknown category /, () => '没有这个服务类别'],
+  [/^a team (named .*|with that name) already exists/, () => '本社区已有同名的服务队'],
+  [/^the volunteer is already a member of this team$/, () => '该志愿者已是本队队员'],
+  [/^the volunteer is not a member of this team$/, () => '该志愿者不是本队队员'],
+  [/^the team is inactive$/, () => '该服务队已停用'],
+  [/^only the community's admins or this team's leader may do this$/, () => '只有社区管理员或本队队长可以操作'],
 ]
 
-export function fieldMessage(msg: string): string {
-  if (CJK.test(msg)) return msg
+/** The Chinese for a message the services are known to send; null for others. */
+function knownMessage(msg: string): string | null {
   for (const [pattern, say] of FIELD_MESSAGES) {
     const match = msg.match(pattern)
     if (match) return say(match)
   }
-  return `填写有误（${msg}）`
+  return null
+}
+
+export function fieldMessage(msg: string): string {
+  // Known first: an English sentence may quote a Chinese name.
+  return knownMessage(msg) ?? (CJK.test(msg) ? msg : `填写有误（${msg}）`)
 }
 
 /** The field a location names: ["body", "resident", "phone"] -> "resident.phone". */
@@ -104,6 +118,9 @@ const BY_STATUS: Record<number, string> = {
 
 /** One Chinese sentence for a problem, for ElMessage. */
 export function problemMessage(problem: Problem): string {
+  // A conflict or refusal the services are known to send, said as such.
+  const known = problem.detail && !problem.errors?.length ? knownMessage(problem.detail) : null
+  if (known) return `${known}。`
   if (problem.detail && CJK.test(problem.detail)) return problem.detail
   const base = BY_STATUS[problem.status] ?? (problem.status >= 500
     ? '服务出错了，请稍后再试或联系管理员。'
