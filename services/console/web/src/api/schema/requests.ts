@@ -151,7 +151,8 @@ export interface paths {
         };
         /**
          * List Requests
-         * @description Orders in scope; `unassigned=true` is the queue of orders no team could take.
+         * @description Orders in scope; `unassigned=true` is the queue of orders no team could take;
+         *     `open=true` the orders still to be done (submitted, assigned or accepted).
          */
         get: operations["list_requests_requests_get"];
         put?: never;
@@ -326,7 +327,8 @@ export interface paths {
         };
         /**
          * List Care Tasks
-         * @description Visits and talks party members are owed (三必访五必谈).
+         * @description Visits and talks party members are owed (三必访五必谈); `overdue=true` those
+         *     marked past their due day.
          */
         get: operations["list_care_tasks_care_tasks_get"];
         put?: never;
@@ -1020,6 +1022,7 @@ export interface operations {
                 team_id?: string | null;
                 unassigned?: boolean;
                 overdue?: boolean | null;
+                open?: boolean | null;
                 /** @description Page size (max 500). */
                 limit?: number;
                 /** @description `next_cursor` of the previous page (or empty). */
@@ -1968,6 +1971,7 @@ export interface operations {
                 community_id?: string | null;
                 status?: ("open" | "done") | null;
                 volunteer_id?: string | null;
+                overdue?: boolean | null;
                 /** @description Page size (max 500). */
                 limit?: number;
                 /** @description `next_cursor` of the previous page (or empty). */
