@@ -58,14 +58,20 @@ const FIELD_MESSAGES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^party_joined_on is before the volunteer turned 18$/, () => '入党日期应在年满 18 岁之后'],
   [/^birth_year is in the future$/, () => '出生年份不能晚于今年'],
   [/^community .* does not exist$/, () => '社区不存在'],
+  [/^community .* is not known here \(yet\)$/, () => '社区信息尚未同步到工单服务，请稍后再试'],
+  [/^unknown service_kind/, () => '没有这种服务类型，请从列表中选择'],
+  [/^price is only for paid services/, () => '只有有偿服务才填写价格'],
+  [/^team .* is not a team of /, () => '该服务队不属于本工单的社区（新建的服务队可能尚未同步，请稍后再试）'],
+  [/^team .* is inactive$/, () => '该服务队已停用'],
 ]
 
 export function fieldMessage(msg: string): string {
-  if (CJK.test(msg)) return msg
+  // The patterns first: an English message may quote a Chinese name ("team 红队 is inactive").
   for (const [pattern, say] of FIELD_MESSAGES) {
     const match = msg.match(pattern)
     if (match) return say(match)
   }
+  if (CJK.test(msg)) return msg
   return `填写有误（${msg}）`
 }
 
