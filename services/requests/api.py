@@ -103,11 +103,13 @@ async def list_requests(
     team_id: uuid.UUID | None = None,
     unassigned: bool = False,
     overdue: bool | None = None,
+    open: bool | None = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[RequestOut]:
-    """Orders in scope; `unassigned=true` is the queue of orders no team could take."""
-    where = domain.RequestFilter(community_id, status, team_id, unassigned, overdue)
+    """Orders in scope; `unassigned=true` is the queue of orders no team could take;
+    `open=true` the orders still to be done (submitted, assigned or accepted)."""
+    where = domain.RequestFilter(community_id, status, team_id, unassigned, overdue, open)
     return await paginate(
         session,
         domain.list_requests(user, where),
@@ -211,11 +213,13 @@ async def list_care_tasks(
     community_id: Slug | None = None,
     status: CareStatus | None = None,
     volunteer_id: uuid.UUID | None = None,
+    overdue: bool | None = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[CareTaskOut]:
-    """Visits and talks party members are owed (三必访五必谈)."""
-    query = domain.list_care_tasks(user, community_id, status, volunteer_id)
+    """Visits and talks party members are owed (三必访五必谈); `overdue=true` those
+    marked past their due day."""
+    query = domain.list_care_tasks(user, community_id, status, volunteer_id, overdue)
     return await paginate(session, query, CareTask.id, limit=limit, cursor=cursor, to_item=care_out)
 
 

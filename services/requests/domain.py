@@ -274,6 +274,7 @@ class RequestFilter:
     team_id: uuid.UUID | None = None
     unassigned: bool = False
     overdue: bool | None = None
+    open: bool | None = None
 
 
 def list_requests(principal: Principal, where: RequestFilter) -> Select[ServiceRequest]:
@@ -287,6 +288,9 @@ def list_requests(principal: Principal, where: RequestFilter) -> Select[ServiceR
     if where.overdue is not None:
         marked = ServiceRequest.overdue_at.is_not(None)
         query = query.where(marked if where.overdue else ~marked)
+    if where.open is not None:
+        still_open = ServiceRequest.status.in_(OPEN_STATUSES)
+        query = query.where(still_open if where.open else ~still_open)
     return scoped(query, ServiceRequest.community_id, principal, where.community_id)
 
 
@@ -376,12 +380,16 @@ def list_care_tasks(
     community_id: str | None,
     status: str | None,
     volunteer_id: uuid.UUID | None,
+    overdue: bool | None = None,
 ) -> Select[CareTask]:
     query = select(CareTask)
     if status is not None:
         query = query.where(CareTask.status == status)
     if volunteer_id is not None:
         query = query.where(CareTask.volunteer_id == volunteer_id)
+    if overdue is not None:
+        marked = CareTask.overdue_at.is_not(None)
+        query = query.where(marked if overdue else ~marked)
     return scoped(query, CareTask.community_id, principal, community_id)
 
 

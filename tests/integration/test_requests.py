@@ -228,6 +228,19 @@ async def test_overdue_is_marked_and_published_once(stack: Stack, community: str
     )
     assert [r["id"] for r in listed.json()["items"]] == [rid]
 
+    async def listed_ids(**filters: Any) -> list[str]:
+        params = {"community_id": community, **filters}
+        answer = await requests.get("/requests", params=params, headers=ADMIN)
+        assert answer.status_code == 200, answer.text
+        return [r["id"] for r in answer.json()["items"]]
+
+    # `open` tells orders still to be done from done ones: the console's overdue tab asks both.
+    assert await listed_ids(open=True, overdue=True) == [rid]
+    assert await listed_ids(open=False) == []
+    await requests.post(f"/requests/{rid}/cancel", json={"reason": "居民已自行解决"}, headers=ADMIN)
+    assert await listed_ids(open=True, overdue=True) == []
+    assert await listed_ids(open=False) == [rid]
+
 
 async def test_life_events_become_care_tasks(stack: Stack, community: str) -> None:
     registry, requests = stack["registry"], stack["requests"]
@@ -274,6 +287,14 @@ async def test_life_events_become_care_tasks(stack: Stack, community: str) -> No
     assert types.count("qise.care_task.created.v1") == 2
     assert types.count("qise.care_task.completed.v1") == 1
     assert types.count("qise.care_task.overdue.v1") == 1, "only the open one, and only once"
+    late = await requests.get(
+        "/care-tasks", params={"community_id": community, "overdue": True}, headers=ADMIN
+    )
+    assert [t["id"] for t in late.json()["items"]] == [talk["id"]]
+    on_time = await requests.get(
+        "/care-tasks", params={"community_id": community, "overdue": False}, headers=ADMIN
+    )
+    assert [t["id"] for t in on_time.json()["items"]] == [visit["id"]]
 
 
 async def test_a_political_birthday_brings_a_talk_ahead_of_time(

@@ -15,6 +15,8 @@ declare module 'vue-router' {
 }
 
 const STAFF: readonly Role[] = ['county_admin', 'branch_admin', 'community_admin', 'team_leader']
+// Care tasks are the community's admins' to do (三必访五必谈).
+const CARE_ROLES: readonly Role[] = ['county_admin', 'branch_admin', 'community_admin']
 
 export const routes: RouteRecordRaw[] = [
   {
@@ -74,6 +76,30 @@ export const routes: RouteRecordRaw[] = [
         name: 'volunteer-hours',
         component: () => import('./pages/hours/VolunteerHours.vue'),
         meta: { title: '志愿时长', roles: STAFF },
+      },
+      {
+        path: 'orders',
+        name: 'orders',
+        component: () => import('./pages/orders/List.vue'),
+        meta: { title: '居民点单', menu: true, roles: STAFF },
+      },
+      {
+        path: 'orders/new',
+        name: 'order-new',
+        component: () => import('./pages/orders/Form.vue'),
+        meta: { title: '受理居民点单', roles: ADMIN_ROLES },
+      },
+      {
+        path: 'orders/:id',
+        name: 'order',
+        component: () => import('./pages/orders/Detail.vue'),
+        meta: { title: '工单详情', roles: STAFF },
+      },
+      {
+        path: 'care-tasks',
+        name: 'care-tasks',
+        component: () => import('./pages/care-tasks/List.vue'),
+        meta: { title: '三必访五必谈', menu: true, roles: CARE_ROLES },
       },
       {
         path: '403',

@@ -68,6 +68,11 @@ const FIELD_MESSAGES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^the volunteer is not a member of this team$/, () => '该志愿者不是本队队员'],
   [/^the team is inactive$/, () => '该服务队已停用'],
   [/^only the community's admins or this team's leader may do this$/, () => '只有社区管理员或本队队长可以操作'],
+  [/^community .* is not known here \(yet\)$/, () => '社区信息尚未同步到工单服务，请稍后再试'],
+  [/^unknown service_kind/, () => '没有这种服务类型，请从列表中选择'],
+  [/^price is only for paid services/, () => '只有有偿服务才填写价格'],
+  [/^team .* is not a team of /, () => '该服务队不属于本工单的社区（新建的服务队可能尚未同步，请稍后再试）'],
+  [/^team .* is inactive$/, () => '该服务队已停用'],
 ]
 
 /** The Chinese for a message the services are known to send; null for others. */
