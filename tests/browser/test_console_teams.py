@@ -32,7 +32,11 @@ async def pick(page: Page, within: Page | Locator, label: str, typed: str, optio
     await field.click(force=True)  # the placeholder lies over the input, as select boxes do
     if typed:
         await field.fill(typed)
-    await page.get_by_role("option", name=option).click()
+    choice = page.get_by_role("option", name=option)
+    await expect(choice).to_be_visible()
+    # Clicked on the element, not at a point: the dropdown may still be moving into place
+    # (a click at coordinates once chose the option next to it).
+    await choice.dispatch_event("click")
 
 
 async def confirm(page: Page, button: str) -> None:
