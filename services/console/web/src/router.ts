@@ -15,6 +15,7 @@ declare module 'vue-router' {
 }
 
 const STAFF: readonly Role[] = ['county_admin', 'branch_admin', 'community_admin', 'team_leader']
+const LOGGERS: readonly Role[] = [...ADMIN_ROLES, 'team_leader']
 
 export const routes: RouteRecordRaw[] = [
   {
@@ -44,6 +45,32 @@ export const routes: RouteRecordRaw[] = [
         name: 'volunteer-new',
         component: () => import('./pages/volunteers/Form.vue'),
         meta: { title: '登记志愿者', roles: ADMIN_ROLES },
+      },
+      {
+        path: 'activities',
+        name: 'activities',
+        component: () => import('./pages/activities/List.vue'),
+        meta: { title: '活动', menu: true, roles: STAFF },
+      },
+      {
+        path: 'activities/new',
+        name: 'activity-new',
+        component: () => import('./pages/activities/Form.vue'),
+        meta: { title: '登记活动', roles: LOGGERS },
+      },
+      {
+        path: 'activities/:id',
+        name: 'activity',
+        component: () => import('./pages/activities/Detail.vue'),
+        props: true,
+        meta: { title: '活动详情', roles: STAFF },
+      },
+      {
+        path: 'activities/:id/correct',
+        name: 'activity-correct',
+        component: () => import('./pages/activities/Form.vue'),
+        props: (route) => ({ correctId: route.params.id }),
+        meta: { title: '更正活动', roles: ADMIN_ROLES },
       },
       {
         path: '403',
