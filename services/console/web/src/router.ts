@@ -17,6 +17,7 @@ declare module 'vue-router' {
 const STAFF: readonly Role[] = ['county_admin', 'branch_admin', 'community_admin', 'team_leader']
 // Care tasks are the community's admins' to do (三必访五必谈).
 const CARE_ROLES: readonly Role[] = ['county_admin', 'branch_admin', 'community_admin']
+const LOGGERS: readonly Role[] = [...ADMIN_ROLES, 'team_leader']
 
 export const routes: RouteRecordRaw[] = [
   {
@@ -76,6 +77,32 @@ export const routes: RouteRecordRaw[] = [
         name: 'volunteer-hours',
         component: () => import('./pages/hours/VolunteerHours.vue'),
         meta: { title: '志愿时长', roles: STAFF },
+      },
+      {
+        path: 'activities',
+        name: 'activities',
+        component: () => import('./pages/activities/List.vue'),
+        meta: { title: '活动', menu: true, roles: STAFF },
+      },
+      {
+        path: 'activities/new',
+        name: 'activity-new',
+        component: () => import('./pages/activities/Form.vue'),
+        meta: { title: '登记活动', roles: LOGGERS },
+      },
+      {
+        path: 'activities/:id',
+        name: 'activity',
+        component: () => import('./pages/activities/Detail.vue'),
+        props: true,
+        meta: { title: '活动详情', roles: STAFF },
+      },
+      {
+        path: 'activities/:id/correct',
+        name: 'activity-correct',
+        component: () => import('./pages/activities/Form.vue'),
+        props: (route) => ({ correctId: route.params.id }),
+        meta: { title: '更正活动', roles: ADMIN_ROLES },
       },
       {
         path: 'orders',

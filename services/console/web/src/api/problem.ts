@@ -46,6 +46,10 @@ const FIELD_MESSAGES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^String should match pattern/, () => '格式不正确'],
   [/^Input should be greater than or equal to (\S+)$/, (m) => `不能小于 ${m[1]}`],
   [/^Input should be less than or equal to (\S+)$/, (m) => `不能大于 ${m[1]}`],
+  [/^Input should be greater than (\S+)$/, (m) => `应大于 ${m[1]}`],
+  [/^List should have at least (\d+) items?/, (m) => `至少 ${m[1]} 项`],
+  [/^Input should have timezone info/, () => '时间须带时区'],
+  [/^Input should be a valid datetime/, () => '请填写有效的日期和时间'],
   [/^Input should be a valid date/, () => '请填写有效日期（年-月-日）'],
   [/^Input should be a valid integer/, () => '请填写整数'],
   [/^Input should be a valid boolean/, () => '请选择是或否'],
@@ -73,6 +77,21 @@ const FIELD_MESSAGES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^price is only for paid services/, () => '只有有偿服务才填写价格'],
   [/^team .* is not a team of /, () => '该服务队不属于本工单的社区（新建的服务队可能尚未同步，请稍后再试）'],
   [/^team .* is inactive$/, () => '该服务队已停用'],
+  // activities (services/activities/lifecycle.py, domain.py)
+  [/^not known yet$/, () => '尚未同步到活动服务，请稍后再试'],
+  [/^ended_at must be after started_at$/, () => '结束时间应晚于开始时间'],
+  [/^ended_at is in the future/, () => '结束时间不能晚于现在：活动结束后再登记'],
+  [/^an activity lasts at most 31 days/, () => '一次活动最长 31 天，更长的请分段登记'],
+  [/^volunteer listed twice$/, () => '该志愿者重复了'],
+  [/^(\S+) h is more than the activity lasted \((\S+) h\)$/, (m) => `${m[1]} 小时超过了活动时长（${m[2]} 小时）`],
+  [/^beneficiary groups add up to more than people_served$/, () => '各受益群体人数之和超过了服务人数'],
+  [/^not a volunteer of /, () => '不是该社区的志愿者'],
+  [/^the volunteer is deactivated$/, () => '该志愿者已停用'],
+  [/^team .* is not a team of /, () => '该服务队不属于这个社区'],
+  [/^team .* is inactive$/, () => '该服务队已停用'],
+  [/^unknown kind /, () => '没有这种活动类型'],
+  [/^a correction stays in the activity's community$/, () => '更正不能改变活动所属的社区'],
+  [/^a time before 1900/, () => '时间不能早于 1900 年'],
 ]
 
 /** The Chinese for a message the services are known to send; null for others. */
@@ -121,12 +140,23 @@ const BY_STATUS: Record<number, string> = {
   504: '服务应答超时，请稍后再试。',
 }
 
+// Problems known by their type or detail, said as a whole.
+const BY_DETAIL: [RegExp, (m: RegExpMatchArray) => string][] = [
+  [/not-yet-known$/, () => '刚登记的服务队或志愿者还未同步到活动服务，请稍后再提交。'],
+  [/^cannot (verify|void|correct) an activity that is (logged|verified|voided)$/, (m) =>
+    `该活动${{ logged: '尚未核实', verified: '已核实', voided: '已作废' }[m[2]]}，不能再${{ verify: '核实', void: '作废', correct: '更正' }[m[1]]}。`],
+]
+
 /** One Chinese sentence for a problem, for ElMessage. */
 export function problemMessage(problem: Problem): string {
   // A conflict or refusal the services are known to send, said as such.
   const known = problem.detail && !problem.errors?.length ? knownMessage(problem.detail) : null
   if (known) return `${known}。`
   if (problem.detail && CJK.test(problem.detail)) return problem.detail
+  for (const [pattern, say] of BY_DETAIL) {
+    const match = (problem.type ?? '').match(pattern) ?? (problem.detail ?? '').match(pattern)
+    if (match) return say(match)
+  }
   const base = BY_STATUS[problem.status] ?? (problem.status >= 500
     ? '服务出错了，请稍后再试或联系管理员。'
     : `请求未成功（${problem.status}）。`)
