@@ -46,6 +46,19 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: '登记志愿者', roles: ADMIN_ROLES },
       },
       {
+        path: 'volunteers/import',
+        name: 'volunteer-import',
+        component: () => import('./pages/volunteers/Import.vue'),
+        meta: { title: '批量导入志愿者', roles: ADMIN_ROLES },
+      },
+      {
+        path: 'volunteers/:id([0-9a-fA-F-]{36})',
+        name: 'volunteer',
+        component: () => import('./pages/volunteers/Detail.vue'),
+        props: true,
+        meta: { title: '志愿者详情', roles: STAFF },
+      },
+      {
         path: '403',
         name: 'forbidden',
         component: () => import('./pages/Forbidden.vue'),

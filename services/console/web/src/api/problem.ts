@@ -58,6 +58,12 @@ const FIELD_MESSAGES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^party_joined_on is before the volunteer turned 18$/, () => '入党日期应在年满 18 岁之后'],
   [/^birth_year is in the future$/, () => '出生年份不能晚于今年'],
   [/^community .* does not exist$/, () => '社区不存在'],
+  [/^life events are recorded for party members only$/, () => '只有党员才能记录生活事件'],
+  [/^occurred_on is in the future$/, () => '发生日期不能晚于今天'],
+  [/^the file is not UTF-8/, () => '文件不是 UTF-8 编码（Excel 中请另存为“CSV UTF-8”）'],
+  [/^the header row lacks the column\(s\): (.*)$/, (m) => `表头缺少必需的列：${m[1]}`],
+  [/^unknown column\(s\): (.*?); known/, (m) => `表头有不认识的列：${m[1]}`],
+  [/^the file is not a readable CSV/, () => '文件不是可读的 CSV'],
 ]
 
 export function fieldMessage(msg: string): string {
@@ -101,9 +107,18 @@ const BY_STATUS: Record<number, string> = {
   504: '服务应答超时，请稍后再试。',
 }
 
+// Answers whose detail says more than their status does.
+const DETAIL_MESSAGES: [RegExp, string][] = [
+  [/^the volunteer is already deactivated$/, '该志愿者已停用。'],
+  [/^another change crossed this one/, '有人同时修改了这条记录，本次未保存，请刷新后再试。'],
+  [/^the CSV is larger than/, '文件过大，请拆分成几个文件分别导入。'],
+]
+
 /** One Chinese sentence for a problem, for ElMessage. */
 export function problemMessage(problem: Problem): string {
   if (problem.detail && CJK.test(problem.detail)) return problem.detail
+  const known = DETAIL_MESSAGES.find(([pattern]) => pattern.test(problem.detail ?? ''))
+  if (known) return known[1]
   const base = BY_STATUS[problem.status] ?? (problem.status >= 500
     ? '服务出错了，请稍后再试或联系管理员。'
     : `请求未成功（${problem.status}）。`)
