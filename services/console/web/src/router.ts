@@ -73,6 +73,19 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: '登记志愿者', roles: ADMIN_ROLES },
       },
       {
+        path: 'volunteers/import',
+        name: 'volunteer-import',
+        component: () => import('./pages/volunteers/Import.vue'),
+        meta: { title: '批量导入志愿者', roles: ADMIN_ROLES },
+      },
+      {
+        path: 'volunteers/:id([0-9a-fA-F-]{36})',
+        name: 'volunteer',
+        component: () => import('./pages/volunteers/Detail.vue'),
+        props: true,
+        meta: { title: '志愿者详情', roles: STAFF },
+      },
+      {
         path: 'volunteers/:id/hours',
         name: 'volunteer-hours',
         component: () => import('./pages/hours/VolunteerHours.vue'),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { blankVolunteer, checkVolunteerField, volunteerBody } from '../src/pages/volunteers/rules'
+import { blankVolunteer, checkVolunteerField, draftOf, volunteerBody, volunteerPatch } from '../src/pages/volunteers/rules'
 
 const TODAY = new Date('2025-06-01T12:00:00')
 
@@ -30,5 +30,29 @@ describe('volunteer rules', () => {
       community_id: 'x', name: '王芳', phone: '13800138000', gender: null, birth_year: null,
       skills: ['理发'], availability: null, is_party_member: false, party_joined_on: null,
     })
+  })
+})
+
+describe('editing a volunteer', () => {
+  const shown = {
+    community_id: 'x', name: '王芳', phone: '13800138000', gender: 'female', birth_year: 1980,
+    skills: ['理发'], availability: null, is_party_member: true, party_joined_on: '2005-07-01',
+  }
+
+  it('starts from what the registry holds and sends nothing when nothing changed', () => {
+    const draft = draftOf(shown)
+    expect(draft).toEqual({ ...shown, availability: '', gender: 'female' })
+    expect(volunteerPatch(shown, draft)).toEqual({})
+    expect(volunteerPatch(shown, { ...draft, name: ' 王芳 ' })).toEqual({})
+  })
+
+  it('sends only the changed fields, a cleared one as null', () => {
+    const draft = { ...draftOf(shown), availability: '周末上午', birth_year: null, skills: ['理发', '急救'] }
+    expect(volunteerPatch(shown, draft)).toEqual({ availability: '周末上午', birth_year: null, skills: ['理发', '急救'] })
+    expect(volunteerPatch(shown, { ...draftOf(shown), party_joined_on: '' })).toEqual({ party_joined_on: null })
+  })
+
+  it('leaves the joining date to the registry when the volunteer leaves the party', () => {
+    expect(volunteerPatch(shown, { ...draftOf(shown), is_party_member: false })).toEqual({ is_party_member: false })
   })
 })

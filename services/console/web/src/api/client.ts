@@ -20,6 +20,11 @@ export function configureAuth(given: AuthHooks): void {
   hooks = given
 }
 
+/** The same hooks, for a request sent without openapi-fetch (an upload with progress). */
+export function authHooks(): AuthHooks {
+  return hooks
+}
+
 export const auth: Middleware = {
   onRequest({ request }) {
     const token = hooks.token()

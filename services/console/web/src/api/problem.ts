@@ -92,6 +92,12 @@ const FIELD_MESSAGES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^unknown kind /, () => '没有这种活动类型'],
   [/^a correction stays in the activity's community$/, () => '更正不能改变活动所属的社区'],
   [/^a time before 1900/, () => '时间不能早于 1900 年'],
+  [/^life events are recorded for party members only$/, () => '只有党员才能记录生活事件'],
+  [/^occurred_on is in the future$/, () => '发生日期不能晚于今天'],
+  [/^the file is not UTF-8/, () => '文件不是 UTF-8 编码（Excel 中请另存为“CSV UTF-8”）'],
+  [/^the header row lacks the column\(s\): (.*)$/, (m) => `表头缺少必需的列：${m[1]}`],
+  [/^unknown column\(s\): (.*?); known/, (m) => `表头有不认识的列：${m[1]}`],
+  [/^the file is not a readable CSV/, () => '文件不是可读的 CSV'],
 ]
 
 /** The Chinese for a message the services are known to send; null for others. */
@@ -145,6 +151,9 @@ const BY_DETAIL: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/not-yet-known$/, () => '刚登记的服务队或志愿者还未同步到活动服务，请稍后再提交。'],
   [/^cannot (verify|void|correct) an activity that is (logged|verified|voided)$/, (m) =>
     `该活动${{ logged: '尚未核实', verified: '已核实', voided: '已作废' }[m[2]]}，不能再${{ verify: '核实', void: '作废', correct: '更正' }[m[1]]}。`],
+  [/^the volunteer is already deactivated$/, () => '该志愿者已停用。'],
+  [/^another change crossed this one/, () => '有人同时修改了这条记录，本次未保存，请刷新后再试。'],
+  [/^the CSV is larger than/, () => '文件过大，请拆分成几个文件分别导入。'],
 ]
 
 /** One Chinese sentence for a problem, for ElMessage. */

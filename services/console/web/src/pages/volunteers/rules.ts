@@ -1,3 +1,5 @@
+import type { FormRules } from 'element-plus'
+
 // The registry's rules for a volunteer (services/registry/schemas.py VolunteerIn), in
 // Chinese: each field's hint shown beside it, and the same checks before sending.
 
@@ -96,5 +98,70 @@ export function volunteerBody(draft: VolunteerDraft) {
     availability: draft.availability.trim() || null,
     is_party_member: draft.is_party_member,
     party_joined_on: draft.is_party_member && draft.party_joined_on ? draft.party_joined_on : null,
+  }
+}
+
+/** What an edit starts from: the volunteer as the registry answered it. */
+export interface VolunteerShown {
+  community_id: string
+  name: string
+  phone: string
+  gender: string | null
+  birth_year: number | null
+  skills: string[]
+  availability: string | null
+  is_party_member: boolean
+  party_joined_on: string | null
+}
+
+export function draftOf(volunteer: VolunteerShown): VolunteerDraft {
+  return {
+    community_id: volunteer.community_id,
+    name: volunteer.name,
+    phone: volunteer.phone,
+    gender: volunteer.gender === 'male' || volunteer.gender === 'female' ? volunteer.gender : '',
+    birth_year: volunteer.birth_year,
+    skills: [...volunteer.skills],
+    availability: volunteer.availability ?? '',
+    is_party_member: volunteer.is_party_member,
+    party_joined_on: volunteer.party_joined_on ?? '',
+  }
+}
+
+export type VolunteerChanges = Partial<Omit<ReturnType<typeof volunteerBody>, 'community_id'>>
+
+/** The PATCH /volunteers/{id} body: only the fields the draft changed, so an edit never
+ * writes back what someone else changed in a field this one left alone. */
+export function volunteerPatch(original: VolunteerShown, draft: VolunteerDraft): VolunteerChanges {
+  const before = volunteerBody(draftOf(original))
+  const after = volunteerBody(draft)
+  const changes: Record<string, unknown> = {}
+  for (const key of Object.keys(after) as (keyof typeof after)[]) {
+    if (key === 'community_id') continue
+    if (JSON.stringify(after[key]) !== JSON.stringify(before[key])) changes[key] = after[key]
+  }
+  // Leaving the party clears the joining date on the registry's side.
+  if (changes.is_party_member === false) delete changes.party_joined_on
+  return changes as VolunteerChanges
+}
+
+/** The el-form rules for a draft: the same checks as `checkVolunteerField`, on blur. */
+export function volunteerFormRules(draft: () => VolunteerDraft): FormRules {
+  const rule = (field: keyof VolunteerDraft & string, required = false, trigger = 'blur') => ({
+    required,
+    trigger,
+    validator: (_: unknown, __: unknown, done: (error?: Error) => void) => {
+      const wrong = checkVolunteerField(field, draft())
+      done(wrong ? new Error(wrong) : undefined)
+    },
+  })
+  return {
+    community_id: [rule('community_id', true, 'change')],
+    name: [rule('name', true)],
+    phone: [rule('phone', true)],
+    birth_year: [rule('birth_year')],
+    skills: [rule('skills', false, 'change')],
+    availability: [rule('availability')],
+    party_joined_on: [rule('party_joined_on', false, 'change')],
   }
 }
