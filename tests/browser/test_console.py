@@ -38,7 +38,7 @@ async def test_sign_in_register_a_volunteer_and_find_it(
     assert "token" not in page.url
     assert await page.evaluate("localStorage.getItem('qise.console.token')") == secretary
     menu = page.get_by_test_id("menu")
-    await expect(menu.get_by_role("menuitem")).to_have_text(["工作台", "志愿者"])
+    await expect(menu.get_by_role("menuitem")).to_have_text(["工作台", "志愿者", "报告"])
 
     await menu.get_by_role("menuitem", name="志愿者").click()
     await expect(page.get_by_test_id("volunteer-table")).to_contain_text("没有符合条件的志愿者")

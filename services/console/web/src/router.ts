@@ -15,6 +15,7 @@ declare module 'vue-router' {
 }
 
 const STAFF: readonly Role[] = ['county_admin', 'branch_admin', 'community_admin', 'team_leader']
+const REPORT_READERS: readonly Role[] = ['county_admin', 'branch_admin', 'community_admin']
 
 export const routes: RouteRecordRaw[] = [
   {
@@ -44,6 +45,12 @@ export const routes: RouteRecordRaw[] = [
         name: 'volunteer-new',
         component: () => import('./pages/volunteers/Form.vue'),
         meta: { title: '登记志愿者', roles: ADMIN_ROLES },
+      },
+      {
+        path: 'report',
+        name: 'report',
+        component: () => import('./pages/dashboard/Report.vue'),
+        meta: { title: '报告', menu: true, roles: REPORT_READERS },
       },
       {
         path: '403',
