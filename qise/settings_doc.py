@@ -171,6 +171,13 @@ def service_settings() -> dict[str, type[BaseSettings]]:
     return classes
 
 
+def other_settings() -> dict[str, type[BaseSettings]]:
+    """The settings classes of what is not one of the four services: the console."""
+    from services.console.settings import ConsoleSettings
+
+    return {"console": ConsoleSettings}
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -181,9 +188,14 @@ def _table(rows: list[tuple[str, str, str]]) -> list[str]:
     return lines
 
 
-def settings_reference(classes: Mapping[str, type[BaseSettings]] | None = None) -> str:
-    """Markdown: the variables every service reads, then one table per service."""
+def settings_reference(
+    classes: Mapping[str, type[BaseSettings]] | None = None,
+    others: Mapping[str, type[BaseSettings]] | None = None,
+) -> str:
+    """Markdown: the variables every service reads, one table per service, then one for
+    each of `others` (the console), which shares none of the services' names."""
     classes = classes if classes is not None else service_settings()
+    others = others if others is not None else other_settings()
     per_service = {name: settings_of(cls) for name, cls in classes.items()}
     # A shared name whose default and meaning are the same everywhere gets one row.
     candidates = [
@@ -208,6 +220,10 @@ def settings_reference(classes: Mapping[str, type[BaseSettings]] | None = None) 
         rows = [(s.env, s.default, s.description) for s in settings if s.env not in common_envs]
         lines += ["", f"### {name} (`{prefix}`)", ""]
         lines += _table(rows)
+    for name, cls in others.items():
+        prefix = str(cls.model_config.get("env_prefix") or "")
+        lines += ["", f"### {name} (`{prefix}`)", ""]
+        lines += _table([(s.env, s.default, s.description) for s in settings_of(cls)])
     lines += [
         "",
         "### Read outside the settings classes",

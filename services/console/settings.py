@@ -13,7 +13,7 @@ class ConsoleSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CONSOLE_", env_file=".env", extra="ignore")
 
-    service: str = "console"
+    service: str = Field("console", description="Service name, used in metrics.")
     host: str = Field("127.0.0.1", description="Interface the HTTP server listens on.")
     port: int = Field(8000, description="HTTP port.")
     registry_url: str = Field("http://127.0.0.1:8001", description="Base URL of registry.")

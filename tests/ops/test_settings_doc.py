@@ -4,20 +4,30 @@ and docs/operations.md carries its current text."""
 from __future__ import annotations
 
 import typing
+from pathlib import Path
 from types import UnionType
 from typing import Any
 
 import pytest
+from pydantic_settings import BaseSettings
 
 from qise.settings_doc import (
     OPERATIONS_DOC,
     REGENERATE,
     generated_section,
+    other_settings,
     settings_of,
     settings_reference,
 )
 from services import SERVICE_NAMES
 from tests.ops.helpers import settings_class
+
+# Every settings class the reference documents: the four services and the console.
+DOCUMENTED = (*SERVICE_NAMES, *other_settings())
+
+
+def documented_class(name: str) -> type[BaseSettings]:
+    return other_settings()[name] if name in other_settings() else settings_class(name)
 
 
 def _probe(annotation: Any) -> tuple[str, Any]:
@@ -30,14 +40,16 @@ def _probe(annotation: Any) -> tuple[str, Any]:
         return "42.5", 42.5
     if annotation is bool:
         return "true", True
+    if annotation is Path:
+        return "/srv/probe", Path("/srv/probe")
     assert annotation is str, annotation
     return "probe-value", "probe-value"
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("service", DOCUMENTED)
 def test_every_derived_name_sets_its_setting(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each name the docs and the deployment checks use really sets the setting."""
-    cls = settings_class(service)
+    cls = documented_class(service)
     for setting in settings_of(cls):
         raw, parsed = _probe(cls.model_fields[setting.field].annotation)
         for name in setting.names:
@@ -61,11 +73,19 @@ def test_names_follow_the_prefix_or_the_alias() -> None:
     assert not registry["port"].shared
 
 
-def test_reference_names_every_setting_of_every_service() -> None:
+def test_reference_names_every_setting_of_every_service_and_the_console() -> None:
     text = settings_reference()
-    for service in SERVICE_NAMES:
-        for setting in settings_of(settings_class(service)):
+    for service in DOCUMENTED:
+        for setting in settings_of(documented_class(service)):
             assert f"`{setting.env}`" in text, setting.env
+    assert "### console (`CONSOLE_`)" in text
+    assert "| `CONSOLE_STATS_URL` | `http://127.0.0.1:8004` | Base URL of stats. |" in text
+
+
+def test_every_setting_says_what_it_is_for() -> None:
+    for service in DOCUMENTED:
+        for setting in settings_of(documented_class(service)):
+            assert setting.description, f"{setting.env} has no description"
 
 
 def test_operations_doc_has_the_current_reference() -> None:

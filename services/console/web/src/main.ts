@@ -4,7 +4,7 @@ import { ElMessage } from 'element-plus'
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
-import { configureAuth } from './api/client'
+import { configureAuth, sendToSignIn } from './api/client'
 import { router } from './router'
 import { useSession } from './stores/session'
 
@@ -14,13 +14,7 @@ const session = useSession()
 
 configureAuth({
   token: () => session.token,
-  unauthorized() {
-    const here = router.currentRoute.value
-    if (here.name === 'login') return // the sign-in page says so itself
-    session.signOut()
-    ElMessage.warning('登录已失效，请重新登录；已填写的内容会保留。')
-    void router.push({ name: 'login', query: { redirect: here.fullPath } })
-  },
+  unauthorized: sendToSignIn(router, session, (message) => ElMessage.warning(message)),
 })
 
 app.use(router)

@@ -15,8 +15,8 @@ declare module 'vue-router' {
 }
 
 const STAFF: readonly Role[] = ['county_admin', 'branch_admin', 'community_admin', 'team_leader']
-// Care tasks are the community's admins' to do (三必访五必谈).
-const CARE_ROLES: readonly Role[] = ['county_admin', 'branch_admin', 'community_admin']
+// Care tasks (三必访五必谈) and reports are for the community's admins and those above them.
+const COMMUNITY_ADMINS: readonly Role[] = ['county_admin', 'branch_admin', 'community_admin']
 const LOGGERS: readonly Role[] = [...ADMIN_ROLES, 'team_leader']
 
 export const routes: RouteRecordRaw[] = [
@@ -139,7 +139,13 @@ export const routes: RouteRecordRaw[] = [
         path: 'care-tasks',
         name: 'care-tasks',
         component: () => import('./pages/care-tasks/List.vue'),
-        meta: { title: '三必访五必谈', menu: true, roles: CARE_ROLES },
+        meta: { title: '三必访五必谈', menu: true, roles: COMMUNITY_ADMINS },
+      },
+      {
+        path: 'report',
+        name: 'report',
+        component: () => import('./pages/dashboard/Report.vue'),
+        meta: { title: '报告', menu: true, roles: COMMUNITY_ADMINS },
       },
       {
         path: '403',

@@ -1,6 +1,9 @@
 // One client per service, all through the console's origin (/api/<service>/...).
-// One middleware adds the bearer token and sends every 401 to one handler.
+// Two middlewares: `auth` adds the bearer token and sends a refused token to one handler;
+// `reachability` tells the outage banner which services answer and which do not.
 import createClient, { type Middleware } from 'openapi-fetch'
+import type { RouteLocationRaw, Router } from 'vue-router'
+import { noteAnswer, serviceOf } from './outage'
 import { ApiError, toProblem } from './problem'
 import type { paths as ActivitiesPaths } from './schema/activities'
 import type { paths as RegistryPaths } from './schema/registry'
@@ -10,14 +13,18 @@ import type { paths as StatsPaths } from './schema/stats'
 export interface AuthHooks {
   /** The session's token, if any. */
   token(): string | null
-  /** A service refused the token: back to sign-in (called once per 401 answer). */
+  /** A service refused the token: back to sign-in (called once per refused token). */
   unauthorized(): void
 }
 
 let hooks: AuthHooks = { token: () => null, unauthorized: () => {} }
+// The Authorization header last refused: a page's loads that fail together with one
+// expired token make one trip to sign-in, not one per answer.
+let refused: string | null | undefined
 
 export function configureAuth(given: AuthHooks): void {
   hooks = given
+  refused = undefined
 }
 
 /** The same hooks, for a request sent without openapi-fetch (an upload with progress). */
@@ -31,17 +38,48 @@ export const auth: Middleware = {
     if (token) request.headers.set('Authorization', `Bearer ${token}`)
     return request
   },
-  onResponse({ response }) {
-    if (response.status === 401) hooks.unauthorized()
+  onResponse({ request, response }) {
+    const sent = request.headers.get('Authorization')
+    if (response.status !== 401) {
+      if (sent === refused) refused = undefined // taken again (signed in anew): heard again
+      return response
+    }
+    if (sent !== refused) {
+      refused = sent
+      hooks.unauthorized()
+    }
     return response
   },
 }
 
-function serviceClient<Paths extends {}>(service: string) {
+/** What a request that never reached the console is answered with: a 503 problem. */
+function unreachable(): Response {
+  const problem = { type: 'about:blank', title: 'Service Unavailable', status: 503 }
+  return new Response(JSON.stringify(problem), {
+    status: 503,
+    headers: { 'Content-Type': 'application/problem+json' },
+  })
+}
+
+export const reachability: Middleware = {
+  onResponse({ request, response }) {
+    const service = serviceOf(request.url)
+    if (service) noteAnswer(service, response.status)
+    return response
+  },
+  onError({ error }) {
+    // A load given up on purpose stays an abort; a network failure becomes a 503 answer,
+    // so pages and forms handle it like any other problem.
+    const aborted = typeof error === 'object' && error !== null && 'name' in error && error.name === 'AbortError'
+    return aborted ? undefined : unreachable()
+  },
+}
+
+export function serviceClient<Paths extends {}>(service: string, fetcher?: typeof fetch) {
   // An absolute base: openapi-fetch builds Request objects, which need one.
   const origin = typeof window === 'undefined' ? 'http://localhost' : window.location.origin
-  const client = createClient<Paths>({ baseUrl: `${origin}/api/${service}` })
-  client.use(auth)
+  const client = createClient<Paths>({ baseUrl: `${origin}/api/${service}`, fetch: fetcher })
+  client.use(auth, reachability)
   return client
 }
 
@@ -57,4 +95,23 @@ export async function call<T>(
   const { data, error, response } = await pending
   if (!response.ok) throw new ApiError(toProblem(error, response.status))
   return data as T
+}
+
+/**
+ * The 401 handler: forget the token and go to sign-in, which comes back to this page
+ * afterwards. Forms keep their drafts in sessionStorage, so nothing typed is lost.
+ */
+export function sendToSignIn(
+  router: Router,
+  session: { signOut(): void },
+  warn: (message: string) => void,
+): () => void {
+  return () => {
+    const here = router.currentRoute.value
+    if (here.name === 'login') return // the sign-in page says so itself
+    session.signOut()
+    warn('登录已失效，请重新登录；已填写的内容会保留。')
+    const login: RouteLocationRaw = { name: 'login', query: { redirect: here.fullPath } }
+    void router.push(login)
+  }
 }

@@ -27,3 +27,10 @@ export const LIFE_EVENT_KINDS: { kind: string; name: string; care: '必访' | '�
   { kind: 'negative_feedback', name: '群众有反映', care: '必谈' },
   { kind: 'retired', name: '退休', care: '必谈' },
 ]
+/** The four services as the outage banner names them: 「…服务暂时无法连接」. */
+export const SERVICE_NAMES: Record<string, string> = {
+  registry: '志愿者登记',
+  activities: '活动记录',
+  requests: '居民点单',
+  stats: '统计',
+}
