@@ -160,9 +160,10 @@ async def test_an_admin_previews_issues_and_downloads_a_certificate(
 
 
 async def sign_in_on_phone(page: Page, site: str, jwt: str) -> None:
-    """Sign in by the link, then open 我的: the first item of the folded menu."""
+    """Sign in by the link: it lands on 我的, also the first item of the folded menu."""
     await page.goto("about:blank")  # a new load: the sign-in page reads the link once
     await page.goto(f"{site}/#/login?token={jwt}")
+    await expect(page).to_have_url(f"{site}/#/me")
     await page.get_by_role("button", name="菜单").click()
     items = page.locator(".el-drawer").get_by_role("menuitem")
     await expect(items.first).to_have_text("我的")

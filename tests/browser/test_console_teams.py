@@ -29,14 +29,15 @@ async def sign_in(page: Page, given: str, who: str) -> None:
 async def pick(page: Page, within: Page | Locator, label: str, typed: str, option: str) -> None:
     """Choose in a select: type into it (a remote search for volunteers), click the option."""
     field = within.get_by_label(label, exact=True)
-    await field.click(force=True)  # the placeholder lies over the input, as select boxes do
+    # The box around the input takes the click, as a person's does (a placeholder lies
+    # over the input itself).
+    await field.locator("xpath=ancestor::div[contains(@class, 'el-select__wrapper')][1]").click()
     if typed:
         await field.fill(typed)
-    choice = page.get_by_role("option", name=option)
-    await expect(choice).to_be_visible()
-    # Clicked on the element, not at a point: the dropdown may still be moving into place
-    # (a click at coordinates once chose the option next to it).
-    await choice.dispatch_event("click")
+    await page.get_by_role("option", name=option).click()
+    # The list closes before anything else is clicked: a list still fading out over the
+    # next field once took a click meant for that field's option.
+    await expect(page.locator(".el-select-dropdown").filter(visible=True)).to_have_count(0)
 
 
 async def confirm(page: Page, button: str) -> None:
@@ -79,6 +80,10 @@ async def test_found_a_team_add_and_remove_members_and_deactivate_it(
     form = page.get_by_test_id("team-form")
     await expect(form).to_contain_text("同一社区内不能重名")
     await pick(page, form, "服务类别", "", "橙色关爱")
+    chosen = form.get_by_label("服务类别", exact=True).locator(
+        "xpath=ancestor::div[contains(@class, 'el-select__wrapper')][1]"
+    )
+    await expect(chosen).to_contain_text("橙色关爱")  # not the option beside it
     await form.get_by_label("队名").fill("橙色关爱服务队")
     await pick(page, form, "队长", "赵敏", "赵敏")
     await form.get_by_role("button", name="成立").click()
