@@ -113,6 +113,40 @@ class Bucket:
         return self.tokens < 1
 
 
+class ClientBuckets:
+    """A bucket per client address, `per_minute` requests with bursts of `burst`; at most
+    `max_clients` addresses are remembered. `per_minute <= 0` turns the limit off."""
+
+    def __init__(self, *, per_minute: int, burst: int, max_clients: int = 100_000) -> None:
+        self.per_minute = per_minute
+        self.burst = burst
+        self.max_clients = max_clients
+        self.buckets: dict[str, Bucket] = {}
+
+    def bucket(self, client: str) -> Bucket:
+        bucket = self.buckets.get(client)
+        if bucket is None:
+            if len(self.buckets) >= self.max_clients:
+                self.buckets.clear()  # memory stays bounded; forgetting is the safe direction
+            bucket = self.buckets[client] = Bucket(self.burst, self.per_minute / 60)
+        return bucket
+
+    def take(self, client: str) -> bool:
+        """Whether the client may make one more request now (and count it)."""
+        return self.per_minute <= 0 or self.bucket(client).take()
+
+    @property
+    def retry_after(self) -> int:
+        """Seconds until one more request is allowed, for a `Retry-After` header."""
+        return max(1, round(60 / max(self.per_minute, 1)))
+
+    def too_many(self, detail: str) -> Response:
+        """The 429 answer (problem+json, with `Retry-After`)."""
+        response = problem(429, "Too many requests", detail, "too-many-requests")
+        response.headers["Retry-After"] = str(self.retry_after)
+        return response
+
+
 class AnonymousRateLimit:
     """ASGI middleware, per client address: requests without a token, and answers of 401,
     draw on a bucket; once it is empty such requests get 429, while valid tokens go on

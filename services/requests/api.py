@@ -61,7 +61,6 @@ def request_out(
             phone=phone if user.is_admin_of(state.community_id) else mask_phone(phone),
             address=state.resident_address,
         ),
-        price=float(state.price) if state.price is not None else None,
         completion_note=state.completion_note,
         activity_id=str(state.activity_id) if state.activity_id else None,
         cancel_reason=state.cancel_reason,

@@ -25,6 +25,9 @@ class RequestState(EventData):
     channel: str
     mode: str
     paid: bool
+    # Added later, optional: what a paid order costs the resident (yuan); older events
+    # carry none, and an unpaid order none.
+    price: float | None = None
     urgency: str
     status: RequestStatus
     team_id: str | None = None

@@ -102,6 +102,7 @@ class OrderState(RowState):
             "channel": self.channel,
             "mode": self.mode,
             "paid": self.paid,
+            "price": float(self.price) if self.price is not None else None,
             "urgency": self.urgency,
             "status": self.status,
             "team_id": str(self.team_id) if self.team_id else None,

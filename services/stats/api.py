@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from services.stats import domain, rebuild
+from services.stats.public_page import PublicAnswers, render_public_html
 from services.stats.report import render_report_html, render_report_markdown
 from services.stats.schemas import (
     Areas,
@@ -20,6 +21,7 @@ from services.stats.schemas import (
     OpenRequest,
     Overview,
     Point,
+    PublicPage,
     RankBy,
     Ranked,
     Scope,
@@ -27,6 +29,7 @@ from services.stats.schemas import (
 from services.stats.settings import StatsSettings
 from shared.auth import CurrentUser
 from shared.db import utcnow
+from shared.openapi import problem_response
 from shared.service import RuntimeDep, SessionDep
 
 router = APIRouter()
@@ -171,3 +174,80 @@ async def summary_report(
     return PlainTextResponse(
         render_report_markdown(figures), media_type="text/markdown; charset=utf-8"
     )
+
+
+# -- the public page (公示栏): no token ---------------------------------------------------
+
+PUBLIC_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/html": {}},
+        "headers": {"Cache-Control": {"schema": {"type": "string"}}},
+    },
+    429: problem_response(429) | {"headers": {"Retry-After": {"schema": {"type": "integer"}}}},
+}
+PublicFormat = Annotated[
+    Literal["html", "json"], Query(description="html (default, printable on A4) or json")
+]
+
+
+def _public_answers(request: Request) -> PublicAnswers:
+    answers: PublicAnswers | None = getattr(request.app.state, "public_answers", None)
+    if answers is None:
+        answers = request.app.state.public_answers = PublicAnswers(request.app.state.settings)
+    return answers
+
+
+async def _public(
+    request: Request, session: SessionDep, scope: Scope, area_id: str, format: str
+) -> Response:
+    answers = _public_answers(request)
+    client = request.client.host if request.client else "unknown"
+    if not answers.limit.take(client):
+        return answers.limit.too_many("too many requests for public pages from this address")
+    key = (scope, area_id, format)
+    kept = answers.get(key)
+    if kept is None:
+        area = await domain.public_area(session, scope, area_id)
+        page = await domain.public_page(session, area, _zone(request))
+        if format == "json":
+            kept = answers.put(key, page.model_dump_json().encode(), "application/json")
+        else:
+            kept = answers.put(key, render_public_html(page).encode(), "text/html; charset=utf-8")
+    return Response(
+        kept.body, media_type=kept.media_type, headers={"Cache-Control": answers.cache_control()}
+    )
+
+
+@router.get(
+    "/public/{community_id}",
+    tags=["public"],
+    response_model=PublicPage,
+    responses=PUBLIC_ANSWERS,
+)
+async def public_community(
+    request: Request,
+    session: SessionDep,
+    community_id: Annotated[str, Path(max_length=40)],
+    format: PublicFormat = "html",
+) -> Response:
+    """A community's notice board (公示栏), for anyone, without a token: the seven colors'
+    figures and the recent activities' titles and days; no name or phone of anyone.
+    Kept and cacheable for a few minutes; limited per address (429)."""
+    return await _public(request, session, "community", community_id, format)
+
+
+@router.get(
+    "/public/branches/{branch}",
+    tags=["public"],
+    response_model=PublicPage,
+    responses=PUBLIC_ANSWERS,
+)
+async def public_branch(
+    request: Request,
+    session: SessionDep,
+    branch: Annotated[str, Path(max_length=100)],
+    format: PublicFormat = "html",
+) -> Response:
+    """A branch's notice board: its figures, its communities' figures side by side (the
+    branch's joint work) and its recent activities; as the community's page otherwise."""
+    return await _public(request, session, "branch", branch, format)

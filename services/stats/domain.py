@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.requests.schemas import OPEN_STATUSES
 from services.stats.handlers import CONSUMERS
 from services.stats.models import (
+    Activity,
     CareTask,
     Category,
     CategoryMembers,
@@ -42,6 +44,10 @@ from services.stats.schemas import (
     OpenRequest,
     Overview,
     Point,
+    PublicActivity,
+    PublicColor,
+    PublicCommunity,
+    PublicPage,
     RankBy,
     Ranked,
     RequestFigures,
@@ -178,6 +184,8 @@ async def overview(session: AsyncSession, area: Area, when: Period) -> Overview:
         volunteer_hours=float(totals[2]),
         certified_hours=float(totals[3]),
         requests=_request_figures([sum(r[i] for r in requests.values()) for i in range(8)]),
+        paid_orders=int(sum(r[8] for r in requests.values())),
+        income=float(sum((r[9] for r in requests.values()), Decimal(0))),
         care_tasks=await _care_tasks(session, area),
         by_category=await _by_category(session, area, teams, figures, requests),
         as_of=await as_of(session),
@@ -262,9 +270,9 @@ async def _sums_by_category(
     return sums
 
 
-async def _requests(session: AsyncSession, area: Area, when: Period) -> dict[str, list[int]]:
+async def _requests(session: AsyncSession, area: Area, when: Period) -> dict[str, list[Any]]:
     """Per category: submitted, open, completed, cancelled, overdue, on time, sum and
-    number of ratings."""
+    number of ratings, completed paid orders (ints), and their income (a Decimal)."""
     if when.start is None and when.end is None:
         f = RequestCounts
         is_open = f.status.in_(OPEN_STATUSES)
@@ -279,17 +287,25 @@ async def _requests(session: AsyncSession, area: Area, when: Period) -> dict[str
                 func.sum(f.on_time).filter(f.status == "completed"),
                 func.sum(f.rating_sum),
                 func.sum(f.ratings),
+                func.sum(f.paid_orders),
+                func.sum(f.income),
             )
             .where(area.restrict(f.community_id))
             .group_by(f.category)
         )
-        return {row[0]: [int(v or 0) for v in row[1:]] for row in await session.execute(statement)}
+        return {
+            row[0]: [*(int(v or 0) for v in row[1:10]), row[10] or Decimal(0)]
+            for row in await session.execute(statement)
+        }
     # A period: the request rollups count each request on its local day of submission,
     # as `Period.times` bounds it.
     sums = await _sums_by_category(
         session, area, when, RequestMonths, RequestDays, REQUEST_DAY_AMOUNTS
     )
-    return {category: [int(v) for v in values] for category, values in sums.items()}
+    return {
+        category: [*(int(v) for v in values[:-1]), Decimal(values[-1])]
+        for category, values in sums.items()
+    }
 
 
 def _request_figures(counts: list[int]) -> RequestFigures:
@@ -424,6 +440,8 @@ async def timeseries(
     daily: Any
     if metric == "requests_submitted":
         monthly, daily, name = RequestMonths, RequestDays, "requests"
+    elif metric == "income":
+        monthly, daily, name = RequestMonths, RequestDays, "income"
     else:
         monthly, daily, name = MonthlyFigures, DailyFigures, metric
     in_months, in_days = (
@@ -504,4 +522,112 @@ async def areas(session: AsyncSession, principal: Principal) -> Areas:
         communities=[AreaCommunity(id=c.id, name=c.name, branch=c.branch) for c in communities],
         branches=sorted({c.branch for c in communities if c.branch}),
         county=principal.sees_all,
+    )
+
+
+# -- the public page (公示栏) --------------------------------------------------------------
+
+RECENT_ACTIVITIES = 10
+
+
+async def public_area(session: AsyncSession, scope: Scope, area_id: str) -> Area:
+    """A community or a branch as anyone may see it, without a token; 404 when unknown."""
+    if scope == "community":
+        community = await session.get(Community, area_id)
+        if community is None:
+            raise NotFound("community not found")
+        return Area(scope, area_id, community.name, [area_id])
+    members = list(
+        await session.scalars(
+            select(Community.id).where(Community.branch == area_id).order_by(Community.id)
+        )
+    )
+    if not members:
+        raise NotFound("branch not found")
+    return Area(scope, area_id, area_id, members)
+
+
+async def recent_activities(
+    session: AsyncSession, area: Area, limit: int = RECENT_ACTIVITIES
+) -> list[PublicActivity]:
+    """The newest activities that count (not voided) and have a title: title and day only."""
+    rows = await session.execute(
+        select(
+            Activity.title, Activity.day, Activity.category, Activity.community_id, Community.name
+        )
+        .join(Community, Community.id == Activity.community_id)
+        .where(
+            area.restrict(Activity.community_id), Activity.status != "voided", Activity.title != ""
+        )
+        .order_by(Activity.day.desc(), Activity.id)
+        .limit(limit)
+    )
+    return [
+        PublicActivity(
+            title=title, day=day, category=category, community_id=community_id, community_name=name
+        )
+        for title, day, category, community_id, name in rows
+    ]
+
+
+async def public_page(session: AsyncSession, area: Area, zone: str) -> PublicPage:
+    """The figures of all time, as the overview gives them, with no person in them."""
+    assert area.id is not None and area.communities is not None and area.scope != "county"
+    all_time = period(None, None, zone)
+    figures = await overview(session, area, all_time)
+    communities: list[PublicCommunity] = []
+    branch: str | None = area.id
+    if area.scope == "community":
+        community = await session.get(Community, area.id)
+        branch = community.branch if community else None
+    else:
+        names = dict(
+            (
+                await session.execute(
+                    select(Community.id, Community.name).where(Community.id.in_(area.communities))
+                )
+            ).tuples()
+        )
+        for community_id in area.communities:
+            one = Area(
+                "community", community_id, names.get(community_id, community_id), [community_id]
+            )
+            f = await overview(session, one, all_time)
+            communities.append(
+                PublicCommunity(
+                    id=community_id,
+                    name=one.name,
+                    volunteers=f.volunteers,
+                    teams=f.teams,
+                    activities=f.activities,
+                    people_served=f.people_served,
+                    volunteer_hours=f.volunteer_hours,
+                )
+            )
+    return PublicPage(
+        scope=area.scope,
+        id=area.id,
+        name=area.name,
+        branch=branch,
+        volunteers=figures.volunteers,
+        party_member_volunteers=figures.party_member_volunteers,
+        teams=figures.teams,
+        activities=figures.activities,
+        people_served=figures.people_served,
+        volunteer_hours=figures.volunteer_hours,
+        colors=[
+            PublicColor(
+                category=c.category,
+                name=c.name,
+                teams=c.teams,
+                volunteers=c.volunteers,
+                activities=c.activities,
+                people_served=c.people_served,
+                volunteer_hours=c.volunteer_hours,
+            )
+            for c in figures.by_category
+        ],
+        recent_activities=await recent_activities(session, area),
+        communities=communities,
+        as_of=figures.as_of,
     )

@@ -18,6 +18,7 @@ from services.registry.replicas import (
 from shared.db import UNVERSIONED, UTCDateTime, new_metadata
 
 Hours = Numeric(14, 2)
+Money = Numeric(16, 2)
 
 
 class Base(DeclarativeBase):
@@ -83,10 +84,15 @@ class Activity(Base):
     """The newest state of each activity, as its contribution to the rollups was counted."""
 
     __tablename__ = "activities"
+    # The public page lists a community's newest activities.
+    __table_args__ = (Index("ix_activities_community_day", "community_id", "day"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     community_id: Mapped[str] = mapped_column(String(40), index=True)
     category: Mapped[str] = mapped_column(String(40))
+    # Shown on the public page (公示栏) with its day; an activity logged before titles
+    # were kept has "" until the projections are rebuilt.
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")
     day: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
     people_served: Mapped[int] = mapped_column(Integer)
@@ -122,6 +128,9 @@ class RequestFigures:
     on_time: Mapped[int] = mapped_column(Integer, default=0)
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
     ratings: Mapped[int] = mapped_column(Integer, default=0)
+    # Completed paid orders and the sum of their prices (yuan): the collective economy.
+    paid_orders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    income: Mapped[Decimal] = mapped_column(Money, default=0, server_default="0")
 
 
 class DailyFigures(ActivityFigures, Base):
@@ -185,6 +194,8 @@ class Request(Base):
     category: Mapped[str] = mapped_column(String(40))
     service_kind: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20))
+    paid: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -208,6 +219,8 @@ class RequestCounts(Base):
     on_time: Mapped[int] = mapped_column(Integer, default=0)
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
     ratings: Mapped[int] = mapped_column(Integer, default=0)
+    paid_orders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    income: Mapped[Decimal] = mapped_column(Money, default=0, server_default="0")
 
 
 class RequestDays(RequestFigures, Base):

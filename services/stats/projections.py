@@ -52,6 +52,8 @@ class Counted:
     people_served: int
     version: int
     hours: dict[uuid.UUID, Decimal]
+    # Not counted, only shown (the public page); it moves with the activity's state.
+    title: str = ""
 
     @property
     def counts(self) -> bool:
@@ -80,6 +82,7 @@ def counted_from_event(data: activities.ActivityState, zone: ZoneInfo) -> Counte
         data.people_served,
         data.version,
         {_volunteer_id(p.volunteer_id): _hours(p.hours) for p in data.participants},
+        data.title,
     )
 
 
@@ -201,9 +204,10 @@ async def _counted(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUI
             activity.status,
             activity.people_served,
             activity.version,
+            activity.title,
         ).where(activity.id.in_(ids))
     )
-    return {row[0]: Counted(*row[1:], hours[row[0]]) for row in rows}
+    return {row[0]: Counted(*row[1:7], hours[row[0]], row[7]) for row in rows}
 
 
 async def project_activities(
@@ -223,6 +227,7 @@ async def project_activities(
                 "id": activity_id,
                 "community_id": a.community_id,
                 "category": a.category,
+                "title": a.title,
                 "day": a.day,
                 "status": a.status,
                 "people_served": a.people_served,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,8 +49,9 @@ from shared.events import Event
 from shared.replica import key_source, state_row
 
 Row = dict[str, Any]
+ZERO = Decimal(0)
 # A row's share of a rollup: the rollup's key and the amounts it adds, or None.
-Contribution = Callable[[Mapping[str, Any]], tuple[tuple[Any, ...], tuple[int, ...]] | None]
+Contribution = Callable[[Mapping[str, Any]], tuple[tuple[Any, ...], tuple[Any, ...]] | None]
 
 # -- the rules, plain Python -------------------------------------------------------------
 
@@ -89,9 +91,9 @@ def by(*columns: str) -> Callable[[Mapping[str, Any]], Any]:
 
 def rollup_deltas(
     before: Mapping[Any, Mapping[str, Any]], after: Mapping[Any, Row], share: Contribution
-) -> dict[tuple[Any, ...], list[int]]:
+) -> dict[tuple[Any, ...], list[Any]]:
     """Net change of a rollup when each row of `after` replaces its `before`."""
-    deltas: dict[tuple[Any, ...], list[int]] = {}
+    deltas: dict[tuple[Any, ...], list[Any]] = {}
     for key, row in after.items():
         for sign, state in ((-1, before.get(key)), (1, row)):
             counted = share(state) if state is not None else None
@@ -110,7 +112,16 @@ def volunteer_share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[int,
     return (row["community_id"],), (1, 1 if row["is_party_member"] else 0)
 
 
-def request_share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[int, ...]] | None:
+def income_share(row: Mapping[str, Any]) -> tuple[int, Decimal]:
+    """A request's share of the collective economy: a completed paid order, its price."""
+    if row["status"] != "completed" or not row["paid"]:
+        return 0, ZERO
+    price = row["price"]
+    # A float from an event, a Decimal from the table: both as the same Decimal.
+    return 1, ZERO if price is None else Decimal(str(price))
+
+
+def request_share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
     completed_at, rating = row["completed_at"], row["rating"]
     on_time = row["status"] == "completed" and completed_at is not None
     return (row["community_id"], row["category"], row["status"]), (
@@ -119,6 +130,7 @@ def request_share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[int, .
         1 if on_time and completed_at <= row["due_at"] else 0,
         rating or 0,
         0 if rating is None else 1,
+        *income_share(row),
     )
 
 
@@ -131,6 +143,8 @@ REQUEST_DAY_AMOUNTS = [
     "on_time",
     "rating_sum",
     "ratings",
+    "paid_orders",
+    "income",
 ]
 
 
@@ -138,7 +152,7 @@ def request_day_share(zone: ZoneInfo) -> Contribution:
     """A request's share of the request days: keyed by its local day of submission
     (as `Period.times` bounds a period in that zone), its status as a column."""
 
-    def share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[int, ...]] | None:
+    def share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
         status, completed_at, rating = row["status"], row["completed_at"], row["rating"]
         is_open = status in OPEN_STATUSES
         done = status == "completed"
@@ -152,6 +166,7 @@ def request_day_share(zone: ZoneInfo) -> Contribution:
             1 if done and completed_at is not None and completed_at <= row["due_at"] else 0,
             rating or 0,
             0 if rating is None else 1,
+            *income_share(row),
         )
 
     return share
@@ -372,6 +387,8 @@ async def apply_requests(session: AsyncSession, events: list[Event[Any]], zone: 
             "completed_at",
             "due_at",
             "rating",
+            "paid",
+            "price",
         ],
     )
     await add_to(
@@ -387,13 +404,23 @@ async def apply_requests(session: AsyncSession, events: list[Event[Any]], zone: 
                 "on_time": d[2],
                 "rating_sum": d[3],
                 "ratings": d[4],
+                "paid_orders": d[5],
+                "income": d[6],
             }
             for (community, category, status), d in rollup_deltas(
                 before, fresh, request_share
             ).items()
         ],
         key=["community_id", "category", "status"],
-        amounts=["requests", "overdue", "on_time", "rating_sum", "ratings"],
+        amounts=[
+            "requests",
+            "overdue",
+            "on_time",
+            "rating_sum",
+            "ratings",
+            "paid_orders",
+            "income",
+        ],
     )
     await add_to_days_and_months(
         session,

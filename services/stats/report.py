@@ -105,6 +105,19 @@ def _orders(figures: Overview) -> str:
     )
 
 
+def _money(yuan: float) -> str:
+    # Yuan to the fen, and whole yuan without ".00": 1280元, 1234.50元.
+    return f"{yuan:.2f}".removesuffix(".00")
+
+
+def _income(figures: Overview) -> str:
+    # The collective economy (壮大集体经济): what completed paid orders brought in.
+    return (
+        f"壮大集体经济，有偿服务订单已办结{figures.paid_orders}件，"
+        f"实现服务收入{_money(figures.income)}元。"
+    )
+
+
 def _care(figures: Overview) -> str:
     c = figures.care_tasks
     return (
@@ -137,6 +150,7 @@ def report_blocks(figures: Overview, quote: Quote = _one_line) -> list[Block]:
         Block("meta", meta),
         Block("paragraph", _headline(figures)),
         Block("paragraph", _orders(figures)),
+        Block("paragraph", _income(figures)),
         Block("paragraph", _care(figures)),
     ]
     for category in figures.by_category:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 Scope = Literal["county", "branch", "community"]
 Interval = Literal["day", "week", "month"]
@@ -16,6 +16,7 @@ Metric = Literal[
     "certified_hours",
     "requests_submitted",
     "requests_completed",
+    "income",
 ]
 RankBy = Literal["hours", "certified_hours"]
 
@@ -63,6 +64,12 @@ class Overview(BaseModel):
     volunteer_hours: float = 0.0
     certified_hours: float = 0.0
     requests: RequestFigures
+    paid_orders: int = Field(
+        0, description="Completed paid orders among the period's orders (壮大集体经济)"
+    )
+    income: float = Field(
+        0.0, description="The sum of those orders' prices, in yuan: the collective's income"
+    )
     care_tasks: CareTaskFigures
     by_category: list[CategoryFigures]
     as_of: datetime | None
@@ -117,3 +124,62 @@ class Lag(BaseModel):
     as_of: datetime | None
     generation: int
     consumers: list[ConsumerLag]
+
+
+# -- the public page (公示栏): figures and titles only, never a person ----------------------
+
+
+class PublicColor(BaseModel):
+    """One of the seven color teams' figures, all time."""
+
+    category: str
+    name: str
+    teams: int
+    volunteers: int
+    activities: int
+    people_served: int
+    volunteer_hours: float
+
+
+class PublicActivity(BaseModel):
+    """An activity as the notice board lists it: what, when, which color and community."""
+
+    title: str
+    day: date
+    category: str
+    community_id: str
+    community_name: str
+
+
+class PublicCommunity(BaseModel):
+    """A community of a branch, with its headline figures, all time."""
+
+    id: str
+    name: str
+    volunteers: int
+    teams: int
+    activities: int
+    people_served: int
+    volunteer_hours: float
+
+
+class PublicPage(BaseModel):
+    """What a community or a branch shows its residents: no name or phone of anyone."""
+
+    scope: Literal["community", "branch"]
+    id: str
+    name: str
+    branch: str | None = Field(description="The branch a community belongs to")
+    volunteers: int
+    party_member_volunteers: int
+    teams: int
+    activities: int
+    people_served: int
+    volunteer_hours: float
+    colors: list[PublicColor]
+    recent_activities: list[PublicActivity]
+    communities: list[PublicCommunity] = Field(
+        description="A branch's communities and their figures (the branch's joint work);"
+        " empty for a community"
+    )
+    as_of: datetime | None

@@ -117,9 +117,17 @@ def test_orders_and_care_sentences() -> None:
         "推行订单式服务，受理居民服务订单40件，已办结33件，办理中5件，已取消2件，"
         "按时办结率92.3%，居民平均评分4.6分。"
     )
-    assert paragraphs[4] == (
+    assert paragraphs[4] == "壮大集体经济，有偿服务订单已办结0件，实现服务收入0元。"
+    assert paragraphs[5] == (
         "落实党员“三必访五必谈”制度，关爱走访和谈心谈话任务待办6项（其中逾期1项）、已完成25项。"
     )
+
+
+def test_income_sentence() -> None:
+    text = render_report_markdown(_figures(paid_orders=3, income=1234.5))
+    assert "壮大集体经济，有偿服务订单已办结3件，实现服务收入1234.50元。" in text
+    whole = render_report_markdown(_figures(paid_orders=2, income=80.0))
+    assert "实现服务收入80元。" in whole
 
 
 def test_orders_sentence_without_rates() -> None:
@@ -129,7 +137,7 @@ def test_orders_sentence_without_rates() -> None:
 
 def test_a_section_per_category_in_the_given_order() -> None:
     paragraphs = _paragraphs(render_report_markdown(_figures()))
-    assert paragraphs[5:] == [
+    assert paragraphs[6:] == [
         "## 红色先锋",
         "红色先锋服务队伍3支、志愿者86人，开展活动160次，服务群众2300人次，"
         "志愿服务412.5小时，受理订单18件。",
