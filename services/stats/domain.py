@@ -581,13 +581,10 @@ async def public_page(session: AsyncSession, area: Area, zone: str) -> PublicPag
         community = await session.get(Community, area.id)
         branch = community.branch if community else None
     else:
-        names = dict(
-            (
-                await session.execute(
-                    select(Community.id, Community.name).where(Community.id.in_(area.communities))
-                )
-            ).tuples()
+        rows = await session.execute(
+            select(Community.id, Community.name).where(Community.id.in_(area.communities))
         )
+        names = {community_id: name for community_id, name in rows}
         for community_id in area.communities:
             one = Area(
                 "community", community_id, names.get(community_id, community_id), [community_id]
