@@ -91,7 +91,7 @@ PUBLIC = {
     "registry": _OPEN,
     "activities": _OPEN,
     "requests": _OPEN,
-    "stats": _OPEN | {"GET /"},
+    "stats": _OPEN | {"GET /", "GET /public/{community_id}", "GET /public/branches/{branch}"},
 }
 # `/readyz` answers 503 by design while Kafka is away; it takes no input anyway.
 NOT_FUZZED = {"GET /readyz"}
@@ -254,7 +254,7 @@ async def _seed(services: Mapping[str, RunningService]) -> dict[str, Known]:
             "activity_id": st.just(activity["id"]),
             "task_id": st.just(task),
         },
-        "stats": {**common, "id": _one_of(COMMUNITY, "测试")},
+        "stats": {**common, "id": _one_of(COMMUNITY, "测试"), "branch": _one_of("测试")},
     }
 
 
@@ -276,6 +276,7 @@ async def fuzz_stack(postgres: str, broker: Broker) -> AsyncIterator[FuzzStack]:
                 await stack.database(name),
                 consumer_group=f"qise-{name}-{stack.databases.prefix}",
                 anonymous_per_minute=0,
+                **({"public_per_minute": 0} if name == "stats" else {}),
             )
         known = await _seed(stack.services)
         targets: dict[str, Target] = {}

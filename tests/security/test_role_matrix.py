@@ -387,6 +387,8 @@ PUBLIC: frozenset[tuple[str, str, str]] = frozenset(
         for p in ("/healthz", "/readyz", "/metrics", "/asyncapi.json")
     }
     | {("stats", "GET", "/"), ("stats", "GET", "/dashboard/{name}")}
+    # The notice board (公示栏): figures only, for residents (tests/integration/test_public.py).
+    | {("stats", "GET", "/public/{community_id}"), ("stats", "GET", "/public/branches/{branch}")}
 )
 DOCS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 
@@ -430,6 +432,9 @@ async def test_every_route_is_in_the_table(stack: Stack) -> None:
         stale = {k for k in table | PUBLIC if k[0] == name} - answered
         assert not stale, f"the table names routes {name} does not have: {sorted(stale)}"
         spec = app.openapi()["paths"]
+        for _, method, path in {k for k in PUBLIC if k[0] == name}:
+            if path in spec:
+                assert not spec[path][method.lower()].get("security"), f"{method} {path}"
         for _, method, path in {k for k in table if k[0] == name}:
             assert spec[path][method.lower()].get("security"), f"{method} {path} needs no token?"
 

@@ -151,18 +151,20 @@ def test_a_request_moves_between_statuses() -> None:
             "completed_at": None,
             "due_at": now,
             "rating": None,
+            "paid": False,
+            "price": None,
             **fields,
         }
 
     before = {1: request("accepted", overdue=True)}
     after = {1: request("completed", completed_at=now - timedelta(hours=1), rating=4)}
     assert rollup_deltas(before, after, request_share) == {
-        ("longquan", "orange", "accepted"): [-1, -1, 0, 0, 0],
-        ("longquan", "orange", "completed"): [1, 0, 1, 4, 1],
+        ("longquan", "orange", "accepted"): [-1, -1, 0, 0, 0, 0, 0],
+        ("longquan", "orange", "completed"): [1, 0, 1, 4, 1, 0, 0],
     }
     late = {1: request("completed", completed_at=now + timedelta(hours=1))}
     assert rollup_deltas({}, late, request_share) == {
-        ("longquan", "orange", "completed"): [1, 0, 0, 0, 0]
+        ("longquan", "orange", "completed"): [1, 0, 0, 0, 0, 0, 0]
     }
 
 
@@ -181,21 +183,30 @@ def test_a_request_counts_on_its_local_day_of_submission_in_its_newest_status() 
             "completed_at": None,
             "due_at": submitted + timedelta(hours=72),
             "rating": None,
+            "paid": False,
+            "price": None,
             **fields,
         }
 
     key = ("longquan", "orange", date(2026, 12, 1))
     share = request_day_share(zone)
     assert rollup_deltas({}, {1: request("assigned", overdue=True)}, share) == {
-        key: [1, 1, 0, 0, 1, 0, 0, 0]
+        key: [1, 1, 0, 0, 1, 0, 0, 0, 0, 0]
     }
     before = {1: request("accepted", overdue=True)}
     after = {1: request("completed", completed_at=submitted + timedelta(hours=1), rating=4)}
     days = rollup_deltas(before, after, share)
-    assert days == {key: [0, -1, 1, 0, -1, 1, 4, 1]}
-    assert by_month(days) == {("longquan", "orange", date(2026, 12, 1)): [0, -1, 1, 0, -1, 1, 4, 1]}
+    assert days == {key: [0, -1, 1, 0, -1, 1, 4, 1, 0, 0]}
+    assert by_month(days) == {
+        ("longquan", "orange", date(2026, 12, 1)): [0, -1, 1, 0, -1, 1, 4, 1, 0, 0]
+    }
     cancelled = rollup_deltas({1: request("submitted")}, {1: request("cancelled")}, share)
-    assert cancelled == {key: [0, -1, 0, 1, 0, 0, 0, 0]}
+    assert cancelled == {key: [0, -1, 0, 1, 0, 0, 0, 0, 0, 0]}
     # Nothing moved: nothing to write.
     assert rollup_deltas(before, {1: request("accepted", overdue=True)}, share) == {}
-    assert by_month({key: [0] * 8}) == {}
+    # A paid order brings its price in once completed, and takes it out if that changes.
+    paid = {1: request("accepted", paid=True, price=88.5)}
+    done = {1: request("completed", paid=True, price=88.5, completed_at=submitted)}
+    assert rollup_deltas(paid, done, share) == {key: [0, -1, 1, 0, 0, 1, 0, 0, 1, Decimal("88.5")]}
+    assert rollup_deltas({}, paid, share) == {key: [1, 1, 0, 0, 0, 0, 0, 0, 0, 0]}
+    assert by_month({key: [0] * 10}) == {}
