@@ -120,6 +120,10 @@ async def board_matches_the_api(page: Page, stack: Stack, where: dict[str, str])
         await expect(page.get_by_test_id(f"requests-{key}")).to_have_attribute(
             "data-value", str(figures["requests"][key])
         )
+    for key in ("paid_orders", "income"):  # 壮大集体经济
+        await expect(page.get_by_test_id(f"requests-{key}")).to_have_attribute(
+            "data-value", js_number(figures[key])
+        )
     for key in ("open", "done", "overdue"):
         await expect(page.get_by_test_id(f"care-{key}")).to_have_attribute(
             "data-value", str(figures["care_tasks"][key])

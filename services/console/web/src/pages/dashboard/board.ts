@@ -12,6 +12,7 @@ export type Metric =
   | 'certified_hours'
   | 'requests_submitted'
   | 'requests_completed'
+  | 'income'
 export type Interval = 'day' | 'week' | 'month'
 /** What the seven colors' chart compares. */
 export type Measure = 'volunteers' | 'teams' | 'activities' | 'people_served' | 'volunteer_hours'
@@ -23,6 +24,7 @@ export const METRICS: Record<Metric, { label: string; unit: string }> = {
   certified_hours: { label: '认证时长', unit: '小时' },
   requests_submitted: { label: '受理订单', unit: '件' },
   requests_completed: { label: '办结订单', unit: '件' },
+  income: { label: '服务收入', unit: '元' },
 }
 export const INTERVALS: Record<Interval, string> = { day: '日', week: '周', month: '月' }
 export const MEASURES: Record<Measure, { label: string; unit: string }> = {
