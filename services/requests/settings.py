@@ -16,6 +16,12 @@ class RequestsSettings(ServiceSettings):
     birthday_lead_days: int = Field(
         7, description="Days before a political birthday that its talk task is created."
     )
+    escalation_wait_hours: float = Field(
+        24,
+        description=(
+            "Hours an order escalated to the branch may wait for a team before it is flagged."
+        ),
+    )
     scheduler_seconds: float = Field(
         30, description="How often overdue orders and tasks are marked and birthdays looked at."
     )
