@@ -37,6 +37,7 @@ from services.requests.models import (
 )
 from services.requests.outbox import OUTBOX
 from services.requests.schemas import OPEN_STATUSES, RequestIn, ServiceKindIn
+from services.requests.settings import ESCALATION_WAIT_HOURS
 from shared.auth import ADMINS, Principal, Role
 from shared.db import insert_for, utcnow
 from shared.errors import Forbidden, Invalid, NotFound, NotYetKnown
@@ -529,9 +530,13 @@ def list_care_tasks(
 
 
 async def mark_overdue(
-    session: AsyncSession, now: datetime, zone: str, escalation_wait: timedelta
+    session: AsyncSession,
+    now: datetime,
+    zone: str,
+    escalation_wait: timedelta = timedelta(hours=ESCALATION_WAIT_HOURS),
 ) -> int:
-    """Mark open orders and care tasks past due; each is marked (and published) once.
+    """Mark open orders and care tasks past due, and flag escalations the branch left
+    without a team for `escalation_wait`; each is marked (and published) once.
 
     The rows are read locked, skipping rows another transaction holds: a second
     scheduler (another replica) marks the others, and an order an API command

@@ -3,6 +3,8 @@ from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
 
+ESCALATION_WAIT_HOURS = 24.0
+
 
 class RequestsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REQUESTS_")
@@ -17,7 +19,7 @@ class RequestsSettings(ServiceSettings):
         7, description="Days before a political birthday that its talk task is created."
     )
     escalation_wait_hours: float = Field(
-        24,
+        ESCALATION_WAIT_HOURS,
         description=(
             "Hours an order escalated to the branch may wait for a team before it is flagged."
         ),
