@@ -12,12 +12,14 @@ from services.requests import domain
 from services.requests.lifecycle import CareTaskState, OrderState, Sla
 from services.requests.models import CareTask, RequestHistory, ServiceKind, ServiceRequest
 from services.requests.schemas import (
+    OPEN_STATUSES,
     AssignIn,
     CancelIn,
     CareCompleteIn,
     CareStatus,
     CareTaskOut,
     CompleteIn,
+    EscalateIn,
     HistoryOut,
     RateIn,
     RequestIn,
@@ -46,11 +48,18 @@ def _sla(request: Request) -> Sla:
 
 
 def request_out(
-    order: ServiceRequest, user: Principal, history: Sequence[RequestHistory] = ()
+    order: ServiceRequest,
+    user: Principal,
+    history: Sequence[RequestHistory] = (),
+    my_teams: frozenset[uuid.UUID] = frozenset(),
 ) -> RequestOut:
     """The answer: what the order's events carry, and what stays in this service."""
     state = OrderState.of(order)
     phone = state.resident_phone
+    # Those who work an order for another community reach the resident while it is open.
+    contact = user.is_admin_of(state.community_id) or (
+        state.status in OPEN_STATUSES and domain.serves(user, order, my_teams)
+    )
     return RequestOut(
         **state.shown(),
         id=str(state.id),
@@ -58,12 +67,13 @@ def request_out(
         # Events carry no resident; the answer shows the phone whole to the community's admins.
         resident=ResidentOut(
             name=state.resident_name,
-            phone=phone if user.is_admin_of(state.community_id) else mask_phone(phone),
+            phone=phone if contact else mask_phone(phone),
             address=state.resident_address,
         ),
         completion_note=state.completion_note,
         activity_id=str(state.activity_id) if state.activity_id else None,
         cancel_reason=state.cancel_reason,
+        escalation_reason=state.escalation_reason,
         rating_comment=state.rating_comment,
         history=[
             HistoryOut(
@@ -80,7 +90,8 @@ def request_out(
 
 
 async def _full(session: SessionDep, order: ServiceRequest, user: Principal) -> RequestOut:
-    return request_out(order, user, await domain.history_of(session, order))
+    history = await domain.history_of(session, order)
+    return request_out(order, user, history, await domain.teams_of(session, user))
 
 
 @router.post("/requests", status_code=201, tags=["requests"])
@@ -103,19 +114,26 @@ async def list_requests(
     unassigned: bool = False,
     overdue: bool | None = None,
     open: bool | None = None,
+    escalated: bool | None = None,
+    waiting: bool | None = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[RequestOut]:
-    """Orders in scope; `unassigned=true` is the queue of orders no team could take;
-    `open=true` the orders still to be done (submitted, assigned or accepted)."""
-    where = domain.RequestFilter(community_id, status, team_id, unassigned, overdue, open)
+    """Orders in scope, and those the caller's teams serve for another community of the
+    branch; `unassigned=true` is the queue of orders no team could take; `open=true` the
+    orders still to be done (submitted, assigned or accepted); `escalated=true&waiting=true`
+    the branch's queue: escalated orders it has not given a team yet."""
+    where = domain.RequestFilter(
+        community_id, status, team_id, unassigned, overdue, open, escalated, waiting
+    )
+    my_teams = await domain.teams_of(session, user)
     return await paginate(
         session,
-        domain.list_requests(user, where),
+        domain.list_requests(user, where, my_teams),
         ServiceRequest.id,
         limit=limit,
         cursor=cursor,
-        to_item=lambda o: request_out(o, user),
+        to_item=lambda o: request_out(o, user, my_teams=my_teams),
     )
 
 
@@ -129,9 +147,21 @@ async def get_request(request_id: PathId, session: SessionDep, user: CurrentUser
 async def assign_request(
     request_id: PathId, body: AssignIn, session: SessionDep, user: CurrentUser
 ) -> RequestOut:
-    """Assign or reassign an open order to a team of its community."""
+    """Assign or reassign an open order to a team of its community; an escalated one, by a
+    county admin or its branch's admin, to a team of any community of the branch."""
     async with unit_of_work(session):
         order = await domain.assign_request(session, user, request_id, body.team_id)
+    return await _full(session, order, user)
+
+
+@router.post("/requests/{request_id}/escalate", tags=["requests"])
+async def escalate_request(
+    request_id: PathId, body: EscalateIn, session: SessionDep, user: CurrentUser
+) -> RequestOut:
+    """Its community cannot serve the open order: escalate it to the branch (服务难题联解);
+    once."""
+    async with unit_of_work(session):
+        order = await domain.escalate_request(session, user, request_id, body.reason)
     return await _full(session, order, user)
 
 

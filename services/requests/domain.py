@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,16 +32,25 @@ from services.requests.models import (
     ServiceKind,
     ServiceRequest,
     Team,
+    TeamMember,
     Volunteer,
 )
 from services.requests.outbox import OUTBOX
 from services.requests.schemas import OPEN_STATUSES, RequestIn, ServiceKindIn
-from shared.auth import ADMINS, Principal
+from services.requests.settings import ESCALATION_WAIT_HOURS
+from shared.auth import ADMINS, Principal, Role
 from shared.db import insert_for, utcnow
-from shared.errors import Forbidden, Invalid, NotYetKnown
+from shared.errors import Forbidden, Invalid, NotFound, NotYetKnown
 from shared.events import EventData
 from shared.ids import new_id
 from shared.scoping import get_in_scope, scoped
+
+# Who may assign an order: its community's admins to their own teams; a county admin or the
+# admin of the order's branch also to a team of any community of the branch (escalated).
+ASSIGNERS: tuple[Role, ...] = (*ADMINS, "branch_admin")
+BRANCH_ASSIGNERS: tuple[Role, ...] = ("county_admin", "branch_admin")
+# Who works an order the branch gave their team (besides the team's community's admins).
+SERVING_ROLES: tuple[Role, ...] = ("team_leader", "volunteer")
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +95,20 @@ async def least_loaded_team(session: AsyncSession, community_id: str, category: 
     return (await session.scalars(query)).first()
 
 
-def _team_view(team: Team | None) -> lifecycle.TeamView | None:
+async def _team_view(session: AsyncSession, team: Team | None) -> lifecycle.TeamView | None:
     if team is None:
         return None
-    return lifecycle.TeamView(team.id, team.name, team.community_id, team.status)
+    return lifecycle.TeamView(
+        team.id,
+        team.name,
+        team.community_id,
+        team.status,
+        await _branch_of(session, team.community_id),
+    )
+
+
+async def _branch_of(session: AsyncSession, community_id: str) -> str | None:
+    return await session.scalar(select(Community.branch).where(Community.id == community_id))
 
 
 async def _history(
@@ -156,7 +175,9 @@ async def submit_request(
     await _record(session, state, data)
     team = await least_loaded_team(session, order.community_id, category)
     if team is not None:
-        routed = lifecycle.assign(state, team.id, _team_view(team))
+        routed = lifecycle.assign(
+            state, team.id, await _team_view(session, team), at=state.submitted_at
+        )
         await _change(session, order, actor, "assign", routed, note=f"routed to {team.name}")
     return order
 
@@ -169,10 +190,60 @@ async def create_request(
     return await submit_request(session, principal.sub, command, sla)
 
 
+async def teams_of(session: AsyncSession, principal: Principal) -> frozenset[uuid.UUID]:
+    """The teams a team leader leads or a volunteer is on: the orders they serve for
+    another community of the branch are theirs to read and work."""
+    if principal.role not in SERVING_ROLES:
+        return frozenset()
+    try:
+        volunteer_id = uuid.UUID(principal.sub)
+    except ValueError:
+        return frozenset()
+    led = select(Team.id).where(Team.leader_volunteer_id == volunteer_id)
+    on = select(TeamMember.team_id).where(
+        TeamMember.volunteer_id == volunteer_id, TeamMember.member.is_(True)
+    )
+    return frozenset((await session.scalars(led.union(on))).all())
+
+
+def serves(principal: Principal, order: ServiceRequest, my_teams: frozenset[uuid.UUID]) -> bool:
+    """The caller works the order for another community: an admin of the serving team's
+    community, or the serving team's leader or member."""
+    state = OrderState.of(order)
+    if not state.served_for_another or state.serving_community_id is None:
+        return False
+    if not principal.sees(state.serving_community_id):
+        return False
+    return principal.role == "community_admin" or order.team_id in my_teams
+
+
+async def _order_in_reach(
+    session: AsyncSession, principal: Principal, request_id: str, *, for_update: bool
+) -> ServiceRequest:
+    """The order when it is of the caller's communities or the caller serves it; else 404."""
+    try:
+        key = uuid.UUID(request_id)
+    except ValueError:
+        raise NotFound("request not found") from None
+    order = await session.get(
+        ServiceRequest,
+        key,
+        with_for_update=True if for_update else None,
+        populate_existing=for_update,
+    )
+    if order is None:
+        raise NotFound("request not found")
+    if principal.sees(order.community_id):
+        return order
+    if serves(principal, order, await teams_of(session, principal)):
+        return order
+    raise NotFound("request not found")
+
+
 async def get_request(
     session: AsyncSession, principal: Principal, request_id: str
 ) -> ServiceRequest:
-    return await get_in_scope(session, ServiceRequest, request_id, principal, "request")
+    return await _order_in_reach(session, principal, request_id, for_update=False)
 
 
 async def history_of(session: AsyncSession, order: ServiceRequest) -> Sequence[RequestHistory]:
@@ -197,11 +268,18 @@ async def _order_for_change(
     return order
 
 
+async def _order_to_work(
+    session: AsyncSession, principal: Principal, request_id: str
+) -> ServiceRequest:
+    """Like `_order_for_change`, and also an order the caller serves for another community."""
+    return await _order_in_reach(session, principal, request_id, for_update=True)
+
+
 async def _require_admin_or_assigned_leader(
     session: AsyncSession, principal: Principal, order: ServiceRequest
 ) -> None:
     if principal.role in ADMINS:
-        return
+        return  # of the order's community, or of the community whose team serves it
     team = await session.get(Team, order.team_id) if order.team_id else None
     leader = team.leader_volunteer_id if team else None
     if principal.role == "team_leader" and leader is not None and str(leader) == principal.sub:
@@ -213,18 +291,36 @@ async def assign_request(
     session: AsyncSession, principal: Principal, request_id: str, team_id: uuid.UUID
 ) -> ServiceRequest:
     order = await _order_for_change(session, principal, request_id)
-    principal.require_role(*ADMINS)
+    principal.require_role(*ASSIGNERS)
     team = await session.get(Team, team_id)
-    assigned = lifecycle.assign(OrderState.of(order), team_id, _team_view(team))
+    by = lifecycle.Assigner(
+        across_branch=principal.role in BRANCH_ASSIGNERS,
+        branch=await _branch_of(session, order.community_id),
+        may_reach=principal.sees,
+    )
+    assigned = lifecycle.assign(
+        OrderState.of(order), team_id, await _team_view(session, team), at=utcnow(), by=by
+    )
     note = f"assigned to {team.name}" if team else None
     await _change(session, order, principal.sub, "assign", assigned, note=note)
+    return order
+
+
+async def escalate_request(
+    session: AsyncSession, principal: Principal, request_id: str, reason: str
+) -> ServiceRequest:
+    """Its community cannot serve the order: hand it to the branch (服务难题联解)."""
+    order = await _order_for_change(session, principal, request_id)
+    principal.require_role(*ADMINS)
+    escalated = lifecycle.escalate(OrderState.of(order), reason=reason, at=utcnow())
+    await _change(session, order, principal.sub, "escalate", escalated, note=reason)
     return order
 
 
 async def accept_request(
     session: AsyncSession, principal: Principal, request_id: str
 ) -> ServiceRequest:
-    order = await _order_for_change(session, principal, request_id)
+    order = await _order_to_work(session, principal, request_id)
     await _require_admin_or_assigned_leader(session, principal, order)
     accepted = lifecycle.accept(OrderState.of(order))
     await _change(session, order, principal.sub, "accept", accepted)
@@ -238,7 +334,7 @@ async def complete_request(
     note: str | None,
     activity_id: uuid.UUID | None,
 ) -> ServiceRequest:
-    order = await _order_for_change(session, principal, request_id)
+    order = await _order_to_work(session, principal, request_id)
     await _require_admin_or_assigned_leader(session, principal, order)
     done = lifecycle.complete(OrderState.of(order), at=utcnow(), note=note, activity_id=activity_id)
     await _change(session, order, principal.sub, "complete", done, note=note)
@@ -275,10 +371,26 @@ class RequestFilter:
     unassigned: bool = False
     overdue: bool | None = None
     open: bool | None = None
+    escalated: bool | None = None
+    waiting: bool | None = None
 
 
-def list_requests(principal: Principal, where: RequestFilter) -> Select[ServiceRequest]:
+def list_requests(
+    principal: Principal, where: RequestFilter, my_teams: frozenset[uuid.UUID] = frozenset()
+) -> Select[ServiceRequest]:
+    """Orders of the caller's communities, and those the caller serves for another one
+    (`my_teams`: see `teams_of`)."""
     query = select(ServiceRequest)
+    if where.escalated is not None:
+        escalated = ServiceRequest.escalated_at.is_not(None)
+        query = query.where(escalated if where.escalated else ~escalated)
+    if where.waiting is not None:
+        waits = and_(
+            ServiceRequest.escalated_at.is_not(None),
+            ServiceRequest.branch_assigned_at.is_(None),
+            ServiceRequest.status.in_(OPEN_STATUSES),
+        )
+        query = query.where(waits if where.waiting else ~waits)
     if where.status is not None:
         query = query.where(ServiceRequest.status == where.status)
     if where.team_id is not None:
@@ -291,7 +403,28 @@ def list_requests(principal: Principal, where: RequestFilter) -> Select[ServiceR
     if where.open is not None:
         still_open = ServiceRequest.status.in_(OPEN_STATUSES)
         query = query.where(still_open if where.open else ~still_open)
-    return scoped(query, ServiceRequest.community_id, principal, where.community_id)
+    return query.where(_in_reach(principal, where.community_id, my_teams))
+
+
+def _in_reach(
+    principal: Principal, community_id: str | None, my_teams: frozenset[uuid.UUID]
+) -> ColumnElement[bool]:
+    """Of the communities in scope (one, 404 outside the token, or all the token's), or
+    served for another community by the caller's teams (an admin's: any of its teams)."""
+    if community_id is not None:
+        principal.require_read(community_id, "community")
+        communities: list[str] | None = [community_id]
+    else:
+        communities = principal.community_filter()
+    if communities is None:
+        return true()
+    served = and_(
+        ServiceRequest.serving_community_id.in_(communities),
+        ServiceRequest.serving_community_id != ServiceRequest.community_id,
+    )
+    if principal.role != "community_admin":
+        served = and_(served, ServiceRequest.team_id.in_(my_teams))
+    return or_(ServiceRequest.community_id.in_(communities), served)
 
 
 # -- routing table ------------------------------------------------------------------
@@ -396,8 +529,14 @@ def list_care_tasks(
 # -- the scheduler: overdue marks and birthday talks, each published once --------------
 
 
-async def mark_overdue(session: AsyncSession, now: datetime, zone: str) -> int:
-    """Mark open orders and care tasks past due; each is marked (and published) once.
+async def mark_overdue(
+    session: AsyncSession,
+    now: datetime,
+    zone: str,
+    escalation_wait: timedelta = timedelta(hours=ESCALATION_WAIT_HOURS),
+) -> int:
+    """Mark open orders and care tasks past due, and flag escalations the branch left
+    without a team for `escalation_wait`; each is marked (and published) once.
 
     The rows are read locked, skipping rows another transaction holds: a second
     scheduler (another replica) marks the others, and an order an API command
@@ -423,6 +562,7 @@ async def mark_overdue(session: AsyncSession, now: datetime, zone: str) -> int:
         overdue.write_to(order)
         await _record(session, overdue, data)
         marked += 1
+    marked += await _flag_waiting_escalations(session, now, escalation_wait)
     today = now.astimezone(ZoneInfo(zone)).date()
     tasks = await session.scalars(
         select(CareTask)
@@ -440,6 +580,32 @@ async def mark_overdue(session: AsyncSession, now: datetime, zone: str) -> int:
         await _record(session, late, late_data)
         marked += 1
     return marked
+
+
+async def _flag_waiting_escalations(session: AsyncSession, now: datetime, wait: timedelta) -> int:
+    """Flag escalated orders the branch has not given a team within `wait`; each once."""
+    flagged = 0
+    orders = await session.scalars(
+        select(ServiceRequest)
+        .where(
+            ServiceRequest.status.in_(OPEN_STATUSES),
+            ServiceRequest.escalated_at < now - wait,
+            ServiceRequest.branch_assigned_at.is_(None),
+            ServiceRequest.escalation_overdue_at.is_(None),
+        )
+        .order_by(ServiceRequest.id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    for order in orders.all():
+        state = OrderState.of(order)
+        if not lifecycle.is_escalation_overdue(state, now, wait):
+            continue  # the rule has the last word over the query
+        waiting, data = lifecycle.mark_escalation_overdue(state, at=now, wait=wait)
+        waiting.write_to(order)
+        await _record(session, waiting, data)
+        flagged += 1
+    return flagged
 
 
 async def _birthday_talk_exists(session: AsyncSession, volunteer_id: uuid.UUID, year: int) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
+from pydantic import Field
+
 from services.requests.schemas import CareStatus, Channel, Mode, RequestStatus, Resident, Urgency
 from shared.events import EventCatalog, EventData, Versioned
 
@@ -36,6 +38,16 @@ class RequestState(EventData):
     completed_at: datetime | None = None
     rating: int | None = None
     overdue: bool = False
+    # 服务难题联解: when the order went to its branch, and whose team serves it.
+    escalated_at: datetime | None = None
+    serving_community_id: str | None = Field(
+        None,
+        description=(
+            "The community of the team assigned; another community of the same branch when"
+            " the branch gave it an escalated order (the order stays `community_id`'s)."
+        ),
+    )
+    escalation_overdue: bool = False
     version: int
 
 
@@ -74,6 +86,20 @@ class RequestCancelled(RequestState):
 class RequestOverdue(RequestState):
     event_type = "qise.request.overdue.v1"
     summary = "An open order passed its due time (published once per order)."
+
+
+class RequestEscalated(RequestState):
+    event_type = "qise.request.escalated.v1"
+    summary = "Its community cannot serve the order: it went to the branch (服务难题联解)."
+    reason: str
+
+
+class RequestEscalationOverdue(RequestState):
+    event_type = "qise.request.escalation_overdue.v1"
+    summary = (
+        "An escalated order waited for the branch to assign it longer than allowed"
+        " (published once per order)."
+    )
 
 
 class CareTaskState(EventData):
@@ -123,6 +149,8 @@ CATALOG = EventCatalog(
         RequestRated,
         RequestCancelled,
         RequestOverdue,
+        RequestEscalated,
+        RequestEscalationOverdue,
         CareTaskCreated,
         CareTaskCompleted,
         CareTaskOverdue,

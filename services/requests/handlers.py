@@ -15,11 +15,12 @@ from services.registry import events as registry
 from services.requests import domain
 from services.requests import events as ev
 from services.requests.lifecycle import Sla
-from services.requests.models import CareTask, Community, Team, Volunteer
+from services.requests.models import CareTask, Community, Team, TeamMember, Volunteer
 from services.requests.schemas import RequestIn
 from services.requests.settings import RequestsSettings
 from shared.auth import ACTOR
 from shared.consumer import Handler
+from shared.db import upsert
 from shared.events import Event
 from shared.replica import replica_handlers
 from shared.service import Subscription, subscribe
@@ -67,6 +68,19 @@ def on_county_request(settings: RequestsSettings) -> Handler:
     return submit
 
 
+async def on_membership(session: AsyncSession, event: Event[Any]) -> None:
+    """Who is on a team: a join or a leave, the newest of the team's versions winning."""
+    row = {
+        "team_id": uuid.UUID(event.data.team_id),
+        "volunteer_id": uuid.UUID(event.data.volunteer_id),
+        "member": event.envelope.type == registry.TeamMemberJoined.event_type,
+        "version": event.data.version,
+    }
+    await upsert(
+        session, TeamMember.__table__, [row], key=["team_id", "volunteer_id"], newer_than="version"
+    )
+
+
 def subscriptions(settings: RequestsSettings) -> list[Subscription]:
     return [
         subscribe(
@@ -76,6 +90,7 @@ def subscriptions(settings: RequestsSettings) -> list[Subscription]:
                 **replica_handlers(
                     registry.REPLICA, {"community": Community, "team": Team, "volunteer": Volunteer}
                 ),
+                **dict.fromkeys(registry.MEMBERSHIPS, on_membership),
                 registry.PartyMemberLifeEventRecorded.event_type: on_life_event(settings),
             },
             catalog=registry.CATALOG,

@@ -10,6 +10,7 @@ writes the state back onto the row and records the event.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -57,6 +58,20 @@ class TeamView:
     name: str
     community_id: str
     status: str
+    branch: str | None = None  # its community's branch
+
+
+@dataclass(frozen=True)
+class Assigner:
+    """Where the one assigning may send an order: its own community's teams, or (a county
+    admin, or the admin of the order's branch) a team of any community of the branch."""
+
+    across_branch: bool
+    branch: str | None  # the order's community's branch
+    may_reach: Callable[[str], bool] = lambda community_id: True
+
+
+IN_COMMUNITY = Assigner(across_branch=False, branch=None)
 
 
 OrderEvent = TypeVar("OrderEvent", bound=ev.RequestState)
@@ -90,8 +105,27 @@ class OrderState(RowState):
     rating: int | None
     rating_comment: str | None
     overdue_at: datetime | None
+    escalated_at: datetime | None
+    escalation_reason: str | None
+    branch_assigned_at: datetime | None
+    escalation_overdue_at: datetime | None
+    serving_community_id: str | None
     inbound_event_id: uuid.UUID | None
     version: int
+
+    @property
+    def waits_for_branch(self) -> bool:
+        """Escalated, still open, and no team given to it by the branch yet."""
+        return (
+            self.escalated_at is not None
+            and self.branch_assigned_at is None
+            and self.status in OPEN_STATUSES
+        )
+
+    @property
+    def served_for_another(self) -> bool:
+        """A team of another community serves it (the branch gave it to them)."""
+        return self.serving_community_id not in (None, self.community_id)
 
     def shown(self) -> dict[str, Any]:
         """The fields the API answer and every event of the order carry alike, as sent."""
@@ -111,6 +145,9 @@ class OrderState(RowState):
             "completed_at": self.completed_at,
             "rating": self.rating,
             "overdue": self.overdue_at is not None,
+            "escalated_at": self.escalated_at,
+            "serving_community_id": self.serving_community_id,
+            "escalation_overdue": self.escalation_overdue_at is not None,
         }
 
     def event(self, kind: type[OrderEvent], **extra: Any) -> OrderEvent:
@@ -159,6 +196,11 @@ def submit(
         rating=None,
         rating_comment=None,
         overdue_at=None,
+        escalated_at=None,
+        escalation_reason=None,
+        branch_assigned_at=None,
+        escalation_overdue_at=None,
+        serving_community_id=None,
         inbound_event_id=inbound_event_id,
         version=1,
     )
@@ -166,16 +208,67 @@ def submit(
 
 
 def assign(
-    state: OrderState, team_id: uuid.UUID, team: TeamView | None
+    state: OrderState,
+    team_id: uuid.UUID,
+    team: TeamView | None,
+    *,
+    at: datetime,
+    by: Assigner = IN_COMMUNITY,
 ) -> tuple[OrderState, ev.RequestAssigned]:
-    """Give an open order to an active team of its community (`team` None: no such team)."""
+    """Give an open order to an active team (`team` None: no such team): of its community,
+    or, for an escalated order and an assigner `by` who may, of any community of its branch."""
     check_move("assign", state.status)
-    if team is None or team.community_id != state.community_id:
+    if team is None:
         raise Invalid(f"team {team_id} is not a team of {state.community_id}", field="team_id")
+    if team.community_id != state.community_id:
+        _check_across_branch(state, team, by)
     if team.status != "active":
         raise Invalid(f"team {team.name} is inactive", field="team_id")
-    assigned = _moved(state, "assign", team_id=team.id)
+    assigned = _moved(
+        state,
+        "assign",
+        team_id=team.id,
+        serving_community_id=team.community_id,
+        branch_assigned_at=at if state.escalated_at is not None else None,
+    )
     return assigned, assigned.event(ev.RequestAssigned)
+
+
+def _check_across_branch(state: OrderState, team: TeamView, by: Assigner) -> None:
+    """A team of another community: only for an escalated order, by a county or branch admin,
+    and only a team of a community of the order's branch."""
+    if not by.across_branch:
+        raise Invalid(f"team {team.id} is not a team of {state.community_id}", field="team_id")
+    if state.escalated_at is None:
+        raise Invalid(
+            "only an order escalated to the branch may go to a team of another community",
+            field="team_id",
+        )
+    if by.branch is None or team.branch != by.branch or not by.may_reach(team.community_id):
+        raise Invalid(
+            f"team {team.name} is not a team of the branch of {state.community_id}",
+            field="team_id",
+        )
+
+
+def escalate(
+    state: OrderState, *, reason: str, at: datetime
+) -> tuple[OrderState, ev.RequestEscalated]:
+    """Its community cannot serve the order: it goes to the branch, once, while still open."""
+    if state.status not in OPEN_STATUSES:
+        raise Conflict(
+            f"cannot escalate an order that is {state.status}",
+            current_status=state.status,
+            action="escalate",
+        )
+    if state.escalated_at is not None:
+        raise Conflict(
+            "the order is already escalated to the branch",
+            current_status=state.status,
+            action="escalate",
+        )
+    escalated = replace(state, escalated_at=at, escalation_reason=reason, version=state.version + 1)
+    return escalated, escalated.event(ev.RequestEscalated, reason=reason)
 
 
 def accept(state: OrderState) -> tuple[OrderState, ev.RequestAccepted]:
@@ -226,6 +319,28 @@ def mark_overdue(state: OrderState, *, at: datetime) -> tuple[OrderState, ev.Req
         )
     marked = replace(state, overdue_at=at, version=state.version + 1)
     return marked, marked.event(ev.RequestOverdue)
+
+
+def is_escalation_overdue(state: OrderState, at: datetime, wait: timedelta) -> bool:
+    """Escalated longer than `wait` ago, no branch team yet, not marked: the scheduler marks it."""
+    return (
+        state.waits_for_branch
+        and state.escalation_overdue_at is None
+        and state.escalated_at is not None
+        and state.escalated_at + wait < at
+    )
+
+
+def mark_escalation_overdue(
+    state: OrderState, *, at: datetime, wait: timedelta
+) -> tuple[OrderState, ev.RequestEscalationOverdue]:
+    """Flag an escalation the branch left waiting; once, so its event is published once."""
+    if not is_escalation_overdue(state, at, wait):
+        raise Conflict(
+            "the order's escalation is not due to be flagged", current_status=state.status
+        )
+    marked = replace(state, escalation_overdue_at=at, version=state.version + 1)
+    return marked, marked.event(ev.RequestEscalationOverdue)
 
 
 # -- care tasks: 三必访五必谈 -------------------------------------------------------------

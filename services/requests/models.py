@@ -25,7 +25,7 @@ from services.registry.replicas import (
     TeamReplicaColumns,
     VolunteerReplicaColumns,
 )
-from shared.db import UTCDateTime, new_metadata, utcnow
+from shared.db import UNVERSIONED, UTCDateTime, new_metadata, utcnow
 from shared.ids import new_id
 
 
@@ -39,11 +39,27 @@ class Base(DeclarativeBase):
 class Community(CommunityReplicaColumns, Base):
     __tablename__ = "communities"
 
+    # The branch (大支部) whose teams may serve the community's escalated orders.
+    branch: Mapped[str | None] = mapped_column(String(100))
+
 
 class Team(TeamReplicaColumns, Base):
     __tablename__ = "teams"
 
     leader_volunteer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class TeamMember(Base):
+    """Who is on a team: its members work the orders the team serves for another community."""
+
+    __tablename__ = "team_members"
+
+    team_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    volunteer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True)
+    # A left membership stays, not a member, so an older "joined" cannot bring it back.
+    member: Mapped[bool] = mapped_column(Boolean)
+    # The team's version of the last join or leave (see services/registry/events.py).
+    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
 class Volunteer(VolunteerReplicaColumns, Base):
@@ -97,6 +113,13 @@ class ServiceRequest(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(String(500))
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 服务难题联解: escalated to the branch, then served by a team of any of its communities.
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_reason: Mapped[str | None] = mapped_column(String(500))
+    branch_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The community of the team assigned (the order stays `community_id`'s).
+    serving_community_id: Mapped[str | None] = mapped_column(String(40), index=True)
     inbound_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Our code sets the version (events carry it); an UPDATE also checks the one it read.

@@ -1,4 +1,5 @@
-"""The requests service's clock: marks overdue orders and care tasks, and creates
+"""The requests service's clock: marks overdue orders and care tasks, flags escalations
+the branch left waiting, and creates
 political-birthday talks ahead of the anniversary.
 
 Each step is its own unit of work. Several replicas may run rounds at once:
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from services.requests import domain
@@ -26,7 +28,9 @@ async def run_once(runtime: Runtime) -> tuple[int, int]:
     assert isinstance(settings, RequestsSettings)
     now = utcnow()
     async with runtime.sessionmaker() as session, unit_of_work(session):
-        marked = await domain.mark_overdue(session, now, settings.timezone)
+        marked = await domain.mark_overdue(
+            session, now, settings.timezone, timedelta(hours=settings.escalation_wait_hours)
+        )
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
     async with runtime.sessionmaker() as session, unit_of_work(session):
         talks = await domain.create_birthday_talks(session, today, settings.birthday_lead_days)

@@ -52,6 +52,10 @@ class AssignIn(Strict):
     team_id: uuid.UUID
 
 
+class EscalateIn(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
 class CompleteIn(Strict):
     note: LongText | None = None
     activity_id: uuid.UUID | None = None
@@ -97,6 +101,16 @@ class RequestOut(BaseModel):
     team_id: str | None
     due_at: datetime
     overdue: bool
+    escalated_at: datetime | None = Field(
+        description="When its community escalated it to the branch (服务难题联解)."
+    )
+    escalation_reason: str | None
+    escalation_overdue: bool = Field(
+        description="Escalated, and the branch gave it no team within the allowed time."
+    )
+    serving_community_id: str | None = Field(
+        description="The community of the team assigned; the order stays `community_id`'s."
+    )
     submitted_at: datetime
     completed_at: datetime | None
     completion_note: str | None

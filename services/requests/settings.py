@@ -3,6 +3,8 @@ from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
 
+ESCALATION_WAIT_HOURS = 24.0
+
 
 class RequestsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REQUESTS_")
@@ -15,6 +17,12 @@ class RequestsSettings(ServiceSettings):
     care_due_days: int = Field(7, description="Days to do a visit or talk after its life event.")
     birthday_lead_days: int = Field(
         7, description="Days before a political birthday that its talk task is created."
+    )
+    escalation_wait_hours: float = Field(
+        ESCALATION_WAIT_HOURS,
+        description=(
+            "Hours an order escalated to the branch may wait for a team before it is flagged."
+        ),
     )
     scheduler_seconds: float = Field(
         30, description="How often overdue orders and tasks are marked and birthdays looked at."

@@ -307,6 +307,13 @@ RULES: list[Rule] = [
     Rule(
         "requests",
         "POST",
+        "/requests/{request_id}/escalate",
+        ADMINS,
+        order_move("assigned", "escalate", lambda w: {"reason": "本社区无法服务"}),
+    ),
+    Rule(
+        "requests",
+        "POST",
         "/requests/{request_id}/accept",
         LEADER,
         order_move("assigned", "accept", lambda w: None),

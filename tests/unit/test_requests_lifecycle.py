@@ -84,7 +84,7 @@ def test_events_carry_no_resident_data() -> None:
 
 @pytest.mark.parametrize("status", ["submitted", "assigned", "accepted"])
 def test_assign_gives_an_open_order_to_a_team(status: str) -> None:
-    state, event = lifecycle.assign(in_status(status), TEAM.id, TEAM)
+    state, event = lifecycle.assign(in_status(status), TEAM.id, TEAM, at=NOW)
     assert (state.status, state.team_id, state.version) == ("assigned", TEAM.id, 6)
     assert isinstance(event, ev.RequestAssigned)
     assert (event.status, event.team_id, event.version) == ("assigned", str(TEAM.id), 6)
@@ -93,13 +93,13 @@ def test_assign_gives_an_open_order_to_a_team(status: str) -> None:
 @pytest.mark.parametrize("status", ["completed", "cancelled"])
 def test_a_closed_order_cannot_be_assigned(status: str) -> None:
     with pytest.raises(Conflict) as caught:
-        lifecycle.assign(in_status(status), TEAM.id, TEAM)
+        lifecycle.assign(in_status(status), TEAM.id, TEAM, at=NOW)
     assert caught.value.extra == {"current_status": status, "action": "assign"}
 
 
 def test_the_move_is_checked_before_the_team() -> None:
     with pytest.raises(Conflict):
-        lifecycle.assign(in_status("completed"), TEAM.id, None)
+        lifecycle.assign(in_status("completed"), TEAM.id, None, at=NOW)
 
 
 def test_assign_wants_an_active_team_of_the_community() -> None:
@@ -107,10 +107,83 @@ def test_assign_wants_an_active_team_of_the_community() -> None:
     resting = replace(TEAM, status="inactive")
     for team in (None, elsewhere):
         with pytest.raises(Invalid, match="is not a team of xingfu") as caught:
-            lifecycle.assign(submitted(), TEAM.id, team)
+            lifecycle.assign(submitted(), TEAM.id, team, at=NOW)
         assert caught.value.extra["errors"][0]["loc"] == ["body", "team_id"]
     with pytest.raises(Invalid, match="inactive"):
-        lifecycle.assign(submitted(), TEAM.id, resting)
+        lifecycle.assign(submitted(), TEAM.id, resting, at=NOW)
+
+
+# -- escalation to the branch (服务难题联解) ---------------------------------------------
+
+BRANCH = "城东大支部"
+NEIGHBOUR = TeamView(uuid.uuid4(), "邻社区橙色队", "heping", "active", BRANCH)
+BRANCH_ADMIN = lifecycle.Assigner(across_branch=True, branch=BRANCH)
+
+
+@pytest.mark.parametrize("status", ["submitted", "assigned", "accepted"])
+def test_escalate_an_open_order_once(status: str) -> None:
+    state, event = lifecycle.escalate(in_status(status), reason="本社区无橙色队", at=NOW)
+    assert (state.status, state.escalated_at, state.version) == (status, NOW, 6)
+    assert state.escalation_reason == "本社区无橙色队" and state.waits_for_branch
+    assert isinstance(event, ev.RequestEscalated)
+    assert (event.reason, event.escalated_at, event.version) == ("本社区无橙色队", NOW, 6)
+    with pytest.raises(Conflict, match="already escalated"):
+        lifecycle.escalate(state, reason="again", at=NOW)
+
+
+@pytest.mark.parametrize("status", ["completed", "cancelled"])
+def test_a_closed_order_cannot_be_escalated(status: str) -> None:
+    with pytest.raises(Conflict) as caught:
+        lifecycle.escalate(in_status(status), reason="太晚了", at=NOW)
+    assert caught.value.extra == {"current_status": status, "action": "escalate"}
+
+
+def test_the_branch_gives_an_escalated_order_to_another_communitys_team() -> None:
+    escalated, _ = lifecycle.escalate(submitted(), reason="无橙色队", at=NOW)
+    later = NOW + timedelta(hours=1)
+    state, event = lifecycle.assign(escalated, NEIGHBOUR.id, NEIGHBOUR, at=later, by=BRANCH_ADMIN)
+    assert (state.community_id, state.serving_community_id) == (COMMUNITY, "heping")
+    assert state.branch_assigned_at == later and not state.waits_for_branch
+    assert state.served_for_another
+    assert (event.community_id, event.serving_community_id) == (COMMUNITY, "heping")
+
+
+def test_an_own_team_serves_its_community() -> None:
+    state, event = lifecycle.assign(submitted(), TEAM.id, TEAM, at=NOW)
+    assert state.serving_community_id == COMMUNITY and not state.served_for_another
+    assert state.branch_assigned_at is None and event.serving_community_id == COMMUNITY
+
+
+def test_another_communitys_team_only_for_an_escalated_order_by_the_branch() -> None:
+    escalated, _ = lifecycle.escalate(submitted(), reason="无橙色队", at=NOW)
+    elsewhere = replace(NEIGHBOUR, branch="城西大支部")
+    out_of_reach = replace(BRANCH_ADMIN, may_reach=lambda community: False)
+    cases = [
+        (escalated, NEIGHBOUR, lifecycle.IN_COMMUNITY, "is not a team of xingfu"),
+        (submitted(), NEIGHBOUR, BRANCH_ADMIN, "only an order escalated"),
+        (escalated, elsewhere, BRANCH_ADMIN, "not a team of the branch"),
+        (escalated, NEIGHBOUR, out_of_reach, "not a team of the branch"),
+        (escalated, replace(NEIGHBOUR, branch=None), BRANCH_ADMIN, "not a team of the branch"),
+    ]
+    for state, team, by, message in cases:
+        with pytest.raises(Invalid, match=message) as caught:
+            lifecycle.assign(state, team.id, team, at=NOW, by=by)
+        assert caught.value.extra["errors"][0]["loc"] == ["body", "team_id"]
+
+
+def test_an_escalation_left_waiting_is_flagged_once() -> None:
+    wait = timedelta(hours=24)
+    escalated, _ = lifecycle.escalate(submitted(), reason="无橙色队", at=NOW)
+    assert not lifecycle.is_escalation_overdue(escalated, NOW + timedelta(hours=23), wait)
+    late = NOW + timedelta(hours=25)
+    flagged, event = lifecycle.mark_escalation_overdue(escalated, at=late, wait=wait)
+    assert flagged.escalation_overdue_at == late and flagged.version == escalated.version + 1
+    assert isinstance(event, ev.RequestEscalationOverdue) and event.escalation_overdue
+    with pytest.raises(Conflict):
+        lifecycle.mark_escalation_overdue(flagged, at=late, wait=wait)
+    served, _ = lifecycle.assign(escalated, NEIGHBOUR.id, NEIGHBOUR, at=NOW, by=BRANCH_ADMIN)
+    assert not lifecycle.is_escalation_overdue(served, late, wait)
+    assert not lifecycle.is_escalation_overdue(submitted(), late, wait)
 
 
 # -- accept, complete, cancel -----------------------------------------------------------
@@ -222,7 +295,7 @@ def test_every_verb_publishes_a_newer_version() -> None:
     )
     versions = [first.version]
     for step in (
-        lambda s: lifecycle.assign(s, TEAM.id, TEAM),
+        lambda s: lifecycle.assign(s, TEAM.id, TEAM, at=NOW),
         lambda s: lifecycle.mark_overdue(s, at=NOW + timedelta(hours=5)),
         lifecycle.accept,
         lambda s: lifecycle.complete(s, at=NOW, note=None, activity_id=None),
