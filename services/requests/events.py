@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
+from services.requests.care_events import CARE_REGISTER_EVENTS
 from services.requests.schemas import CareStatus, Channel, Mode, RequestStatus, Resident, Urgency
 from shared.events import EventCatalog, EventData, Versioned
 
@@ -123,6 +124,7 @@ CATALOG = EventCatalog(
         CareTaskCreated,
         CareTaskCompleted,
         CareTaskOverdue,
+        *CARE_REGISTER_EVENTS,
     ]
 )
 
