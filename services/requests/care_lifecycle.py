@@ -101,9 +101,9 @@ def register(
 ) -> tuple[RecipientState, ev.CareRecipientRegistered]:
     since = command.under_care_since or today
     if command.consent_on > today:
-        raise Invalid("consent_on is after today", field="consent_on")
+        raise Invalid("consent_on is in the future", field="consent_on")
     if since > today:
-        raise Invalid("under_care_since is after today", field="under_care_since")
+        raise Invalid("under_care_since is in the future", field="under_care_since")
     if since < command.consent_on:
         raise Invalid(
             "care cannot begin before consent was given (under_care_since < consent_on)",
@@ -188,7 +188,7 @@ def log_visit(
     by then. A visit logged late for an earlier day moves the next due day only forward."""
     _require_active(state, "log a visit")
     if visited_on > today:
-        raise Invalid("visited_on is after today", field="visited_on")
+        raise Invalid("visited_on is in the future", field="visited_on")
     if visited_on < state.under_care_since:
         raise Invalid("visited_on is before care began", field="visited_on")
     due_on = next_due(state.under_care_since, previous_visit, state.plan_days)

@@ -51,7 +51,7 @@ async def _check_team(
             field="team_id",
         )
     if orange and team.status != "active":
-        raise Invalid("the responsible team is not active", field="team_id")
+        raise Invalid("the responsible team is inactive", field="team_id")
 
 
 async def _check_volunteer(
