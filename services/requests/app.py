@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.requests.api import router
+from services.requests.care_api import router as care_router
 from services.requests.events import CATALOG
 from services.requests.handlers import subscriptions
 from services.requests.models import Base
@@ -26,8 +27,11 @@ def create_app(settings: RequestsSettings | None = None) -> FastAPI:
     return create_service_app(
         settings,
         title="Qise requests",
-        description="Resident service orders, dispatch to color teams, SLAs and care tasks.",
-        routers=[router],
+        description=(
+            "Resident service orders, dispatch to color teams, SLAs, care tasks, and the"
+            " people under care (关爱对象) with their visits."
+        ),
+        routers=[router, care_router],
         outbox=OUTBOX,
         publishes=CATALOG,
         subscriptions=subscriptions(settings),

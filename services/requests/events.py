@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from services.requests.care_events import CARE_REGISTER_EVENTS
 from services.requests.schemas import CareStatus, Channel, Mode, RequestStatus, Resident, Urgency
 from shared.events import EventCatalog, EventData, Versioned
 
@@ -154,6 +155,7 @@ CATALOG = EventCatalog(
         CareTaskCreated,
         CareTaskCompleted,
         CareTaskOverdue,
+        *CARE_REGISTER_EVENTS,
     ]
 )
 

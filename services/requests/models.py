@@ -168,3 +168,57 @@ class CareTask(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Our code sets the version (events carry it); an UPDATE also checks the one it read.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+
+
+# -- the care register (关爱对象) ------------------------------------------------------
+
+
+class CareRecipient(Base):
+    """A resident the orange team looks after, registered with their consent, with a visit
+    plan: a visit every `plan_days` days, the next one due on `next_due_on`."""
+
+    __tablename__ = "care_recipients"
+    __table_args__ = (Index("ix_care_recipients_due", "community_id", "status", "next_due_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    consent_on: Mapped[date] = mapped_column(Date)
+    consent_recorded_by: Mapped[str] = mapped_column(String(100))
+    under_care_since: Mapped[date] = mapped_column(Date)
+    plan_days: Mapped[int] = mapped_column(Integer)
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    notes: Mapped[str | None] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    last_visited_on: Mapped[date | None] = mapped_column(Date)
+    next_due_on: Mapped[date] = mapped_column(Date)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(500))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Our code sets the version (events carry it); an UPDATE also checks the one it read.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+
+
+class CareVisit(Base):
+    """A visit to a person under care: when, by whom, and whether within the plan."""
+
+    __tablename__ = "care_visits"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    care_recipient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("care_recipients.id"), index=True
+    )
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    visited_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    on_time: Mapped[bool] = mapped_column(Boolean)
+    team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    volunteer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    note: Mapped[str | None] = mapped_column(String(2000))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -216,6 +216,21 @@ async def _seed(services: Mapping[str, RunningService]) -> dict[str, Known]:
             "paid": False,
         },
     )
+    recipient = await _post(
+        requests,
+        "/care-recipients",
+        {
+            "community_id": COMMUNITY,
+            "name": "孙奶奶",
+            "phone": "13698765432",
+            "kind": "elderly_alone",
+            "consent": True,
+            "consent_on": "2000-01-01",
+            "under_care_since": "2000-01-01",
+            "plan_days": 7,
+            "team_id": team["id"],
+        },
+    )
     common: dict[str, st.SearchStrategy[Any]] = {
         "community_id": st.just(COMMUNITY),
         "team_id": st.just(team["id"]),
@@ -253,6 +268,7 @@ async def _seed(services: Mapping[str, RunningService]) -> dict[str, Known]:
             "request_id": st.just(order["id"]),
             "activity_id": st.just(activity["id"]),
             "task_id": st.just(task),
+            "recipient_id": st.just(recipient["id"]),
         },
         "stats": {**common, "id": _one_of(COMMUNITY, "测试"), "branch": _one_of("测试")},
     }
@@ -356,6 +372,9 @@ SERVER_RULES: tuple[tuple[str, str], ...] = (
     ("at most ten years", "a time series spans ten years at most: from against to (or today)"),
     ("beneficiar", "beneficiary groups no more than people_served: cross-field"),
     ("twice", "a volunteer listed once among the participants: uniqueness of a field"),
+    ("must be an orange team", "a person's responsible team is of the care color: a team fact"),
+    ("before consent was given", "care begins on or after consent_on: cross-field"),
+    ("before care began", "a visit on or after the day care began: a fact of the person"),
     # Phones: the pattern would change `resident.phone` of the consumed county event v1.
     ("a phone number is 5 to 15 digits", "normalize_phone; a pattern would alter event v1"),
     # Blank text: names, titles and reasons are trimmed before their length is checked, so

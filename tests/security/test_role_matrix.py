@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -197,6 +198,15 @@ async def complete_care_task(world: World, allowed: bool) -> Call:
     return Call(f"/care-tasks/{task}/complete", json={"note": "已走访"})
 
 
+async def register_care_recipient(world: World, allowed: bool) -> Call:
+    return Call("/care-recipients", json=world.care_recipient_body())
+
+
+async def end_care(world: World, allowed: bool) -> Call:
+    recipient = await world.new_care_recipient() if allowed else world.care_recipient
+    return Call(f"/care-recipients/{recipient['id']}/end", json={"reason": "已迁出本社区"})
+
+
 # -- the table -------------------------------------------------------------------------
 
 
@@ -351,6 +361,49 @@ RULES: list[Rule] = [
     ),
     Rule("requests", "GET", "/care-tasks", ALL, fixed("/care-tasks", params=in_community)),
     Rule("requests", "POST", "/care-tasks/{task_id}/complete", ADMINS, complete_care_task),
+    Rule("requests", "POST", "/care-recipients", ADMINS, register_care_recipient),
+    Rule(
+        "requests", "GET", "/care-recipients", ALL, fixed("/care-recipients", params=in_community)
+    ),
+    Rule(
+        "requests",
+        "GET",
+        "/care-recipients/summary",
+        ALL,
+        fixed("/care-recipients/summary", params=in_community),
+    ),
+    Rule(
+        "requests",
+        "GET",
+        "/care-recipients/{recipient_id}",
+        ALL,
+        fixed("/care-recipients/{w.care_recipient[id]}"),
+    ),
+    Rule(
+        "requests",
+        "PATCH",
+        "/care-recipients/{recipient_id}",
+        ADMINS,
+        fixed("/care-recipients/{w.care_recipient[id]}", body=lambda w: {"plan_days": 7}),
+    ),
+    Rule("requests", "POST", "/care-recipients/{recipient_id}/end", ADMINS, end_care),
+    Rule(
+        "requests",
+        "POST",
+        "/care-recipients/{recipient_id}/visits",
+        LEADER,  # ... the leader of the responsible team
+        fixed(
+            "/care-recipients/{w.care_recipient[id]}/visits",
+            body=lambda w: {"visited_on": str(datetime.now(UTC).date() - timedelta(days=1))},
+        ),
+    ),
+    Rule(
+        "requests",
+        "GET",
+        "/care-recipients/{recipient_id}/visits",
+        ALL,
+        fixed("/care-recipients/{w.care_recipient[id]}/visits"),
+    ),
     # stats
     Rule("stats", "GET", "/stats/overview", ALL, fixed("/stats/overview", params=community_scope)),
     Rule(

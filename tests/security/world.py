@@ -1,7 +1,8 @@
 """A community with one of everything, built through the public APIs, for the security tests.
 
 `World` holds the ids every path parameter needs (a team with its leader, volunteers, a
-party member, a resident unit, a logged activity, an assigned order, a care task) and makes
+party member, a resident unit, a logged activity, an assigned order, a care task, a person
+under care) and makes
 fresh objects on demand, so that a test which changes state never changes another's.
 """
 
@@ -77,6 +78,7 @@ class World:
     care_task: dict[str, Any]
     category: str
     spare_care_tasks: list[str] = field(default_factory=list)
+    care_recipient: dict[str, Any] = field(default_factory=dict)
 
     @property
     def registry(self) -> httpx.AsyncClient:
@@ -175,6 +177,30 @@ class World:
             assert moved.status_code == 200, moved.text
             order = moved.json()
         return order
+
+    def care_recipient_body(self, **fields: Any) -> dict[str, Any]:
+        """A person under care (关爱对象), looked after by `team`."""
+        return {
+            "community_id": self.community,
+            "name": "孙奶奶",
+            "phone": next_phone(),
+            "address": "幸福小区5号楼",
+            "kind": "elderly_alone",
+            "consent": True,
+            "consent_on": str(datetime.now(UTC).date() - timedelta(days=30)),
+            "under_care_since": str(datetime.now(UTC).date() - timedelta(days=20)),
+            "plan_days": 7,
+            "team_id": self.team["id"],
+            **fields,
+        }
+
+    async def new_care_recipient(self) -> dict[str, Any]:
+        created = await self.requests.post(
+            "/care-recipients", json=self.care_recipient_body(), headers=ADMIN
+        )
+        assert created.status_code == 201, created.text
+        recipient: dict[str, Any] = created.json()
+        return recipient
 
     def spare_care_task(self) -> str:
         """An open care task no other test touches."""
@@ -278,4 +304,5 @@ async def build_world(
     )
     world.activity = await world.new_activity()
     world.order = await world.new_order()
+    world.care_recipient = await world.new_care_recipient()
     return world
