@@ -19,8 +19,14 @@ from shared.db import utcnow
 from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.settings import DEV_JWT_SECRET, ServiceSettings
 
-Role = Literal["county_admin", "community_admin", "team_leader", "volunteer"]
-ROLES: tuple[Role, ...] = ("county_admin", "community_admin", "team_leader", "volunteer")
+Role = Literal["county_admin", "branch_admin", "community_admin", "team_leader", "volunteer"]
+ROLES: tuple[Role, ...] = (
+    "county_admin",
+    "branch_admin",
+    "community_admin",
+    "team_leader",
+    "volunteer",
+)
 ALL_COMMUNITIES = "*"
 ADMINS: tuple[Role, ...] = ("county_admin", "community_admin")
 
