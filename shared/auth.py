@@ -21,7 +21,13 @@ from shared.settings import DEV_JWT_SECRET, ServiceSettings
 
 # A branch_admin's token lists its branch's communities (社区大支部).
 Role = Literal["county_admin", "branch_admin", "community_admin", "team_leader", "volunteer"]
-ROLES: tuple[Role, ...] = ("county_admin", "community_admin", "team_leader", "volunteer")
+ROLES: tuple[Role, ...] = (
+    "county_admin",
+    "branch_admin",
+    "community_admin",
+    "team_leader",
+    "volunteer",
+)
 ALL_COMMUNITIES = "*"
 ADMINS: tuple[Role, ...] = ("county_admin", "community_admin")
 

@@ -8,8 +8,24 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from services.registry import domain
 from services.registry.lifecycle import TeamState, VolunteerState
-from services.registry.models import Category, Community, LifeEvent, ResidentUnit, Team, Volunteer
+from services.registry.models import (
+    Branch,
+    Category,
+    Community,
+    LifeEvent,
+    ResidentUnit,
+    Team,
+    UnitAgreement,
+    Volunteer,
+)
 from services.registry.schemas import (
+    AgreementIn,
+    AgreementOut,
+    BranchCommunity,
+    BranchDetail,
+    BranchIn,
+    BranchOut,
+    BranchPatch,
     CategoryIn,
     CategoryOut,
     CategoryPatch,
@@ -21,6 +37,8 @@ from services.registry.schemas import (
     LifeEventOut,
     MemberIn,
     MemberOut,
+    PathBranch,
+    ResidentUnitDetail,
     ResidentUnitIn,
     ResidentUnitOut,
     TeamIn,
@@ -31,6 +49,7 @@ from services.registry.schemas import (
     VolunteerPatch,
 )
 from shared.auth import CurrentUser, Principal
+from shared.db import utcnow
 from shared.errors import PayloadTooLarge
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 from shared.phones import mask_phone
@@ -91,6 +110,32 @@ def unit_out(unit: ResidentUnit, principal: Principal) -> ResidentUnitOut:
     )
 
 
+def branch_out(branch: Branch, principal: Principal, community_ids: list[str]) -> BranchOut:
+    return BranchOut(
+        id=branch.id,
+        name=branch.name,
+        secretary_name=branch.secretary_name,
+        secretary_phone=domain.secretary_phone_shown(principal, branch),
+        community_ids=community_ids,
+        created_at=branch.created_at,
+    )
+
+
+def agreement_out(agreement: UnitAgreement) -> AgreementOut:
+    today = utcnow().date()
+    return AgreementOut(
+        id=str(agreement.id),
+        resident_unit_id=str(agreement.resident_unit_id),
+        community_id=agreement.community_id,
+        brings=list(agreement.brings),
+        description=agreement.description,
+        starts_on=agreement.starts_on,
+        ends_on=agreement.ends_on,
+        active=agreement.starts_on <= today <= agreement.ends_on,
+        created_at=agreement.created_at,
+    )
+
+
 def category_out(category: Category) -> CategoryOut:
     return CategoryOut(code=category.code, name=category.name, description=category.description)
 
@@ -106,6 +151,51 @@ def life_event_out(event: LifeEvent) -> LifeEventOut:
         recorded_by=event.recorded_by,
         created_at=event.created_at,
     )
+
+
+# -- branches ----------------------------------------------------------------------
+
+
+async def _branch_detail(session: SessionDep, branch: Branch, user: Principal) -> BranchDetail:
+    communities = (await domain.communities_of(session, [branch.id]))[branch.id]
+    units = await domain.units_of(session, user, [c.id for c in communities])
+    return BranchDetail(
+        **branch_out(branch, user, [c.id for c in communities]).model_dump(),
+        communities=[BranchCommunity(id=c.id, name=c.name) for c in communities],
+        resident_units=[unit_out(u, user) for u in units],
+    )
+
+
+@router.post("/branches", status_code=201, tags=["branches"])
+async def create_branch(body: BranchIn, session: SessionDep, user: CurrentUser) -> BranchDetail:
+    """Register a community big branch (社区大支部) (county_admin)."""
+    async with unit_of_work(session):
+        branch = await domain.create_branch(session, user, body)
+    return await _branch_detail(session, branch, user)
+
+
+@router.get("/branches", tags=["branches"])
+async def list_branches(session: SessionDep, user: CurrentUser) -> Page[BranchOut]:
+    """The branches of the caller's communities (all of them, county-wide)."""
+    branches = await domain.list_branches(session, user)
+    communities = await domain.communities_of(session, [b.id for b in branches])
+    return Page(items=[branch_out(b, user, [c.id for c in communities[b.id]]) for b in branches])
+
+
+@router.get("/branches/{branch_id}", tags=["branches"])
+async def get_branch(branch_id: PathBranch, session: SessionDep, user: CurrentUser) -> BranchDetail:
+    """A branch with its communities and the resident units the caller may see."""
+    return await _branch_detail(session, await domain.get_branch(session, user, branch_id), user)
+
+
+@router.patch("/branches/{branch_id}", tags=["branches"])
+async def update_branch(
+    branch_id: PathBranch, body: BranchPatch, session: SessionDep, user: CurrentUser
+) -> BranchDetail:
+    """Rename a branch or change its secretary (county_admin, the branch's branch_admin)."""
+    async with unit_of_work(session):
+        branch = await domain.update_branch(session, user, branch_id, body)
+    return await _branch_detail(session, branch, user)
 
 
 # -- communities -------------------------------------------------------------------
@@ -162,6 +252,36 @@ async def list_resident_units(
         cursor=cursor,
         to_item=lambda u: unit_out(u, user),
     )
+
+
+async def _unit_detail(
+    session: SessionDep, unit: ResidentUnit, user: Principal
+) -> ResidentUnitDetail:
+    agreements = await domain.agreements_of(session, unit)
+    return ResidentUnitDetail(
+        **unit_out(unit, user).model_dump(),
+        branch=await domain.branch_of(session, unit.community_id),
+        agreements=[agreement_out(a) for a in agreements],
+    )
+
+
+@router.get("/resident-units/{unit_id}", tags=["communities"])
+async def get_resident_unit(
+    unit_id: PathId, session: SessionDep, user: CurrentUser
+) -> ResidentUnitDetail:
+    """A resident unit with its agreements; `active` marks those in force today."""
+    return await _unit_detail(session, await domain.get_resident_unit(session, user, unit_id), user)
+
+
+@router.post("/resident-units/{unit_id}/agreements", status_code=201, tags=["communities"])
+async def record_agreement(
+    unit_id: PathId, body: AgreementIn, session: SessionDep, user: CurrentUser
+) -> AgreementOut:
+    """Record what a resident unit brings to its branch, for a period (共驻共建): the unit's
+    community's admins, the branch's admins, county admins."""
+    async with unit_of_work(session):
+        agreement = await domain.record_agreement(session, user, unit_id, body)
+    return agreement_out(agreement)
 
 
 # -- categories --------------------------------------------------------------------
@@ -222,11 +342,12 @@ async def list_teams(
     community_id: Slug | None = None,
     category: Slug | None = None,
     status: Annotated[str | None, Query(pattern="^(active|inactive)$")] = None,
+    unit_id: Annotated[Id | None, Query(description="Teams formed by this resident unit")] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[TeamOut]:
     """Teams in scope, with their active member counts."""
-    query = domain.list_teams(user, community_id, category, status)
+    query = domain.list_teams(user, community_id, category, status, unit_id)
     page = await paginate(session, query, Team.id, limit=limit, cursor=cursor, to_item=lambda t: t)
     counts = await domain.member_counts(session, [t.id for t in page.items])
     return Page(
@@ -310,11 +431,14 @@ async def list_volunteers(
     ] = None,
     is_party_member: bool | None = None,
     active: bool | None = None,
+    unit_id: Annotated[
+        Id | None, Query(description="The resident unit's working party members (双报到)")
+    ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[VolunteerOut]:
-    """Volunteers in scope; search by name or phone suffix, team, party membership."""
-    where = domain.VolunteerFilter(community_id, team_id, q, is_party_member, active)
+    """Volunteers in scope; search by name or phone suffix, team, party membership, unit."""
+    where = domain.VolunteerFilter(community_id, team_id, q, is_party_member, active, unit_id)
     page = await paginate(
         session,
         domain.list_volunteers(user, where),

@@ -15,12 +15,13 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry import events as ev
 from services.registry import lifecycle as lc
 from services.registry.models import (
+    Branch,
     Category,
     Community,
     LifeEvent,
@@ -28,10 +29,14 @@ from services.registry.models import (
     RetiredCategory,
     Team,
     TeamMember,
+    UnitAgreement,
     Volunteer,
 )
 from services.registry.outbox import OUTBOX
 from services.registry.schemas import (
+    AgreementIn,
+    BranchIn,
+    BranchPatch,
     CategoryIn,
     CategoryPatch,
     CommunityIn,
@@ -46,7 +51,7 @@ from services.registry.schemas import (
     VolunteerPatch,
 )
 from services.registry.volunteer_csv import describe, parse_volunteer_csv, row_to_volunteer
-from shared.auth import ADMINS, Principal
+from shared.auth import ADMINS, Principal, Role
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import EventData
@@ -86,6 +91,146 @@ async def _require_admin_write(
     return community
 
 
+# -- branches ----------------------------------------------------------------------
+
+# Who sees a branch's secretary's phone whole (of a branch they may read), and who may
+# record a resident unit's agreement (of a unit whose community they may write to).
+BRANCH_ADMINS: tuple[Role, ...] = ("county_admin", "branch_admin")
+CO_BUILDERS: tuple[Role, ...] = ("county_admin", "branch_admin", "community_admin")
+
+
+async def branches_in_scope(session: AsyncSession, principal: Principal) -> set[str] | None:
+    """The branches of the token's communities, or None for all of them."""
+    scope = principal.community_filter()
+    if scope is None:
+        return None
+    found = await session.scalars(
+        select(Community.branch).where(Community.id.in_(scope), Community.branch.is_not(None))
+    )
+    return {branch for branch in found if branch is not None}
+
+
+def secretary_phone_shown(principal: Principal, branch: Branch) -> str | None:
+    """Whole to county admins and the branch's admins (who could read it), masked to others."""
+    phone = branch.secretary_phone
+    if phone is None or principal.role in BRANCH_ADMINS:
+        return phone
+    return mask_phone(phone)
+
+
+def _branch_event(kind: type[ev.BranchState], branch: Branch) -> ev.BranchState:
+    phone = branch.secretary_phone
+    return kind(
+        branch_id=branch.id,
+        name=branch.name,
+        secretary_name=branch.secretary_name,
+        secretary_phone_masked=mask_phone(phone) if phone is not None else None,
+        version=branch.version,
+    )
+
+
+async def _publish_branch(
+    session: AsyncSession, kind: type[ev.BranchState], branch: Branch
+) -> None:
+    # A branch spans communities: "*" keys it apart from any one of them, like categories.
+    await _publish(session, _branch_event(kind, branch), "*", branch.id)
+
+
+async def create_branch(session: AsyncSession, principal: Principal, command: BranchIn) -> Branch:
+    principal.require_role("county_admin")
+    if await session.get(Branch, command.id) is not None:
+        raise Conflict(f"branch {command.id!r} already exists")
+    branch = Branch(**command.model_dump(), version=1)
+    session.add(branch)
+    await flush_unique(session, f"branch {command.id!r} already exists")
+    await _publish_branch(session, ev.BranchRegistered, branch)
+    return branch
+
+
+async def _branch_named(session: AsyncSession, key: str) -> None:
+    """The branch a new community names: a branch's id; a name no branch has as its id yet
+    registers that branch (id and name alike), as free labels did before branches were
+    records, so a county can go on creating communities as it did."""
+    if await session.get(Branch, key) is not None:
+        return
+    try:
+        # A savepoint: of two communities naming the same new branch at once, the one
+        # that waited finds the other's branch, and the branch is registered once.
+        async with session.begin_nested():
+            branch = Branch(id=key, name=key, version=1)
+            session.add(branch)
+            await session.flush()
+            await _publish_branch(session, ev.BranchRegistered, branch)
+    except IntegrityError:
+        pass
+
+
+async def list_branches(session: AsyncSession, principal: Principal) -> Sequence[Branch]:
+    query = select(Branch).order_by(Branch.id)
+    visible = await branches_in_scope(session, principal)
+    if visible is not None:
+        query = query.where(Branch.id.in_(visible))
+    return (await session.scalars(query)).all()
+
+
+async def get_branch(
+    session: AsyncSession, principal: Principal, branch_id: str, *, for_update: bool = False
+) -> Branch:
+    branch = await session.get(
+        Branch, branch_id, with_for_update=True if for_update else None, populate_existing=True
+    )
+    visible = await branches_in_scope(session, principal)
+    if branch is None or (visible is not None and branch.id not in visible):
+        raise NotFound("branch not found")
+    return branch
+
+
+async def update_branch(
+    session: AsyncSession, principal: Principal, branch_id: str, patch: BranchPatch
+) -> Branch:
+    """Rename a branch or change its secretary: county admins and the branch's admins."""
+    branch = await get_branch(session, principal, branch_id, for_update=True)
+    principal.require_role(*BRANCH_ADMINS)
+    changes = patch.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is None:
+        raise Invalid("name cannot be empty", field="name")
+    for name, value in changes.items():
+        setattr(branch, name, value)
+    branch.version += 1
+    await _publish_branch(session, ev.BranchChanged, branch)
+    return branch
+
+
+async def communities_of(
+    session: AsyncSession, branch_ids: Sequence[str]
+) -> dict[str, list[Community]]:
+    """Each branch's communities, by id."""
+    result: dict[str, list[Community]] = {b: [] for b in branch_ids}
+    if branch_ids:
+        found = await session.scalars(
+            select(Community).where(Community.branch.in_(branch_ids)).order_by(Community.id)
+        )
+        for community in found:
+            result[str(community.branch)].append(community)
+    return result
+
+
+async def units_of(
+    session: AsyncSession, principal: Principal, community_ids: Sequence[str]
+) -> Sequence[ResidentUnit]:
+    """The resident units of these communities that the caller may see."""
+    visible = [c for c in community_ids if principal.sees(c)]
+    if not visible:
+        return []
+    return (
+        await session.scalars(
+            select(ResidentUnit)
+            .where(ResidentUnit.community_id.in_(visible))
+            .order_by(ResidentUnit.community_id, ResidentUnit.id)
+        )
+    ).all()
+
+
 # -- communities -------------------------------------------------------------------
 
 
@@ -95,6 +240,8 @@ async def create_community(
     principal.require_role("county_admin")
     if await session.get(Community, command.id) is not None:
         raise Conflict(f"community {command.id!r} already exists")
+    if command.branch is not None:
+        await _branch_named(session, command.branch)
     community = Community(id=command.id, name=command.name, branch=command.branch)
     session.add(community)
     await flush_unique(session, f"community {command.id!r} already exists")
@@ -153,6 +300,74 @@ async def create_resident_unit(
 def list_resident_units(principal: Principal, community_id: str | None) -> Select[ResidentUnit]:
     query = select(ResidentUnit)
     return scoped(query, ResidentUnit.community_id, principal, community_id)
+
+
+async def get_resident_unit(
+    session: AsyncSession, principal: Principal, unit_id: str
+) -> ResidentUnit:
+    return await get_in_scope(session, ResidentUnit, unit_id, principal, "resident unit")
+
+
+async def agreements_of(session: AsyncSession, unit: ResidentUnit) -> Sequence[UnitAgreement]:
+    return (
+        await session.scalars(
+            select(UnitAgreement)
+            .where(UnitAgreement.resident_unit_id == unit.id)
+            .order_by(UnitAgreement.starts_on, UnitAgreement.id)
+        )
+    ).all()
+
+
+async def record_agreement(
+    session: AsyncSession, principal: Principal, unit_id: str, command: AgreementIn
+) -> UnitAgreement:
+    """What a unit brings to its branch, and for when: the unit's community's admins, the
+    branch's admins (whose token holds the branch's communities) and county admins."""
+    unit = await get_resident_unit(session, principal, unit_id)
+    principal.require_write(unit.community_id)
+    principal.require_role(*CO_BUILDERS)
+    agreement = UnitAgreement(
+        id=new_id(),
+        resident_unit_id=unit.id,
+        community_id=unit.community_id,
+        brings=list(command.brings),
+        description=command.description,
+        starts_on=command.starts_on,
+        ends_on=command.ends_on,
+        recorded_by=principal.sub,
+    )
+    session.add(agreement)
+    data = ev.ResidentUnitAgreementSigned(
+        agreement_id=str(agreement.id),
+        resident_unit_id=str(unit.id),
+        community_id=unit.community_id,
+        brings=list(command.brings),
+        starts_on=command.starts_on,
+        ends_on=command.ends_on,
+        # Recorded once and never changed: its one version is 1.
+        version=1,
+    )
+    await _publish(session, data, unit.community_id, unit.id)
+    return agreement
+
+
+async def branch_of(session: AsyncSession, community_id: str) -> str | None:
+    return await session.scalar(select(Community.branch).where(Community.id == community_id))
+
+
+async def _unit_for(
+    session: AsyncSession, community_id: str, unit_id: str, *, same_branch: bool
+) -> uuid.UUID:
+    """A resident unit of the community, or (`same_branch`) of a community of its branch."""
+    unit = await session.get(ResidentUnit, _field_id(unit_id, "unit_id"))
+    if unit is not None and unit.community_id == community_id:
+        return unit.id
+    if unit is not None and same_branch:
+        branch = await branch_of(session, community_id)
+        if branch is not None and branch == await branch_of(session, unit.community_id):
+            return unit.id
+    where = f"{community_id} or its branch" if same_branch else community_id
+    raise Invalid(f"resident unit {unit_id} is not a unit of {where}", field="unit_id")
 
 
 # -- categories --------------------------------------------------------------------
@@ -271,6 +486,9 @@ async def register_team(session: AsyncSession, principal: Principal, command: Te
             session, command.community_id, command.leader_volunteer_id, "leader_volunteer_id"
         )
         leader_id = leader.id
+    unit = None
+    if command.unit_id is not None:
+        unit = await _unit_for(session, command.community_id, command.unit_id, same_branch=False)
     await _unique_team_name(session, command.community_id, command.name)
     state, registered = lc.register_team(
         team_id=new_id(),
@@ -279,6 +497,7 @@ async def register_team(session: AsyncSession, principal: Principal, command: Te
         name=command.name,
         leader=leader_id,
         at=utcnow(),
+        unit=unit,
     )
     team = Team(**state.columns())
     session.add(team)
@@ -359,8 +578,11 @@ def list_teams(
     community_id: str | None,
     category: str | None,
     status: str | None,
+    unit_id: str | None = None,
 ) -> Select[Team]:
     query = select(Team)
+    if unit_id is not None:
+        query = query.where(Team.unit_id == _query_id(unit_id, "unit_id"))
     if category is not None:
         query = query.where(Team.category == category)
     if status is not None:
@@ -445,6 +667,8 @@ async def register_volunteer(
     session: AsyncSession, principal: Principal, command: VolunteerIn
 ) -> Volunteer:
     await _require_admin_write(session, principal, command.community_id)
+    if command.unit_id is not None:
+        await _unit_for(session, command.community_id, command.unit_id, same_branch=True)
     return await _add_volunteer(session, command)
 
 
@@ -469,6 +693,8 @@ async def update_volunteer(
     session: AsyncSession, principal: Principal, volunteer_id: str, patch: VolunteerPatch
 ) -> Volunteer:
     volunteer = await _volunteer_for_write(session, principal, volunteer_id)
+    if patch.unit_id is not None:
+        await _unit_for(session, volunteer.community_id, patch.unit_id, same_branch=True)
     if patch.phone not in (None, volunteer.phone) and await _phone_taken(
         session, volunteer.community_id, patch.phone
     ):
@@ -502,17 +728,24 @@ class VolunteerFilter:
     q: str | None = None
     is_party_member: bool | None = None
     active: bool | None = None
+    unit_id: str | None = None
+
+
+def _query_id(value: str, name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Invalid(
+            f"{name} is not a UUID", errors=[{"loc": ["query", name], "msg": "not a UUID"}]
+        ) from None
 
 
 def list_volunteers(principal: Principal, where: VolunteerFilter) -> Select[Volunteer]:
     query = select(Volunteer)
+    if where.unit_id is not None:
+        query = query.where(Volunteer.unit_id == _query_id(where.unit_id, "unit_id"))
     if where.team_id is not None:
-        try:
-            team_uuid = uuid.UUID(where.team_id)
-        except ValueError:
-            raise Invalid(
-                "team_id is not a UUID", errors=[{"loc": ["query", "team_id"], "msg": "not a UUID"}]
-            ) from None
+        team_uuid = _query_id(where.team_id, "team_id")
         query = query.where(
             Volunteer.id.in_(select(TeamMember.volunteer_id).where(TeamMember.team_id == team_uuid))
         )

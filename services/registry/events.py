@@ -22,10 +22,28 @@ TOPIC = "qise.registry.events"
 
 class CommunityCreated(Versioned):
     event_type = "qise.community.created.v1"
-    summary = "A community joined the deployment, under a branch."
+    summary = "A community joined the deployment, under a branch (the branch's id)."
     community_id: str
     name: str
     branch: str | None = None
+
+
+class BranchState(Versioned):
+    branch_id: str
+    name: str
+    # Phones travel masked: whole numbers never leave the registry.
+    secretary_name: str | None = None
+    secretary_phone_masked: str | None = None
+
+
+class BranchRegistered(BranchState):
+    event_type = "qise.branch.registered.v1"
+    summary = "A community big branch (社区大支部) was registered."
+
+
+class BranchChanged(BranchState):
+    event_type = "qise.branch.changed.v1"
+    summary = "A branch was renamed or got another secretary; carries its new state."
 
 
 class CategoryDefined(Versioned):
@@ -44,6 +62,8 @@ class TeamState(EventData):
     name: str
     leader_volunteer_id: str | None = None
     status: Literal["active", "inactive"] = "active"
+    # The resident unit that formed the team; absent from events before units formed teams.
+    unit_id: str | None = None
     version: int = 1
 
 
@@ -68,6 +88,8 @@ class VolunteerState(EventData):
     is_party_member: bool = False
     party_joined_on: date | None = None
     active: bool = True
+    # The resident unit whose working party member this is; absent from earlier events.
+    unit_id: str | None = None
     version: int = 1
 
 
@@ -124,6 +146,17 @@ class ResidentUnitRegistered(Versioned):
     kind: str
 
 
+class ResidentUnitAgreementSigned(Versioned):
+    event_type = "qise.resident_unit.agreement_signed.v1"
+    summary = "A resident unit agreed with its branch what it brings (共驻共建), for a period."
+    agreement_id: str
+    resident_unit_id: str
+    community_id: str
+    brings: list[str]
+    starts_on: date
+    ends_on: date
+
+
 # The registry as its replicas keep it: each state event, the entity it reports and the
 # field holding the entity's key. Memberships are pairs, kept by stats alone.
 REPLICA: dict[str, Reports] = {
@@ -139,8 +172,11 @@ MEMBERSHIPS = (TeamMemberJoined.event_type, TeamMemberLeft.event_type)
 
 CATALOG = EventCatalog(
     [
+        BranchRegistered,
+        BranchChanged,
         CommunityCreated,
         ResidentUnitRegistered,
+        ResidentUnitAgreementSigned,
         CategoryDefined,
         TeamRegistered,
         TeamUpdated,

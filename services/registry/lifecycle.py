@@ -39,8 +39,17 @@ EDITABLE = (
     "availability",
     "is_party_member",
     "party_joined_on",
+    "unit_id",
 )
 REQUIRED = ("name", "phone", "is_party_member")
+
+
+def _text(key: uuid.UUID | str | None) -> str | None:
+    return str(key) if key is not None else None
+
+
+def _uuid(key: uuid.UUID | str | None) -> uuid.UUID | None:
+    return uuid.UUID(str(key)) if key is not None else None
 
 
 # -- volunteers --------------------------------------------------------------------
@@ -62,6 +71,7 @@ class VolunteerState(RowState):
     party_joined_on: date | None
     active: bool
     deactivated_reason: str | None
+    unit_id: uuid.UUID | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -91,6 +101,7 @@ class VolunteerState(RowState):
             "is_party_member": self.is_party_member,
             "party_joined_on": self.party_joined_on,
             "active": self.active,
+            "unit_id": _text(self.unit_id),
         }
 
     def event(self, kind: type[VolunteerEvent], **extra: Any) -> VolunteerEvent:
@@ -121,6 +132,7 @@ def register_volunteer(
         party_joined_on=command.party_joined_on,
         active=True,
         deactivated_reason=None,
+        unit_id=_uuid(command.unit_id),
         version=1,
         created_at=at,
         updated_at=at,
@@ -137,6 +149,7 @@ def update_volunteer(
         if required in changes and changes[required] is None:
             raise Invalid(f"{required} cannot be empty", field=required)
     merged = {**{name: getattr(state, name) for name in EDITABLE}, **changes}
+    merged["unit_id"] = _text(merged["unit_id"])
     # Someone who leaves the party keeps no joining date.
     if merged["is_party_member"] is False:
         merged["party_joined_on"] = None
@@ -150,6 +163,7 @@ def update_volunteer(
             ],
         ) from None
     merged["skills"] = tuple(merged["skills"])
+    merged["unit_id"] = _uuid(merged["unit_id"])
     new = replace(state, **merged, version=state.version + 1, updated_at=at)
     return new, new.event(ev.VolunteerUpdated)
 
@@ -194,6 +208,7 @@ class TeamState(RowState):
     name: str
     leader_volunteer_id: uuid.UUID | None
     status: str
+    unit_id: uuid.UUID | None
     version: int
     created_at: datetime
 
@@ -206,6 +221,7 @@ class TeamState(RowState):
             "name": self.name,
             "leader_volunteer_id": str(leader) if leader is not None else None,
             "status": self.status,
+            "unit_id": _text(self.unit_id),
         }
 
     def event(self, kind: type[TeamEvent], **extra: Any) -> TeamEvent:
@@ -221,6 +237,7 @@ def register_team(
     name: str,
     leader: uuid.UUID | None,
     at: datetime,
+    unit: uuid.UUID | None = None,
 ) -> tuple[TeamState, ev.TeamRegistered]:
     state = TeamState(
         id=team_id,
@@ -229,6 +246,7 @@ def register_team(
         name=name,
         leader_volunteer_id=leader,
         status=ACTIVE,
+        unit_id=unit,
         version=1,
         created_at=at,
     )

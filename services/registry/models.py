@@ -1,4 +1,5 @@
-"""Registry tables: communities, resident units, categories, teams, volunteers, life events."""
+"""Registry tables: branches, communities, resident units and their agreements, categories,
+teams, volunteers, life events."""
 
 from __future__ import annotations
 
@@ -26,12 +27,29 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+class Branch(Base):
+    """A community "big branch" (社区大支部): the communities and resident units it joins.
+
+    Its id is a slug; a branch that was a community's free label before branches were
+    records keeps that label as its id, so the communities' `branch` did not change.
+    """
+
+    __tablename__ = "branches"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    secretary_name: Mapped[str | None] = mapped_column(String(100))
+    secretary_phone: Mapped[str | None] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Community(Base):
     __tablename__ = "communities"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    branch: Mapped[str | None] = mapped_column(String(100))
+    branch: Mapped[str | None] = mapped_column(ForeignKey("branches.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -46,6 +64,22 @@ class ResidentUnit(Base):
     kind: Mapped[str] = mapped_column(String(40))
     contact_name: Mapped[str | None] = mapped_column(String(100))
     contact_phone: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UnitAgreement(Base):
+    """What a resident unit brings to the branch, and for which period (共驻共建)."""
+
+    __tablename__ = "unit_agreements"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    resident_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("resident_units.id"), index=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id"), index=True)
+    brings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -90,6 +124,8 @@ class Volunteer(Base):
     party_joined_on: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deactivated_reason: Mapped[str | None] = mapped_column(String(200))
+    # The resident unit whose working party member this is (在职党员"双报到").
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("resident_units.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Our code sets each version (events carry it); an UPDATE checks the one it read.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
@@ -107,6 +143,8 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(100))
     leader_volunteer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("volunteers.id"))
     status: Mapped[str] = mapped_column(String(20), default="active")
+    # The resident unit that formed the team, if one did.
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("resident_units.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Our code sets each version (events carry it); an UPDATE checks the one it read.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012

@@ -11,6 +11,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -37,7 +38,42 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-# -- communities and resident units ----------------------------------------------
+# -- branches, communities and resident units --------------------------------------
+
+
+# A branch's id: a slug, or the label a community named as its branch before branches
+# were records. Malformed, it names nothing: 404.
+PathBranch = Annotated[str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 100})]
+
+
+class BranchIn(Strict):
+    id: Slug
+    name: Name
+    secretary_name: Name | None = None
+    secretary_phone: Phone | None = None
+
+
+class BranchPatch(Strict):
+    # Left out, these stay; the secretary's may be cleared with null, the name may not.
+    name: Name | None = NEVER_NULL
+    secretary_name: Name | None = None
+    secretary_phone: Phone | None = None
+
+
+class BranchOut(BaseModel):
+    id: str
+    name: str
+    secretary_name: str | None
+    secretary_phone: str | None = Field(
+        description="Whole to county admins and the branch's admins, masked to anyone else."
+    )
+    community_ids: list[str] = []
+    created_at: datetime
+
+
+class BranchCommunity(BaseModel):
+    id: str
+    name: str
 
 
 class CommunityIn(Strict):
@@ -71,6 +107,57 @@ class ResidentUnitOut(BaseModel):
     created_at: datetime
 
 
+Brings = Literal["volunteers", "venues", "vehicles", "funds", "services"]
+
+
+class AgreementIn(Strict):
+    brings: Annotated[
+        list[Brings], Field(min_length=1, max_length=5, json_schema_extra={"uniqueItems": True})
+    ]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    starts_on: date
+    ends_on: date = Field(description="The last day of the agreement; not before starts_on.")
+
+    @field_validator("brings")
+    @classmethod
+    def _once_each(cls, brings: list[str]) -> list[str]:
+        if len(set(brings)) != len(brings):
+            raise ValueError("each thing brought is named once")
+        return brings
+
+    @field_validator("ends_on")
+    @classmethod
+    def _after_start(cls, ends_on: date, info: ValidationInfo) -> date:
+        starts_on = info.data.get("starts_on")
+        if starts_on is not None and ends_on < starts_on:
+            raise ValueError("ends_on is before starts_on")
+        return ends_on
+
+
+class AgreementOut(BaseModel):
+    id: str
+    resident_unit_id: str
+    community_id: str
+    brings: list[str]
+    description: str
+    starts_on: date
+    ends_on: date
+    active: bool = Field(description="Whether today falls within starts_on..ends_on.")
+    created_at: datetime
+
+
+class ResidentUnitDetail(ResidentUnitOut):
+    branch: str | None
+    agreements: list[AgreementOut]
+
+
+class BranchDetail(BranchOut):
+    communities: list[BranchCommunity]
+    resident_units: list[ResidentUnitOut] = Field(
+        description="The units of the branch's communities that the caller may see."
+    )
+
+
 # -- categories ------------------------------------------------------------------
 
 
@@ -99,6 +186,7 @@ class TeamIn(Strict):
     category: Slug
     name: Name
     leader_volunteer_id: Id | None = None
+    unit_id: Id | None = Field(None, description="The resident unit (of the community) forming it.")
 
 
 class TeamPatch(Strict):
@@ -112,6 +200,7 @@ class TeamOut(BaseModel):
     category: str
     name: str
     leader_volunteer_id: str | None
+    unit_id: str | None = None
     status: str
     member_count: int = 0
     created_at: datetime
@@ -156,6 +245,9 @@ class VolunteerIn(Strict):
     availability: ShortText | None = None
     is_party_member: bool = False
     party_joined_on: date | None = None
+    unit_id: Id | None = Field(
+        None, description="A resident unit of the community or of its branch (双报到)."
+    )
 
     @field_validator("birth_year")
     @classmethod
@@ -183,6 +275,7 @@ class VolunteerPatch(Strict):
     availability: ShortText | None = None
     is_party_member: bool | None = NEVER_NULL
     party_joined_on: date | None = None
+    unit_id: Id | None = Field(None, description="null: no longer of a resident unit.")
 
     @field_validator("party_joined_on")
     @classmethod
@@ -211,6 +304,7 @@ class VolunteerOut(BaseModel):
     )
     active: bool
     deactivated_reason: str | None
+    unit_id: str | None = None
     team_ids: list[str] = []
     created_at: datetime
     updated_at: datetime

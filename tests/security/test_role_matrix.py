@@ -1,4 +1,4 @@
-"""Who may call what: every route that needs a token, for each of the four roles, in one table.
+"""Who may call what: every route that needs a token, for each of the five roles, in one table.
 
 Each (route, role) is its own test: a role the table does not allow gets 403 (never 2xx), a
 role it allows gets its 2xx. Tokens are scoped to the community under test; the team leader's
@@ -29,6 +29,9 @@ ALL: frozenset[Role] = frozenset(ROLES)
 ADMINS: frozenset[Role] = frozenset({"county_admin", "community_admin"})
 COUNTY: frozenset[Role] = frozenset({"county_admin"})
 LEADER: frozenset[Role] = ADMINS | {"team_leader"}  # ... the leader of the team in question
+# The branch's admins: a branch_admin's token holds the communities of its branch.
+BRANCH: frozenset[Role] = COUNTY | {"branch_admin"}
+CO_BUILDERS: frozenset[Role] = ADMINS | BRANCH
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,14 @@ async def resident_unit(world: World, allowed: bool) -> Call:
     )
 
 
+async def new_branch(world: World, allowed: bool) -> Call:
+    return Call("/branches", json={"id": slug("b"), "name": "新大支部"})
+
+
+def agreement(world: World) -> dict[str, Any]:
+    return {"brings": ["venues"], "starts_on": "2025-01-01", "ends_on": "2025-12-31"}
+
+
 async def log_activity(world: World, allowed: bool) -> Call:
     return Call("/activities", json=world.activity_body())
 
@@ -229,6 +240,26 @@ RULES: list[Rule] = [
     ),
     Rule("registry", "POST", "/resident-units", ADMINS, resident_unit),
     Rule("registry", "GET", "/resident-units", ALL, fixed("/resident-units", params=in_community)),
+    Rule(
+        "registry", "GET", "/resident-units/{unit_id}", ALL, fixed("/resident-units/{w.unit[id]}")
+    ),
+    Rule(
+        "registry",
+        "POST",
+        "/resident-units/{unit_id}/agreements",
+        CO_BUILDERS,
+        fixed("/resident-units/{w.unit[id]}/agreements", body=agreement),
+    ),
+    Rule("registry", "POST", "/branches", COUNTY, new_branch),
+    Rule("registry", "GET", "/branches", ALL, fixed("/branches")),
+    Rule("registry", "GET", "/branches/{branch_id}", ALL, fixed("/branches/{w.branch}")),
+    Rule(
+        "registry",
+        "PATCH",
+        "/branches/{branch_id}",
+        BRANCH,
+        fixed("/branches/{w.branch}", body=lambda w: {"secretary_name": "安全测试书记"}),
+    ),
     Rule("registry", "GET", "/categories", ALL, fixed("/categories")),
     Rule("registry", "POST", "/categories", COUNTY, new_category),
     Rule(

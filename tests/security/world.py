@@ -94,9 +94,10 @@ class World:
 
     def headers(self, role: Role) -> dict[str, str]:
         """A token of `role` over this community; a team leader leads `team`, a volunteer is
-        `member`."""
+        `member`; the branch's admin holds the communities of `branch`: this one."""
         sub = {
             "county_admin": "security-county",
+            "branch_admin": "security-branch",
             "community_admin": "security-admin",
             "team_leader": self.leader["id"],
             "volunteer": self.member["id"],
