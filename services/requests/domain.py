@@ -292,6 +292,9 @@ async def assign_request(
 ) -> ServiceRequest:
     order = await _order_for_change(session, principal, request_id)
     principal.require_role(*ASSIGNERS)
+    if principal.role == "branch_admin" and order.escalated_at is None:
+        # The community dispatches its own orders; the branch steps in once asked to.
+        raise Forbidden("the branch assigns only orders escalated to it")
     team = await session.get(Team, team_id)
     by = lifecycle.Assigner(
         across_branch=principal.role in BRANCH_ASSIGNERS,
