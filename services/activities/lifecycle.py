@@ -337,10 +337,3 @@ def check_within_availability(
             f" ({zone.key}); open that day: {hours or 'never'}",
             errors=[{"loc": ["body", "starts_at"], "msg": "outside the resource's opening hours"}],
         )
-
-
-def overlaps(
-    starts_at: datetime, ends_at: datetime, other_start: datetime, other_end: datetime
-) -> bool:
-    """Half-open periods [start, end): one ending as the next begins does not overlap it."""
-    return starts_at < other_end and other_start < ends_at
