@@ -89,7 +89,7 @@ class OpeningWindow(BaseModel):
     model_config = {"populate_by_name": True, "serialize_by_alias": True}
 
 
-class ResourceState(Versioned):
+class ResourceState(EventData):
     resource_id: str
     community_id: str
     owner_unit_id: str | None = None
@@ -100,6 +100,7 @@ class ResourceState(Versioned):
     availability: list[OpeningWindow] = Field(default_factory=list)
     shared_with_branch: bool
     active: bool
+    version: int = Field(ge=1, description="The resource's version: each change one higher.")
 
 
 class ResourceOffered(ResourceState):
@@ -115,7 +116,7 @@ class ResourceChanged(ResourceState):
 # -- bookings: the booking community is the event's ----------------------------------
 
 
-class BookingState(Versioned):
+class BookingState(EventData):
     booking_id: str
     resource_id: str
     resource_community_id: str
@@ -123,8 +124,9 @@ class BookingState(Versioned):
     starts_at: datetime
     ends_at: datetime
     purpose: str
-    activity_id: str | None = None
-    status: str
+    activity_id: str | None = Field(None, description="The activity the booking is for")
+    status: str = Field(description="booked | cancelled")
+    version: int = Field(ge=1, description="The booking's version: each change one higher.")
 
 
 class ResourceBooked(BookingState):
