@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -12,16 +14,23 @@ from fastapi.responses import HTMLResponse
 from services.activities import domain
 from services.activities.certificate import file_name, render_html, render_pdf
 from services.activities.lifecycle import ActivityState
-from services.activities.models import Activity, ActivityKind
+from services.activities.models import Activity, ActivityKind, Booking, Resource
 from services.activities.schemas import (
+    ActivityBooking,
     ActivityIn,
     ActivityOut,
+    BookingIn,
+    BookingOut,
     CertificateOut,
     CorrectionIn,
     KindIn,
     KindOut,
     Period,
     ReasonIn,
+    ResourceIn,
+    ResourceKind,
+    ResourceOut,
+    ResourcePatch,
     Status,
     VolunteerHours,
 )
@@ -85,12 +94,19 @@ async def list_activities(
         session, query, Activity.id, limit=limit, cursor=cursor, to_item=lambda a: a
     )
     states = await domain.states_of(session, page.items)
-    return Page(items=[activity_out(state) for state in states], next_cursor=page.next_cursor)
+    booked = await domain.bookings_of_activities(session, [s.id for s in states])
+    return Page(
+        items=[activity_out(state, booked[state.id]) for state in states],
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.get("/activities/{activity_id}", tags=["activities"])
 async def get_activity(activity_id: PathId, session: SessionDep, user: CurrentUser) -> ActivityOut:
-    return activity_out(await domain.get_activity(session, user, activity_id))
+    """An activity, with the shared resources booked for it (`bookings`)."""
+    state = await domain.get_activity(session, user, activity_id)
+    booked = await domain.bookings_of_activities(session, [state.id])
+    return activity_out(state, booked[state.id])
 
 
 @router.post("/activities/{activity_id}/verify", tags=["activities"])
@@ -206,8 +222,9 @@ async def certificate(
     return HTMLResponse(render_html(data))
 
 
-def activity_out(state: ActivityState) -> ActivityOut:
-    """The answer: what the activity's events carry, and who logged, verified or voided it."""
+def activity_out(state: ActivityState, bookings: Sequence[tuple[Booking, str]] = ()) -> ActivityOut:
+    """The answer: what the activity's events carry, who logged, verified or voided it, and
+    the shared resources booked for it."""
     corrected_by = state.corrected_by_activity_id
     return ActivityOut(
         **state.shown(),
@@ -220,6 +237,16 @@ def activity_out(state: ActivityState) -> ActivityOut:
         void_reason=state.void_reason,
         corrected_by_activity_id=str(corrected_by) if corrected_by else None,
         created_at=state.created_at,
+        bookings=[
+            ActivityBooking(
+                booking_id=str(b.id),
+                resource_id=str(b.resource_id),
+                resource_name=name,
+                starts_at=b.starts_at,
+                ends_at=b.ends_at,
+            )
+            for b, name in bookings
+        ],
     )
 
 
@@ -253,3 +280,128 @@ async def define_kind(body: KindIn, session: SessionDep, user: CurrentUser) -> K
 
 def _kind_out(kind: ActivityKind) -> KindOut:
     return KindOut(code=kind.code, name=kind.name, category_hint=kind.category_hint)
+
+
+# -- shared resources (资源联享) -----------------------------------------------------------
+
+
+def _zone(request: Request) -> ZoneInfo:
+    return ZoneInfo(_settings(request).timezone)
+
+
+@router.post("/resources", status_code=201, tags=["resources"])
+async def offer_resource(body: ResourceIn, session: SessionDep, user: CurrentUser) -> ResourceOut:
+    """Offer a hall, vehicle or piece of equipment (the community's admins), with its weekly
+    opening hours; `shared_with_branch` lets the other communities of its branch book it."""
+    async with unit_of_work(session):
+        row = await domain.offer_resource(session, user, body)
+    return resource_out(row)
+
+
+@router.get("/resources", tags=["resources"])
+async def list_resources(
+    session: SessionDep,
+    user: CurrentUser,
+    community_id: Slug | None = None,
+    kind: ResourceKind | None = None,
+    active: bool | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[ResourceOut]:
+    """The resources of the caller's communities, and those others of its branch share."""
+    query = await domain.list_resources(session, user, community_id, kind, active)
+    return await paginate(
+        session, query, Resource.id, limit=limit, cursor=cursor, to_item=resource_out
+    )
+
+
+@router.get("/resources/{resource_id}", tags=["resources"])
+async def get_resource(resource_id: PathId, session: SessionDep, user: CurrentUser) -> ResourceOut:
+    return resource_out(await domain.get_resource(session, user, resource_id))
+
+
+@router.patch("/resources/{resource_id}", tags=["resources"])
+async def change_resource(
+    resource_id: PathId, body: ResourcePatch, session: SessionDep, user: CurrentUser
+) -> ResourceOut:
+    """Change a resource's details, opening hours or sharing (its community's admins)."""
+    async with unit_of_work(session):
+        row = await domain.change_resource(session, user, resource_id, body)
+    return resource_out(row)
+
+
+@router.post("/resources/{resource_id}/deactivate", tags=["resources"])
+async def deactivate_resource(
+    resource_id: PathId, session: SessionDep, user: CurrentUser
+) -> ResourceOut:
+    """No longer offer a resource (its community's admins); bookings made stay."""
+    async with unit_of_work(session):
+        row = await domain.deactivate_resource(session, user, resource_id)
+    return resource_out(row)
+
+
+@router.post("/resources/{resource_id}/bookings", status_code=201, tags=["resources"])
+async def book_resource(
+    resource_id: PathId, body: BookingIn, request: Request, session: SessionDep, user: CurrentUser
+) -> BookingOut:
+    """Book a resource for a time (the booking community's admins or team leaders), inside
+    its opening hours (422 otherwise). A time that overlaps a booking is refused with 409,
+    however many ask at once. `activity_id` names the activity the booking is for: the
+    activity then shows it."""
+    async with unit_of_work(session):
+        booking, resource = await domain.book_resource(
+            session, user, resource_id, body, _zone(request)
+        )
+    return booking_out(booking, resource.name)
+
+
+@router.get("/resources/{resource_id}/bookings", tags=["resources"])
+async def list_bookings(
+    resource_id: PathId,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    start: Start = None,
+    end: End = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[BookingOut]:
+    """A resource's bookings, live and cancelled, that touch a period of days."""
+    resource, query = await domain.list_bookings(
+        session, user, resource_id, start, end, _settings(request).timezone
+    )
+    return await paginate(
+        session,
+        query,
+        Booking.id,
+        limit=limit,
+        cursor=cursor,
+        to_item=lambda b: booking_out(b, resource.name),
+    )
+
+
+@router.post("/bookings/{booking_id}/cancel", tags=["resources"])
+async def cancel_booking(booking_id: PathId, session: SessionDep, user: CurrentUser) -> BookingOut:
+    """Cancel a booking (the booking community's admins or team leaders, or the resource's
+    community's admins): its time is free again."""
+    async with unit_of_work(session):
+        booking, resource = await domain.cancel_booking(session, user, booking_id)
+    return booking_out(booking, resource.name)
+
+
+def resource_out(row: Resource) -> ResourceOut:
+    data = domain.resource_data(row)
+    return ResourceOut(id=data.pop("resource_id"), **data, created_at=row.created_at)
+
+
+def booking_out(row: Booking, resource_name: str) -> BookingOut:
+    data = domain.booking_data(row)
+    return BookingOut(
+        id=data.pop("booking_id"),
+        **data,
+        resource_name=resource_name,
+        booked_by=row.booked_by,
+        cancelled_by=row.cancelled_by,
+        cancelled_at=row.cancelled_at,
+        created_at=row.created_at,
+    )

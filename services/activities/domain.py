@@ -1,5 +1,6 @@
 """The activities rules: logging what a team did, verifying, voiding, correcting,
-counting each volunteer's hours and issuing their certificates.
+counting each volunteer's hours and issuing their certificates; offering shared
+resources (资源联享) and booking them.
 
 Each function reads and changes rows in the session it is given and records the
 events that report the change; it never commits: the caller's unit of work does.
@@ -14,12 +15,12 @@ import uuid
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Table, func, insert, select
+from sqlalchemy import Select, Table, and_, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.activities import events as ev
@@ -29,25 +30,31 @@ from services.activities.lifecycle import ActivityState
 from services.activities.models import (
     Activity,
     ActivityKind,
+    Booking,
     Category,
     Certificate,
     CertificateCounter,
     Community,
     Participation,
+    Resource,
     Team,
     Volunteer,
 )
 from services.activities.outbox import OUTBOX
 from services.activities.schemas import (
     ActivityIn,
+    BookingIn,
     CorrectionIn,
     HoursEntry,
     KindIn,
+    OpeningHours,
+    ResourceIn,
+    ResourcePatch,
     VolunteerHours,
 )
-from shared.auth import ADMINS, Principal
+from shared.auth import ADMINS, Principal, Role
 from shared.db import insert_for, utcnow
-from shared.errors import Conflict, Forbidden, Invalid, NotYetKnown
+from shared.errors import Conflict, Forbidden, Invalid, NotFound, NotYetKnown
 from shared.ids import new_id
 from shared.scoping import get_in_scope, scoped
 from shared.uow import flush_unique
@@ -626,3 +633,366 @@ async def define_kind(session: AsyncSession, principal: Principal, command: Kind
     )
     await OUTBOX.record(session, data, community="*", subject=kind.code)
     return kind
+
+
+# -- shared resources (资源联享) -----------------------------------------------------------
+#
+# A resource is its community's: its admins offer, change and deactivate it. Shared with
+# the branch, the admins and team leaders of every community of the same branch (as the
+# registry replica knows branches) see it and book it; not shared, only its own community.
+
+
+BOOKERS: tuple[Role, ...] = (*ADMINS, "team_leader")
+
+
+async def _branch_of(session: AsyncSession, community_id: str) -> str | None:
+    return await session.scalar(select(Community.branch).where(Community.id == community_id))
+
+
+async def _token_branches(session: AsyncSession, principal: Principal) -> set[str]:
+    """The branches of the communities in the caller's token."""
+    rows = await session.scalars(
+        select(Community.branch).where(
+            Community.id.in_(principal.communities), Community.branch.is_not(None)
+        )
+    )
+    return {b for b in rows if b}
+
+
+async def _same_branch(session: AsyncSession, one: str, other: str) -> bool:
+    branch = await _branch_of(session, one)
+    return branch is not None and branch == await _branch_of(session, other)
+
+
+async def _reaches(session: AsyncSession, principal: Principal, resource: Resource) -> bool:
+    """Whether the caller may see a resource: its community's, or shared within its branch."""
+    if principal.sees(resource.community_id):
+        return True
+    if not resource.shared_with_branch:
+        return False
+    branch = await _branch_of(session, resource.community_id)
+    return branch is not None and branch in await _token_branches(session, principal)
+
+
+async def _resource(
+    session: AsyncSession, principal: Principal, resource_id: str, *, for_update: bool = False
+) -> Resource:
+    """The resource when the caller may see it (else 404); `for_update` locks its row until
+    the unit of work ends, so bookings of one resource are decided one after the other."""
+    try:
+        key = uuid.UUID(resource_id)
+    except ValueError:
+        raise NotFound("resource not found") from None
+    row = await session.get(
+        Resource, key, with_for_update=True if for_update else None, populate_existing=for_update
+    )
+    if row is None or not await _reaches(session, principal, row):
+        raise NotFound("resource not found")
+    return row
+
+
+def resource_data(row: Resource) -> dict[str, Any]:
+    """A resource as its events and the API carry it."""
+    return {
+        "resource_id": str(row.id),
+        "community_id": row.community_id,
+        "owner_unit_id": row.owner_unit_id,
+        "kind": row.kind,
+        "name": row.name,
+        "description": row.description,
+        "capacity": row.capacity,
+        "availability": list(row.availability),
+        "shared_with_branch": row.shared_with_branch,
+        "active": row.active,
+        "version": row.version,
+    }
+
+
+async def _record_resource(
+    session: AsyncSession, row: Resource, event: type[ev.ResourceState]
+) -> None:
+    data = event.model_validate(resource_data(row))
+    await OUTBOX.record(session, data, community=row.community_id, subject=str(row.id))
+
+
+def _window_rows(windows: Sequence[OpeningHours]) -> list[dict[str, Any]]:
+    return [{"weekday": w.weekday, "from": w.from_, "to": w.to} for w in windows]
+
+
+async def offer_resource(
+    session: AsyncSession, principal: Principal, command: ResourceIn
+) -> Resource:
+    principal.require_write(command.community_id)
+    principal.require_role(*ADMINS)
+    row = Resource(
+        id=new_id(),
+        community_id=command.community_id,
+        owner_unit_id=command.owner_unit_id,
+        kind=command.kind,
+        name=command.name,
+        description=command.description,
+        capacity=command.capacity,
+        availability=_window_rows(command.availability),
+        shared_with_branch=command.shared_with_branch,
+        active=True,
+        offered_by=principal.sub,
+        version=1,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    await _record_resource(session, row, ev.ResourceOffered)
+    return row
+
+
+async def _resource_for_change(
+    session: AsyncSession, principal: Principal, resource_id: str
+) -> Resource:
+    row = await _resource(session, principal, resource_id, for_update=True)
+    principal.require_write(row.community_id)
+    principal.require_role(*ADMINS)
+    if not row.active:
+        raise Conflict("the resource is deactivated", current_status="inactive")
+    return row
+
+
+async def change_resource(
+    session: AsyncSession, principal: Principal, resource_id: str, patch: ResourcePatch
+) -> Resource:
+    row = await _resource_for_change(session, principal, resource_id)
+    changes = patch.model_dump(exclude_unset=True)
+    if "availability" in changes and patch.availability is not None:
+        changes["availability"] = _window_rows(patch.availability)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.version += 1
+    await session.flush()
+    await _record_resource(session, row, ev.ResourceChanged)
+    return row
+
+
+async def deactivate_resource(
+    session: AsyncSession, principal: Principal, resource_id: str
+) -> Resource:
+    """No longer bookable; bookings made stay (cancel them one by one if need be)."""
+    row = await _resource_for_change(session, principal, resource_id)
+    row.active = False
+    row.version += 1
+    await session.flush()
+    await _record_resource(session, row, ev.ResourceChanged)
+    return row
+
+
+async def get_resource(session: AsyncSession, principal: Principal, resource_id: str) -> Resource:
+    return await _resource(session, principal, resource_id)
+
+
+async def list_resources(
+    session: AsyncSession,
+    principal: Principal,
+    community_id: str | None,
+    kind: str | None,
+    active: bool | None,
+) -> Select[Resource]:
+    """The caller's communities' resources and those shared within its branches."""
+    query = select(Resource)
+    if kind is not None:
+        query = query.where(Resource.kind == kind)
+    if active is not None:
+        query = query.where(Resource.active == active)
+    visible = principal.community_filter()
+    if visible is not None:
+        branches = await _token_branches(session, principal)
+        of_branches = select(Community.id).where(Community.branch.in_(branches))
+        query = query.where(
+            or_(
+                Resource.community_id.in_(visible),
+                and_(Resource.shared_with_branch, Resource.community_id.in_(of_branches)),
+            )
+        )
+        if community_id is not None and not principal.sees(community_id):
+            if await _branch_of(session, community_id) not in branches:
+                raise NotFound("community not found")
+    if community_id is not None:
+        query = query.where(Resource.community_id == community_id)
+    return query
+
+
+# -- bookings ----------------------------------------------------------------------------
+
+
+def booking_data(row: Booking) -> dict[str, Any]:
+    return {
+        "booking_id": str(row.id),
+        "resource_id": str(row.resource_id),
+        "resource_community_id": row.resource_community_id,
+        "community_id": row.community_id,
+        "starts_at": row.starts_at,
+        "ends_at": row.ends_at,
+        "purpose": row.purpose,
+        "activity_id": str(row.activity_id) if row.activity_id else None,
+        "status": row.status,
+        "version": row.version,
+    }
+
+
+async def _check_activity(
+    session: AsyncSession, activity_id: uuid.UUID | None, community_id: str
+) -> None:
+    """A booking names an activity of the booking community that still counts."""
+    if activity_id is None:
+        return
+    activity = await session.get(Activity, activity_id)
+    if activity is None or activity.community_id != community_id:
+        raise Invalid(f"no activity {activity_id} of {community_id}", field="activity_id")
+    if activity.status == "voided":
+        raise Invalid("the activity is voided", field="activity_id")
+
+
+async def book_resource(
+    session: AsyncSession,
+    principal: Principal,
+    resource_id: str,
+    command: BookingIn,
+    zone: ZoneInfo,
+) -> tuple[Booking, Resource]:
+    """Book a resource for a time; never two live bookings of one resource overlap.
+
+    The resource row is locked first: on PostgreSQL concurrent bookers of one resource
+    queue on it, so each overlap check sees every booking committed before it (on SQLite
+    every write transaction holds the database's write lock from its start). The loser
+    of a race, like anyone asking for a taken time, gets a 409 naming the booking in the way.
+    """
+    principal.require_write(command.community_id)
+    if principal.role not in BOOKERS:
+        raise Forbidden("only the community's admins or team leaders may book resources")
+    resource = await _resource(session, principal, resource_id, for_update=True)
+    if resource.community_id != command.community_id and not (
+        resource.shared_with_branch
+        and await _same_branch(session, resource.community_id, command.community_id)
+    ):
+        raise Forbidden(f"the resource is not shared with community {command.community_id!r}")
+    if not resource.active:
+        raise Conflict("the resource is deactivated", current_status="inactive")
+    lifecycle.check_within_availability(
+        resource.availability, command.starts_at, command.ends_at, zone
+    )
+    await _check_activity(session, command.activity_id, command.community_id)
+    taken = await session.scalar(
+        select(Booking)
+        .where(
+            Booking.resource_id == resource.id,
+            Booking.status == "booked",
+            Booking.starts_at < command.ends_at,
+            Booking.ends_at > command.starts_at,
+        )
+        .order_by(Booking.starts_at)
+        .limit(1)
+    )
+    if taken is not None:
+        raise Conflict(
+            f"{resource.name} is booked from {taken.starts_at.isoformat()}"
+            f" to {taken.ends_at.isoformat()} by {taken.community_id}",
+            conflicting_booking_id=str(taken.id),
+            starts_at=taken.starts_at.isoformat(),
+            ends_at=taken.ends_at.isoformat(),
+        )
+    row = Booking(
+        id=new_id(),
+        resource_id=resource.id,
+        resource_community_id=resource.community_id,
+        community_id=command.community_id,
+        # As stored and read back: in UTC, whatever offset the caller wrote.
+        starts_at=command.starts_at.astimezone(UTC),
+        ends_at=command.ends_at.astimezone(UTC),
+        purpose=command.purpose,
+        activity_id=command.activity_id,
+        status="booked",
+        booked_by=principal.sub,
+        version=1,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    data = ev.ResourceBooked.model_validate({**booking_data(row), "booked_by": principal.sub})
+    await OUTBOX.record(session, data, community=row.community_id, subject=str(row.id))
+    return row, resource
+
+
+async def list_bookings(
+    session: AsyncSession,
+    principal: Principal,
+    resource_id: str,
+    start: date | None,
+    end: date | None,
+    zone: str,
+) -> tuple[Resource, Select[Booking]]:
+    """A resource's bookings (live and cancelled) starting in a period, for whoever sees it."""
+    resource = await _resource(session, principal, resource_id)
+    query = select(Booking).where(Booking.resource_id == resource.id)
+    low, high = day_bounds(start, end, zone)
+    if low is not None:
+        query = query.where(Booking.ends_at > low)
+    if high is not None:
+        query = query.where(Booking.starts_at < high)
+    return resource, query
+
+
+async def cancel_booking(
+    session: AsyncSession, principal: Principal, booking_id: str
+) -> tuple[Booking, Resource]:
+    """Cancel a booking (the booking community's admins or team leaders, or the resource's
+    community's admins): its time is free again."""
+    try:
+        key = uuid.UUID(booking_id)
+    except ValueError:
+        raise NotFound("booking not found") from None
+    row = await session.get(Booking, key, with_for_update=True, populate_existing=True)
+    if row is None or not (
+        principal.sees(row.community_id) or principal.sees(row.resource_community_id)
+    ):
+        raise NotFound("booking not found")
+    booker = principal.sees(row.community_id) and principal.role in BOOKERS
+    if not (booker or principal.is_admin_of(row.resource_community_id)):
+        raise Forbidden(
+            "only the booking community's admins or team leaders, or the resource's admins,"
+            " may cancel a booking"
+        )
+    if row.status != "booked":
+        raise Conflict(f"the booking is {row.status}", current_status=row.status)
+    row.status = "cancelled"
+    row.cancelled_by = principal.sub
+    row.cancelled_at = utcnow()
+    row.version += 1
+    await session.flush()
+    data = ev.BookingCancelled.model_validate({**booking_data(row), "cancelled_by": principal.sub})
+    await OUTBOX.record(session, data, community=row.community_id, subject=str(row.id))
+    resource = await session.get(Resource, row.resource_id)
+    assert resource is not None  # a booking's resource is never deleted (foreign key)
+    return row, resource
+
+
+async def resource_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(Resource.id, Resource.name).where(Resource.id.in_(ids)))
+    return {rid: name for rid, name in rows}
+
+
+async def bookings_of_activities(
+    session: AsyncSession, activity_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[Booking, str]]]:
+    """The live bookings made for each activity, with their resource's name, by start."""
+    result: dict[uuid.UUID, list[tuple[Booking, str]]] = {a: [] for a in activity_ids}
+    if not activity_ids:
+        return result
+    rows = await session.execute(
+        select(Booking, Resource.name)
+        .join(Resource, Resource.id == Booking.resource_id)
+        .where(Booking.activity_id.in_(activity_ids), Booking.status == "booked")
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    for booking, name in rows:
+        assert booking.activity_id is not None
+        result[booking.activity_id].append((booking, name))
+    return result

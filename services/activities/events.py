@@ -78,6 +78,79 @@ class CertificateIssued(EventData):
     period_to: date | None = None
 
 
+# -- shared resources (资源联享): the resource's community is the event's --------------
+
+
+class OpeningWindow(BaseModel):
+    weekday: int = Field(ge=1, le=7, description="1 Monday ... 7 Sunday (ISO)")
+    from_: str = Field(alias="from", description="HH:MM, the deployment's time zone")
+    to: str
+
+    model_config = {"populate_by_name": True, "serialize_by_alias": True}
+
+
+class ResourceState(EventData):
+    resource_id: str
+    community_id: str
+    owner_unit_id: str | None = None
+    kind: str
+    name: str
+    description: str = ""
+    capacity: int | None = None
+    availability: list[OpeningWindow] = Field(default_factory=list)
+    shared_with_branch: bool
+    active: bool
+    version: int = Field(ge=1, description="The resource's version: each change one higher.")
+
+
+class ResourceOffered(ResourceState):
+    event_type = "qise.resource.offered.v1"
+    summary = "A community (or one of its resident units) offered a resource to book."
+
+
+class ResourceChanged(ResourceState):
+    event_type = "qise.resource.changed.v1"
+    summary = "A resource's details, opening hours or sharing changed, or it was deactivated."
+
+
+# -- bookings: the booking community is the event's ----------------------------------
+
+
+class BookingState(EventData):
+    booking_id: str
+    resource_id: str
+    resource_community_id: str
+    community_id: str
+    starts_at: datetime
+    ends_at: datetime
+    purpose: str
+    activity_id: str | None = Field(None, description="The activity the booking is for")
+    status: str = Field(description="booked | cancelled")
+    version: int = Field(ge=1, description="The booking's version: each change one higher.")
+
+
+class ResourceBooked(BookingState):
+    event_type = "qise.resource.booked.v1"
+    summary = "A community booked a resource for a time (never overlapping another booking)."
+    booked_by: str
+
+
+class BookingCancelled(BookingState):
+    event_type = "qise.booking.cancelled.v1"
+    summary = "A booking was cancelled: its time is free again."
+    cancelled_by: str
+
+
 CATALOG = EventCatalog(
-    [ActivityLogged, ActivityVerified, ActivityVoided, ActivityKindDefined, CertificateIssued]
+    [
+        ActivityLogged,
+        ActivityVerified,
+        ActivityVoided,
+        ActivityKindDefined,
+        CertificateIssued,
+        ResourceOffered,
+        ResourceChanged,
+        ResourceBooked,
+        BookingCancelled,
+    ]
 )

@@ -13,9 +13,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Self, TypeVar
+from zoneinfo import ZoneInfo
 
 from services.activities import events as ev
 from services.activities.models import Activity, Participation
@@ -291,3 +292,48 @@ def correct(
     )
     voided_event = voided.event(ev.ActivityVoided, reason=reason, voided_by=by)
     return Correction(voided, voided_event, replacement, logged)
+
+
+# -- shared resources (资源联享): when a resource may be booked --------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """One weekday's opening hours of a resource, in the deployment's time zone."""
+
+    weekday: int
+    opens: time
+    closes: time
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> Window:
+        return cls(
+            int(entry["weekday"]),
+            time.fromisoformat(entry["from"]),
+            time.fromisoformat(entry["to"]),
+        )
+
+
+def check_within_availability(
+    availability: Iterable[dict[str, Any]], starts_at: datetime, ends_at: datetime, zone: ZoneInfo
+) -> None:
+    """A booking ends after it starts and lies inside one opening window of its day."""
+    if ends_at <= starts_at:
+        raise Invalid("a booking ends after it starts", field="ends_at")
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    windows = [Window.of(entry) for entry in availability]
+    fits = start.date() == end.date() and any(
+        w.weekday == start.isoweekday() and w.opens <= start.time() and end.time() <= w.closes
+        for w in windows
+    )
+    if not fits:
+        hours = ", ".join(
+            f"{w.weekday} {w.opens:%H:%M}-{w.closes:%H:%M}"
+            for w in windows
+            if w.weekday == start.isoweekday()
+        )
+        raise Invalid(
+            f"the resource is not open for all of {start:%Y-%m-%d %H:%M}-{end:%H:%M}"
+            f" ({zone.key}); open that day: {hours or 'never'}",
+            errors=[{"loc": ["body", "starts_at"], "msg": "outside the resource's opening hours"}],
+        )

@@ -1,5 +1,6 @@
 """Activities tables: the activity log, who took part for how long, the kinds of
-activity, issued certificates, and a replica of the registry's teams and volunteers."""
+activity, issued certificates, shared resources and their bookings, and a replica of
+the registry's teams and volunteers."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, Numeric, String, Uuid
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.activities.schemas import Status
+from services.activities.schemas import BookingStatus, ResourceKind, Status
 from services.registry.replicas import (
     CategoryReplicaColumns,
     CommunityReplicaColumns,
@@ -130,3 +131,58 @@ class CertificateCounter(Base):
 
     prefix: Mapped[str] = mapped_column(String(60), primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+# -- shared resources (资源联享) -----------------------------------------------------------
+
+
+class Resource(Base):
+    """A hall, vehicle or piece of equipment a community (or one of its resident units)
+    offers, with its weekly opening hours; shared, other communities of its branch book it."""
+
+    __tablename__ = "resources"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    owner_unit_id: Mapped[str | None] = mapped_column(String(40))
+    kind: Mapped[ResourceKind] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(2000), default="")
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    # [{"weekday": 1..7, "from": "HH:MM", "to": "HH:MM"}]
+    availability: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    shared_with_branch: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    offered_by: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+
+
+class Booking(Base):
+    """A community's booking of a resource for a time: never two live ones overlapping.
+
+    `community_id` is the booking community (its row and events are its); the resource
+    may be another community's of the same branch.
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (Index("ix_bookings_resource_time", "resource_id", "starts_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    resource_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("resources.id"))
+    resource_community_id: Mapped[str] = mapped_column(String(40))
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    purpose: Mapped[str] = mapped_column(String(500))
+    activity_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    status: Mapped[BookingStatus] = mapped_column(String(20), default="booked")
+    booked_by: Mapped[str] = mapped_column(String(100))
+    cancelled_by: Mapped[str | None] = mapped_column(String(100))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012

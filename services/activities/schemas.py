@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     AwareDatetime,
@@ -13,10 +13,11 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from services.activities.certificate_data import ServiceLine
-from shared.schemas import Name, ShortText, Slug
+from shared.schemas import NEVER_NULL, Name, ShortText, Slug
 
 Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Status = Literal["logged", "verified", "voided"]
@@ -74,6 +75,16 @@ class ParticipantOut(BaseModel):
     hours: float
 
 
+class ActivityBooking(BaseModel):
+    """A booking made for an activity: which resource, and when."""
+
+    booking_id: str
+    resource_id: str
+    resource_name: str
+    starts_at: datetime
+    ends_at: datetime
+
+
 class ActivityOut(BaseModel):
     id: str
     community_id: str
@@ -99,6 +110,9 @@ class ActivityOut(BaseModel):
     corrects_activity_id: str | None
     corrected_by_activity_id: str | None
     created_at: datetime
+    bookings: list[ActivityBooking] = Field(
+        default_factory=list, description="Shared resources booked for it (资源联享)"
+    )
 
 
 class HoursEntry(BaseModel):
@@ -148,3 +162,115 @@ class CertificateOut(BaseModel):
     total_hours: float  # certified hours only
     lines: list[ServiceLine]
     organisation: str
+
+
+# -- shared resources (资源联享) -----------------------------------------------------------
+
+ResourceKind = Literal["hall", "vehicle", "equipment", "other"]
+BookingStatus = Literal["booked", "cancelled"]
+ClockTime = Annotated[
+    str,
+    StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+    Field(description="A time of day, HH:MM (00:00-23:59), in the deployment's time zone"),
+]
+UnitId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+    Field(description="A resident unit's id, as the registry gives it"),
+]
+
+
+class OpeningHours(Strict):
+    """One weekday's opening window: a booking lies inside one window of its day."""
+
+    weekday: Annotated[int, Field(ge=1, le=7, description="1 Monday ... 7 Sunday (ISO)")]
+    from_: Annotated[ClockTime, Field(alias="from")]
+    to: ClockTime
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _closes_after_opening(self) -> Self:
+        if self.to <= self.from_:
+            raise ValueError("a window closes after it opens")
+        return self
+
+
+Availability = Annotated[list[OpeningHours], Field(min_length=1, max_length=50)]
+
+
+class ResourceIn(Strict):
+    community_id: Slug
+    owner_unit_id: UnitId | None = None
+    kind: ResourceKind
+    name: Name
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    capacity: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    availability: Availability
+    shared_with_branch: bool = False
+
+
+class ResourcePatch(Strict):
+    # Left out, these stay; sent, they must have a value.
+    kind: ResourceKind | None = NEVER_NULL
+    name: Name | None = NEVER_NULL
+    description: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None
+    ) = NEVER_NULL
+    capacity: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    availability: Availability | None = NEVER_NULL
+    shared_with_branch: bool | None = NEVER_NULL
+
+
+class OpeningHoursOut(BaseModel):
+    weekday: int
+    from_: str = Field(alias="from")
+    to: str
+
+
+class ResourceOut(BaseModel):
+    id: str
+    community_id: str
+    owner_unit_id: str | None
+    kind: ResourceKind
+    name: str
+    description: str
+    capacity: int | None
+    availability: list[OpeningHoursOut]
+    shared_with_branch: bool
+    active: bool
+    version: int
+    created_at: datetime
+
+
+class BookingIn(Strict):
+    community_id: Slug = Field(description="The community that books (and will use) it")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    activity_id: uuid.UUID | None = None
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _plausible(cls, moment: datetime) -> datetime:
+        if moment < EARLIEST:
+            raise ValueError("a time before 1900 is no time of a booking")
+        return moment
+
+
+class BookingOut(BaseModel):
+    id: str
+    resource_id: str
+    resource_name: str
+    resource_community_id: str
+    community_id: str
+    starts_at: datetime
+    ends_at: datetime
+    purpose: str
+    activity_id: str | None
+    status: BookingStatus
+    booked_by: str
+    cancelled_by: str | None
+    cancelled_at: datetime | None
+    version: int
+    created_at: datetime

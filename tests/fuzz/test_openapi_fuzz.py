@@ -231,6 +231,24 @@ async def _seed(services: Mapping[str, RunningService]) -> dict[str, Known]:
             "team_id": team["id"],
         },
     )
+    # A hall open all day every day, booked once: its id and the booking's reach the
+    # resource routes; a fuzzed time that fits and does not overlap is booked (201).
+    all_day = [{"weekday": d, "from": "00:00", "to": "23:59"} for d in range(1, 8)]
+    hall = await _post(
+        activities,
+        "/resources",
+        {"community_id": COMMUNITY, "kind": "hall", "name": "活动室", "availability": all_day},
+    )
+    booking = await _post(
+        activities,
+        f"/resources/{hall['id']}/bookings",
+        {
+            "community_id": COMMUNITY,
+            "starts_at": "2031-01-06T09:00:00+08:00",
+            "ends_at": "2031-01-06T10:00:00+08:00",
+            "purpose": "排练",
+        },
+    )
     common: dict[str, st.SearchStrategy[Any]] = {
         "community_id": st.just(COMMUNITY),
         "team_id": st.just(team["id"]),
@@ -261,6 +279,8 @@ async def _seed(services: Mapping[str, RunningService]) -> dict[str, Known]:
             ),
             "beneficiaries": st.just({}),
             "request_id": st.just(order["id"]),
+            "resource_id": st.just(hall["id"]),
+            "booking_id": st.just(booking["id"]),
         },
         "requests": {
             **common,
@@ -357,12 +377,17 @@ SERVER_RULES: tuple[tuple[str, str], ...] = (
     ("a correction stays in", "a correction keeps the stored activity's community"),
     ("would be invalid after this change", "a PATCH is checked merged with the stored record"),
     ("does not belong", "team and participants must be of the activity's community (data)"),
+    ("no activity", "a booking's activity must be of the booking community: a fact of it"),
+    ("the activity is voided", "a booking's activity must still count: a state, not a shape"),
+    ("opening hours", "a booking lies inside the resource's opening hours: a fact of it"),
     # Time: JSON Schema compares no date or date-time with today or with another field.
     ("in the future", "a date later than today (occurred_on, party_joined_on, birth_year)"),
     ("before 1900", "`format: date-time` has no minimum; a year-1 time cannot be stored"),
     ("is not between 1900-01-01", "`format: date` has no minimum or maximum (from/to)"),
     ("ended_at", "ended_at > started_at: one field against another"),
     ("ends_on is before starts_on", "an agreement's ends_on >= starts_on: cross-field"),
+    ("a booking ends after it starts", "ends_at > starts_at: one field against another"),
+    ("a window closes after it opens", "an opening window's to > from: cross-field"),
     ("an activity last", "an activity's length is bounded: ended_at against started_at"),
     ("hours", "hours no more than the activity's length: one field against two others"),
     ("more than the activity lasted", "the same rule, as each participant's field error says"),

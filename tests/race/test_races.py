@@ -23,6 +23,7 @@ from shared.uow import unit_of_work
 from tests.api import create_team, create_volunteer, next_phone, published_events
 from tests.conftest import ADMIN, Stack, eventually
 from tests.integration.test_activities import activity_body, log
+from tests.integration.test_resources import book, offer, slot
 from tests.integration.test_stats import stats_agree
 
 # Each case is released this many times: a race that is lost only now and then
@@ -195,6 +196,30 @@ async def test_issuing_one_certificate_twice_gives_one_number(system: Stack, pla
         assert len(issued) == 1, issued
         numbers |= issued
     assert len(numbers) == len(crew["people"]), "each volunteer's certificate has its own number"
+
+
+async def test_ten_bookings_of_one_slot_one_wins(system: Stack, place: str) -> None:
+    """However many ask for one time at once, one gets it; the others are told who has it."""
+    activities = system["activities"]
+    hall = await offer(activities, place)
+    for round_ in range(ROUNDS):
+        period = slot(8 + round_, hours=1)
+        bookers = [book(activities, hall, place, period, ADMIN) for _ in range(10)]
+        answers = await together(*bookers)
+        assert sorted(codes(*answers)) == [201] + [CONFLICT] * 9, (round_, codes(*answers))
+        winner = next(a for a in answers if a.status_code == 201).json()
+        for answer in answers:
+            if answer.status_code == CONFLICT:
+                lost(answer)
+                assert answer.json()["conflicting_booking_id"] == winner["id"]
+    listed = await activities.get(f"/resources/{hall['id']}/bookings", headers=ADMIN)
+    assert len(listed.json()["items"]) == ROUNDS
+    booked = [
+        e
+        for e in await published_events(system, "activities", place)
+        if e["type"] == "qise.resource.booked.v1"
+    ]
+    assert len(booked) == ROUNDS
 
 
 # -- requests ---------------------------------------------------------------------------

@@ -192,6 +192,26 @@ async def new_kind(world: World, allowed: bool) -> Call:
     return Call("/activity-kinds", json={"code": slug("a"), "name": "新活动"})
 
 
+async def offer_resource(world: World, allowed: bool) -> Call:
+    resource = await world.new_resource()
+    body = {k: resource[k] for k in ("community_id", "kind", "name", "availability")}
+    return Call("/resources", json=body)
+
+
+def on_resource(action: str = "", body: Callable[[World], Any] | None = None) -> Prepare:
+    """A call on a fresh resource of the world's community (`action` after its path)."""
+
+    async def prepare(world: World, allowed: bool) -> Call:
+        resource = await world.new_resource()
+        return Call(f"/resources/{resource['id']}{action}", json=body(world) if body else None)
+
+    return prepare
+
+
+async def cancel_booking(world: World, allowed: bool) -> Call:
+    return Call(f"/bookings/{(await world.new_booking())['id']}/cancel")
+
+
 async def submit_order(world: World, allowed: bool) -> Call:
     return Call("/requests", json=world.order_body())
 
@@ -333,6 +353,32 @@ RULES: list[Rule] = [
     ),
     Rule("activities", "GET", "/activity-kinds", ALL, fixed("/activity-kinds")),
     Rule("activities", "POST", "/activity-kinds", COUNTY, new_kind),
+    Rule("activities", "POST", "/resources", ADMINS, offer_resource),
+    Rule("activities", "GET", "/resources", ALL, fixed("/resources", params=in_community)),
+    Rule("activities", "GET", "/resources/{resource_id}", ALL, on_resource()),
+    Rule(
+        "activities",
+        "PATCH",
+        "/resources/{resource_id}",
+        ADMINS,
+        on_resource(body=lambda w: {"capacity": 40}),
+    ),
+    Rule(
+        "activities",
+        "POST",
+        "/resources/{resource_id}/deactivate",
+        ADMINS,
+        on_resource("/deactivate"),
+    ),
+    Rule(
+        "activities",
+        "POST",
+        "/resources/{resource_id}/bookings",
+        LEADER,  # any team leader of the booking community
+        on_resource("/bookings", body=World.booking_body),
+    ),
+    Rule("activities", "GET", "/resources/{resource_id}/bookings", ALL, on_resource("/bookings")),
+    Rule("activities", "POST", "/bookings/{booking_id}/cancel", LEADER, cancel_booking),
     # requests
     *operations("requests"),
     Rule("requests", "POST", "/requests", ADMINS, submit_order),

@@ -151,6 +151,35 @@ class World:
         assert logged.status_code == 201, logged.text
         return logged.json()
 
+    async def new_resource(self) -> dict[str, Any]:
+        """A hall of the community, open every day 08:00-18:00, no booking yet."""
+        body = {
+            "community_id": self.community,
+            "kind": "hall",
+            "name": "安全测试活动室",
+            "availability": [{"weekday": d, "from": "08:00", "to": "18:00"} for d in range(1, 8)],
+        }
+        offered = await self.activities.post("/resources", json=body, headers=ADMIN)
+        assert offered.status_code == 201, offered.text
+        return dict(offered.json())
+
+    def booking_body(self) -> dict[str, Any]:
+        return {
+            "community_id": self.community,
+            "starts_at": "2031-01-06T09:00:00+08:00",
+            "ends_at": "2031-01-06T11:00:00+08:00",
+            "purpose": "安全测试",
+        }
+
+    async def new_booking(self) -> dict[str, Any]:
+        """A booking of a fresh resource."""
+        resource = await self.new_resource()
+        booked = await self.activities.post(
+            f"/resources/{resource['id']}/bookings", json=self.booking_body(), headers=ADMIN
+        )
+        assert booked.status_code == 201, booked.text
+        return dict(booked.json())
+
     def order_body(self, **fields: Any) -> dict[str, Any]:
         return {
             "community_id": self.community,

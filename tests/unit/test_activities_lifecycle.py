@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -295,3 +296,45 @@ def test_the_row_the_answer_and_the_event_come_from_one_state() -> None:
         p.model_dump() for p in event.participants
     ]
     assert out.request_id == event.request_id == str(state.request_id)
+
+
+# -- shared resources: when a resource may be booked -------------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WEEKDAYS = [{"weekday": d, "from": "08:00", "to": "18:00"} for d in range(1, 6)]
+
+
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A moment of the week of Monday 2031-01-06, Shanghai time."""
+    return datetime(2031, 1, 5 + day, hour, minute, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(_at(1, 8), _at(1, 18)), (_at(5, 9), _at(5, 9, 30))],
+    ids=["the whole window", "inside it"],
+)
+def test_a_booking_inside_a_window_fits(start: datetime, end: datetime) -> None:
+    lifecycle.check_within_availability(WEEKDAYS, start, end, SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (_at(1, 7, 59), _at(1, 9)),
+        (_at(1, 17), _at(1, 18, 1)),
+        (_at(6, 9), _at(6, 10)),
+        (_at(1, 10), _at(2, 10)),
+        (_at(1, 10), _at(1, 10)),
+    ],
+    ids=["before opening", "after closing", "a closed day", "over two days", "no length"],
+)
+def test_a_booking_outside_the_windows_is_invalid(start: datetime, end: datetime) -> None:
+    with pytest.raises(Invalid):
+        lifecycle.check_within_availability(WEEKDAYS, start, end, SHANGHAI)
+
+
+def test_opening_hours_are_the_deployments_time() -> None:
+    # 01:00 UTC is 09:00 in Shanghai: open.
+    start = datetime(2031, 1, 6, 1, tzinfo=UTC)
+    lifecycle.check_within_availability(WEEKDAYS, start, start + timedelta(hours=1), SHANGHAI)
