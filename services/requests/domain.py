@@ -41,6 +41,7 @@ from shared.db import insert_for, utcnow
 from shared.errors import Forbidden, Invalid, NotYetKnown
 from shared.events import EventData
 from shared.ids import new_id
+from shared.pagination import PINYIN, SortKey, Sorts
 from shared.scoping import get_in_scope, scoped
 
 log = logging.getLogger(__name__)
@@ -277,6 +278,13 @@ class RequestFilter:
     open: bool | None = None
 
 
+# What `GET /requests?sort=` may sort by.
+REQUEST_SORTS: Sorts = {
+    "due_at": SortKey.of(ServiceRequest.due_at),
+    "submitted_at": SortKey.of(ServiceRequest.submitted_at),
+}
+
+
 def list_requests(principal: Principal, where: RequestFilter) -> Select[ServiceRequest]:
     query = select(ServiceRequest)
     if where.status is not None:
@@ -373,6 +381,14 @@ async def complete_care_task(
     state.write_to(task)
     await _record(session, state, data)
     return task
+
+
+# What `GET /care-tasks?sort=` may sort by: open tasks have no completed_at, so sort last.
+CARE_TASK_SORTS: Sorts = {
+    "due_on": SortKey.of(CareTask.due_on),
+    "completed_at": SortKey.of(CareTask.completed_at),
+    "volunteer_name": SortKey.of(CareTask.volunteer_name, collation=PINYIN),
+}
 
 
 def list_care_tasks(
