@@ -19,6 +19,7 @@ from services.activities.schemas import (
     ActivityBooking,
     ActivityIn,
     ActivityOut,
+    ActivitySort,
     BookingIn,
     BookingOut,
     CertificateOut,
@@ -36,7 +37,15 @@ from services.activities.schemas import (
 )
 from services.activities.settings import ActivitiesSettings
 from shared.auth import CurrentUser
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import (
+    DEFAULT_LIMIT,
+    SORT_DESCRIPTION,
+    Cursor,
+    Limit,
+    Page,
+    paginate,
+    sort_by,
+)
 from shared.schemas import PathId, ShortText, Slug
 from shared.service import SessionDep
 from shared.uow import unit_of_work
@@ -84,14 +93,22 @@ async def list_activities(
     status: Status | None = None,
     start: Start = None,
     end: End = None,
+    sort: Annotated[ActivitySort | None, Query(description=SORT_DESCRIPTION)] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[ActivityOut]:
-    """Activities in scope, filtered by community, team, category, kind, status and period."""
+    """Activities in scope, filtered by community, team, category, kind, status and period;
+    oldest logged first, or sorted by when they took place, people served or hours."""
     where = domain.ActivityFilter(community_id, team_id, category, kind, status, start, end)
     query = domain.list_activities(user, where, _settings(request).timezone)
     page = await paginate(
-        session, query, Activity.id, limit=limit, cursor=cursor, to_item=lambda a: a
+        session,
+        query,
+        Activity.id,
+        limit=limit,
+        cursor=cursor,
+        to_item=lambda a: a,
+        sort=sort_by(sort, domain.ACTIVITY_SORTS),
     )
     states = await domain.states_of(session, page.items)
     booked = await domain.bookings_of_activities(session, [s.id for s in states])

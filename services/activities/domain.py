@@ -56,6 +56,7 @@ from shared.auth import ADMINS, Principal, Role
 from shared.db import insert_for, utcnow
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, NotYetKnown
 from shared.ids import new_id
+from shared.pagination import SortKey, Sorts
 from shared.scoping import get_in_scope, scoped
 from shared.uow import flush_unique
 
@@ -247,6 +248,20 @@ def day_bounds(
     low = datetime.combine(start, time(), tz) if start else None
     high = datetime.combine(end + timedelta(days=1), time(), tz) if end else None
     return low, high
+
+
+# What `GET /activities?sort=` may sort by; an activity's hours are its participants' sum.
+ACTIVITY_SORTS: Sorts = {
+    "started_at": SortKey.of(Activity.started_at),
+    "people_served": SortKey.of(Activity.people_served),
+    "hours": SortKey(
+        select(func.coalesce(func.sum(Participation.hours), 0))
+        .where(Participation.activity_id == Activity.id)
+        .scalar_subquery(),
+        Decimal,
+        nullable=False,
+    ),
+}
 
 
 def list_activities(principal: Principal, where: ActivityFilter, zone: str) -> Select[Activity]:

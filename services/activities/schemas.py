@@ -21,6 +21,11 @@ from shared.schemas import NEVER_NULL, Name, ShortText, Slug
 
 Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Status = Literal["logged", "verified", "voided"]
+# The orders of the activity list (`-`: descending): when it took place, how many people
+# it served, the volunteer hours it holds (`domain.ACTIVITY_SORTS`).
+ActivitySort = Literal[
+    "started_at", "-started_at", "people_served", "-people_served", "hours", "-hours"
+]
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 
 

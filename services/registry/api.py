@@ -44,14 +44,24 @@ from services.registry.schemas import (
     TeamIn,
     TeamOut,
     TeamPatch,
+    TeamSort,
     VolunteerIn,
     VolunteerOut,
     VolunteerPatch,
+    VolunteerSort,
 )
 from shared.auth import CurrentUser, Principal
 from shared.db import utcnow
 from shared.errors import PayloadTooLarge
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import (
+    DEFAULT_LIMIT,
+    SORT_DESCRIPTION,
+    Cursor,
+    Limit,
+    Page,
+    paginate,
+    sort_by,
+)
 from shared.phones import mask_phone
 from shared.schemas import Id, PathId, PathSlug, Slug
 from shared.service import RuntimeDep, SessionDep
@@ -343,12 +353,22 @@ async def list_teams(
     category: Slug | None = None,
     status: Annotated[str | None, Query(pattern="^(active|inactive)$")] = None,
     unit_id: Annotated[Id | None, Query(description="Teams formed by this resident unit")] = None,
+    sort: Annotated[TeamSort | None, Query(description=SORT_DESCRIPTION)] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[TeamOut]:
-    """Teams in scope, with their active member counts."""
+    """Teams in scope, with their active member counts; sorted by name (pinyin order),
+    when founded or by member count, or else in the order they were founded."""
     query = domain.list_teams(user, community_id, category, status, unit_id)
-    page = await paginate(session, query, Team.id, limit=limit, cursor=cursor, to_item=lambda t: t)
+    page = await paginate(
+        session,
+        query,
+        Team.id,
+        limit=limit,
+        cursor=cursor,
+        to_item=lambda t: t,
+        sort=sort_by(sort, domain.TEAM_SORTS),
+    )
     counts = await domain.member_counts(session, [t.id for t in page.items])
     return Page(
         items=[team_out(t, counts.get(t.id, 0)) for t in page.items], next_cursor=page.next_cursor
@@ -434,10 +454,13 @@ async def list_volunteers(
     unit_id: Annotated[
         Id | None, Query(description="The resident unit's working party members (双报到)")
     ] = None,
+    sort: Annotated[VolunteerSort | None, Query(description=SORT_DESCRIPTION)] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[VolunteerOut]:
-    """Volunteers in scope; search by name or phone suffix, team, party membership, unit."""
+    """Volunteers in scope; search by name or phone suffix, team, party membership, unit.
+    Sorted by name (pinyin order), when registered or year of birth (those without one
+    last), or else in the order they were registered."""
     where = domain.VolunteerFilter(community_id, team_id, q, is_party_member, active, unit_id)
     page = await paginate(
         session,
@@ -446,6 +469,7 @@ async def list_volunteers(
         limit=limit,
         cursor=cursor,
         to_item=lambda v: v,
+        sort=sort_by(sort, domain.VOLUNTEER_SORTS),
     )
     teams = await domain.team_ids_of(session, [v.id for v in page.items])
     return Page(

@@ -56,6 +56,7 @@ from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import EventData
 from shared.ids import new_id
+from shared.pagination import PINYIN, SortKey, Sorts
 from shared.phones import mask_phone
 from shared.scoping import get_in_scope, scoped
 from shared.uow import flush_unique
@@ -573,6 +574,23 @@ async def deactivate_team(session: AsyncSession, principal: Principal, team_id: 
     return team
 
 
+# What `GET /teams?sort=` may sort by; a team's members are its active volunteers, as
+# `member_counts` counts them.
+TEAM_SORTS: Sorts = {
+    "name": SortKey.of(Team.name, collation=PINYIN),
+    "created_at": SortKey.of(Team.created_at),
+    "member_count": SortKey(
+        select(func.count())
+        .select_from(TeamMember)
+        .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
+        .where(TeamMember.team_id == Team.id, Volunteer.active.is_(True))
+        .scalar_subquery(),
+        int,
+        nullable=False,
+    ),
+}
+
+
 def list_teams(
     principal: Principal,
     community_id: str | None,
@@ -738,6 +756,14 @@ def _query_id(value: str, name: str) -> uuid.UUID:
         raise Invalid(
             f"{name} is not a UUID", errors=[{"loc": ["query", name], "msg": "not a UUID"}]
         ) from None
+
+
+# What `GET /volunteers?sort=` may sort by: volunteers without a birth year sort last.
+VOLUNTEER_SORTS: Sorts = {
+    "name": SortKey.of(Volunteer.name, collation=PINYIN),
+    "created_at": SortKey.of(Volunteer.created_at),
+    "birth_year": SortKey.of(Volunteer.birth_year),
+}
 
 
 def list_volunteers(principal: Principal, where: VolunteerFilter) -> Select[Volunteer]:

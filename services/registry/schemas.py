@@ -32,6 +32,10 @@ LifeEventKind = Literal[
     "negative_feedback",
     "retired",
 ]
+# The orders of the lists (`-`: descending; `domain.TEAM_SORTS`, `domain.VOLUNTEER_SORTS`):
+# by name (pinyin order), by when registered, by active members or by year of birth.
+TeamSort = Literal["name", "-name", "created_at", "-created_at", "member_count", "-member_count"]
+VolunteerSort = Literal["name", "-name", "created_at", "-created_at", "birth_year", "-birth_year"]
 
 
 class Strict(BaseModel):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from services.requests import domain
 from services.requests.lifecycle import CareTaskState, OrderState, Sla
@@ -18,12 +19,14 @@ from services.requests.schemas import (
     CareCompleteIn,
     CareStatus,
     CareTaskOut,
+    CareTaskSort,
     CompleteIn,
     EscalateIn,
     HistoryOut,
     RateIn,
     RequestIn,
     RequestOut,
+    RequestSort,
     RequestStatus,
     ResidentOut,
     ServiceKindIn,
@@ -31,7 +34,15 @@ from services.requests.schemas import (
 )
 from services.requests.settings import RequestsSettings
 from shared.auth import CurrentUser, Principal
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import (
+    DEFAULT_LIMIT,
+    SORT_DESCRIPTION,
+    Cursor,
+    Limit,
+    Page,
+    paginate,
+    sort_by,
+)
 from shared.phones import mask_phone
 from shared.schemas import PathId, Slug
 from shared.service import SessionDep
@@ -116,13 +127,15 @@ async def list_requests(
     open: bool | None = None,
     escalated: bool | None = None,
     waiting: bool | None = None,
+    sort: Annotated[RequestSort | None, Query(description=SORT_DESCRIPTION)] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[RequestOut]:
     """Orders in scope, and those the caller's teams serve for another community of the
     branch; `unassigned=true` is the queue of orders no team could take; `open=true` the
     orders still to be done (submitted, assigned or accepted); `escalated=true&waiting=true`
-    the branch's queue: escalated orders it has not given a team yet."""
+    the branch's queue: escalated orders it has not given a team yet. Sorted by when they
+    are due or when they came in, or else in the order they came in."""
     where = domain.RequestFilter(
         community_id, status, team_id, unassigned, overdue, open, escalated, waiting
     )
@@ -134,6 +147,7 @@ async def list_requests(
         limit=limit,
         cursor=cursor,
         to_item=lambda o: request_out(o, user, my_teams=my_teams),
+        sort=sort_by(sort, domain.REQUEST_SORTS),
     )
 
 
@@ -243,13 +257,23 @@ async def list_care_tasks(
     status: CareStatus | None = None,
     volunteer_id: uuid.UUID | None = None,
     overdue: bool | None = None,
+    sort: Annotated[CareTaskSort | None, Query(description=SORT_DESCRIPTION)] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[CareTaskOut]:
     """Visits and talks party members are owed (三必访五必谈); `overdue=true` those
-    marked past their due day."""
+    marked past their due day. Sorted by due day, when done (open ones last) or the
+    party member's name (in pinyin order), or else in the order they were created."""
     query = domain.list_care_tasks(user, community_id, status, volunteer_id, overdue)
-    return await paginate(session, query, CareTask.id, limit=limit, cursor=cursor, to_item=care_out)
+    return await paginate(
+        session,
+        query,
+        CareTask.id,
+        limit=limit,
+        cursor=cursor,
+        to_item=care_out,
+        sort=sort_by(sort, domain.CARE_TASK_SORTS),
+    )
 
 
 @router.post("/care-tasks/{task_id}/complete", tags=["care tasks"])

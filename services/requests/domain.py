@@ -43,6 +43,7 @@ from shared.db import insert_for, utcnow
 from shared.errors import Forbidden, Invalid, NotFound, NotYetKnown
 from shared.events import EventData
 from shared.ids import new_id
+from shared.pagination import PINYIN, SortKey, Sorts
 from shared.scoping import get_in_scope, scoped
 
 # Who may assign an order: its community's admins to their own teams; a county admin or the
@@ -378,6 +379,13 @@ class RequestFilter:
     waiting: bool | None = None
 
 
+# What `GET /requests?sort=` may sort by.
+REQUEST_SORTS: Sorts = {
+    "due_at": SortKey.of(ServiceRequest.due_at),
+    "submitted_at": SortKey.of(ServiceRequest.submitted_at),
+}
+
+
 def list_requests(
     principal: Principal, where: RequestFilter, my_teams: frozenset[uuid.UUID] = frozenset()
 ) -> Select[ServiceRequest]:
@@ -509,6 +517,14 @@ async def complete_care_task(
     state.write_to(task)
     await _record(session, state, data)
     return task
+
+
+# What `GET /care-tasks?sort=` may sort by: open tasks have no completed_at, so sort last.
+CARE_TASK_SORTS: Sorts = {
+    "due_on": SortKey.of(CareTask.due_on),
+    "completed_at": SortKey.of(CareTask.completed_at),
+    "volunteer_name": SortKey.of(CareTask.volunteer_name, collation=PINYIN),
+}
 
 
 def list_care_tasks(

@@ -16,6 +16,12 @@ Urgency = Literal["normal", "urgent"]
 RequestStatus = Literal["submitted", "assigned", "accepted", "completed", "cancelled"]
 OPEN_STATUSES: tuple[str, ...] = ("submitted", "assigned", "accepted")
 CareStatus = Literal["open", "done"]
+# The orders of the lists (`-`: descending; `domain.REQUEST_SORTS`, `domain.CARE_TASK_SORTS`):
+# orders by when they are due or came in; care tasks by due day, when done, or whom for.
+RequestSort = Literal["due_at", "-due_at", "submitted_at", "-submitted_at"]
+CareTaskSort = Literal[
+    "due_on", "-due_on", "completed_at", "-completed_at", "volunteer_name", "-volunteer_name"
+]
 
 
 class Strict(BaseModel):

@@ -396,6 +396,9 @@ SERVER_RULES: tuple[tuple[str, str], ...] = (
     ("price is only for paid", "price only when paid is true: cross-field"),
     ("needs an id", "scope=branch|community needs id: one query parameter on another"),
     ("from is after to", "from <= to: one query parameter against another"),
+    # Cursors are opaque: a last id, or with `sort` its name, key and id in base64; which
+    # strings the API gave out (and for which sort) is a fact of the data, not a shape.
+    ("cursor is not one this API gave out", "a cursor is what a page answered, for its sort"),
     ("at most ten years", "a time series spans ten years at most: from against to (or today)"),
     ("beneficiar", "beneficiary groups no more than people_served: cross-field"),
     ("twice", "a volunteer listed once among the participants: uniqueness of a field"),
