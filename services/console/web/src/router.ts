@@ -18,6 +18,9 @@ const STAFF: readonly Role[] = ['county_admin', 'branch_admin', 'community_admin
 // Care tasks (三必访五必谈) and reports are for the community's admins and those above them.
 const COMMUNITY_ADMINS: readonly Role[] = ['county_admin', 'branch_admin', 'community_admin']
 const LOGGERS: readonly Role[] = [...ADMIN_ROLES, 'team_leader']
+// The branch as one body (大支部): its page for the admins of its communities and above;
+// its escalation queue (难题联解) for those who assign across the branch.
+const BRANCH_ASSIGNERS: readonly Role[] = ['county_admin', 'branch_admin']
 
 export const routes: RouteRecordRaw[] = [
   {
@@ -47,6 +50,24 @@ export const routes: RouteRecordRaw[] = [
         name: 'communities',
         component: () => import('./pages/communities/Index.vue'),
         meta: { title: '社区与支部', menu: true, roles: STAFF },
+      },
+      {
+        path: 'branches',
+        name: 'branches',
+        component: () => import('./pages/branch/List.vue'),
+        meta: { title: '大支部', menu: true, roles: COMMUNITY_ADMINS },
+      },
+      {
+        path: 'branches/:id',
+        name: 'branch',
+        component: () => import('./pages/branch/Detail.vue'),
+        meta: { title: '大支部详情', roles: COMMUNITY_ADMINS },
+      },
+      {
+        path: 'escalations',
+        name: 'escalations',
+        component: () => import('./pages/branch/Escalations.vue'),
+        meta: { title: '难题联解', menu: true, roles: BRANCH_ASSIGNERS },
       },
       {
         path: 'teams',

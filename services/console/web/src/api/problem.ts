@@ -75,6 +75,16 @@ const FIELD_MESSAGES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^community .* is not known here \(yet\)$/, () => '社区信息尚未同步到工单服务，请稍后再试'],
   [/^unknown service_kind/, () => '没有这种服务类型，请从列表中选择'],
   [/^price is only for paid services/, () => '只有有偿服务才填写价格'],
+  // the branch as one body (服务难题联解; services/requests/lifecycle.py, registry branches)
+  [/^team .* is not a team of the branch of /, () => '该服务队不属于本工单所在的大支部'],
+  [/^only an order escalated to the branch may go to a team of another community$/, () => '只有上报大支部的工单才能派给其他社区的服务队'],
+  [/^the order is already escalated to the branch$/, () => '这张工单已上报过大支部'],
+  [/^cannot escalate an order that is (\w+)$/, (m) => `工单${{ completed: '已完成', cancelled: '已取消' }[m[1]] ?? '已办结'}，不能上报大支部`],
+  [/^the branch assigns only orders escalated to it$/, () => '大支部只能派发上报给它的工单'],
+  [/^branch .* already exists$/, () => '该大支部编号已被使用'],
+  [/^ends_on is before starts_on$/, () => '结束日期不能早于开始日期'],
+  [/^each thing brought is named once$/, () => '每项资源只能选一次'],
+  [/^name cannot be empty$/, () => '名称不能为空'],
   [/^team .* is not a team of /, () => '该服务队不属于本工单的社区（新建的服务队可能尚未同步，请稍后再试）'],
   [/^team .* is inactive$/, () => '该服务队已停用'],
   // activities (services/activities/lifecycle.py, domain.py)

@@ -40,6 +40,7 @@ export const ACTION_NAMES: Record<string, string> = {
   complete: '完成',
   cancel: '取消',
   rate: '评价',
+  escalate: '上报大支部',
 }
 
 /** A history line's note in Chinese: the service writes its own notes in English. */
