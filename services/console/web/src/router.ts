@@ -163,6 +163,30 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: '三必访五必谈', menu: true, roles: COMMUNITY_ADMINS },
       },
       {
+        path: 'resources',
+        name: 'resources',
+        component: () => import('./pages/resources/List.vue'),
+        meta: { title: '资源联享', menu: true, roles: STAFF },
+      },
+      {
+        path: 'resources/:id',
+        name: 'resource',
+        component: () => import('./pages/resources/Detail.vue'),
+        meta: { title: '资源详情', roles: STAFF },
+      },
+      {
+        path: 'care-recipients',
+        name: 'care-recipients',
+        component: () => import('./pages/care-register/List.vue'),
+        meta: { title: '关爱对象', menu: true, roles: STAFF },
+      },
+      {
+        path: 'care-recipients/:id',
+        name: 'care-recipient',
+        component: () => import('./pages/care-register/Detail.vue'),
+        meta: { title: '关爱对象详情', roles: STAFF },
+      },
+      {
         path: 'report',
         name: 'report',
         component: () => import('./pages/dashboard/Report.vue'),

@@ -1,5 +1,6 @@
 // problem+json (RFC 9457) read once: field errors go beside their form fields,
 // everything else becomes one Chinese sentence for ElMessage. Never a raw dump.
+import { takenMessage } from '../pages/resources/words'
 
 export interface FieldError {
   loc: (string | number)[]
@@ -108,6 +109,27 @@ const FIELD_MESSAGES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^the header row lacks the column\(s\): (.*)$/, (m) => `表头缺少必需的列：${m[1]}`],
   [/^unknown column\(s\): (.*?); known/, (m) => `表头有不认识的列：${m[1]}`],
   [/^the file is not a readable CSV/, () => '文件不是可读的 CSV'],
+  // shared resources (activities: 资源联享)
+  [/^outside the resource's opening hours$/, () => '不在该资源的开放时间内，请对照上方的开放时间'],
+  [/^the resource is not open for all of/, () => '不在该资源的开放时间内'],
+  [/^a booking ends after it starts$/, () => '结束时间应晚于开始时间'],
+  [/^a window closes after it opens/, () => '结束时间应晚于开始时间'],
+  [/^the resource is deactivated$/, () => '该资源已停用，不能再预约'],
+  [/^the resource is not shared with community/, () => '该资源未向本社区共享'],
+  [/^only the community's admins or team leaders may book resources$/, () => '只有社区管理员或服务队队长可以预约'],
+  [/^the booking is cancelled$/, () => '该预约已取消'],
+  [/^only the booking community's admins or team leaders, or the resource's admins/, () => '只有预约社区的管理员或队长、或资源所属社区的管理员可以取消'],
+  [/^no activity \S+ of /, () => '不是本社区的活动'],
+  [/^the activity is voided$/, () => '该活动已作废'],
+  // the care register (requests: 关爱对象)
+  [/^consent_on is in the future$/, () => '同意日期不能晚于今天'],
+  [/^under_care_since is in the future$/, () => '开始关爱日期不能晚于今天'],
+  [/^care cannot begin before consent was given/, () => '开始关爱的日期不能早于本人同意的日期'],
+  [/^the responsible team must be an orange team/, () => '负责的服务队须是本社区的橙色（关爱）服务队'],
+  [/^the responsible team is inactive$/, () => '该服务队已停用'],
+  [/^visited_on is in the future$/, () => '走访日期不能晚于今天'],
+  [/^visited_on is before care began$/, () => '走访日期不能早于开始关爱的日期'],
+  [/^cannot \S+: the person is no longer under care$/, () => '此人已结束关爱'],
 ]
 
 /** The Chinese for a message the services are known to send; null for others. */
@@ -171,6 +193,9 @@ export function problemMessage(problem: Problem): string {
   // A conflict or refusal the services are known to send, said as such.
   const known = problem.detail && !problem.errors?.length ? knownMessage(problem.detail) : null
   if (known) return `${known}。`
+  // A booking refused for a taken time names the resource (often in Chinese) and the time.
+  const taken = takenMessage(problem.detail)
+  if (taken) return taken
   if (problem.detail && CJK.test(problem.detail)) return problem.detail
   for (const [pattern, say] of BY_DETAIL) {
     const match = (problem.type ?? '').match(pattern) ?? (problem.detail ?? '').match(pattern)
