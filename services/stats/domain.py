@@ -403,20 +403,18 @@ async def _unit_work(session: AsyncSession, area: Area, when: Period) -> list[Un
     ).all()
     if not units:
         return []
-    given = dict(
-        (
-            await session.execute(
-                select(Team.unit_id, func.count())
-                .join(Team, Team.id == Request.team_id)
-                .where(
-                    SERVED_ACROSS,
-                    when.times(Request.submitted_at),
-                    Team.unit_id.in_([u.id for u in units]),
-                )
-                .group_by(Team.unit_id)
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(Team.unit_id, func.count())
+        .select_from(Request)
+        .join(Team, Team.id == Request.team_id)
+        .where(
+            SERVED_ACROSS,
+            when.times(Request.submitted_at),
+            Team.unit_id.in_([u.id for u in units]),
+        )
+        .group_by(Team.unit_id)
     )
+    given: dict[str | None, int] = {unit_id: count for unit_id, count in rows}
     return [
         UnitWork(unit_id=u.id, name=u.name, community_id=u.community_id, given=given.get(u.id, 0))
         for u in units
