@@ -26,10 +26,14 @@ RESIDENT = {"name": "钱奶奶联解", "phone": "13587654321", "address": "联�
 
 
 async def overview(
-    stack: Stack, scope: str, area: str, headers: dict[str, str] = ADMIN, **params: str
+    stack: Stack,
+    scope: str,
+    area: str,
+    headers: dict[str, str] = ADMIN,
+    period: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     answer = await stack["stats"].get(
-        "/stats/overview", params={"scope": scope, "id": area, **params}, headers=headers
+        "/stats/overview", params={"scope": scope, "id": area, **(period or {})}, headers=headers
     )
     assert answer.status_code == 200, answer.text
     return answer.json()
@@ -209,7 +213,9 @@ async def test_people_under_care_and_visits_on_time(stack: Stack) -> None:
     branch_figures = await overview(stack, "branch", branch)
     assert branch_figures["care_register"] == care
     # Visits count within the period; people under care are as they stand now.
-    week = await overview(stack, "community", community, **{"from": days_ago(7), "to": days_ago(0)})
+    week = await overview(
+        stack, "community", community, period={"from": days_ago(7), "to": days_ago(0)}
+    )
     assert week["care_register"]["visits"] == 1 and week["care_register"]["under_care"] == 2
 
     report = await stack["stats"].get(
