@@ -135,9 +135,7 @@ async def test_an_order_served_across_the_branch_counts_on_both_sides(stack: Sta
     ]
     # A period that ended before the orders were taken counts none of them.
     before = str(utcnow().date() - timedelta(days=10))
-    earlier = await overview(
-        stack, "branch", branch, branch_admin, **{"from": before, "to": before}
-    )
+    earlier = await overview(stack, "branch", branch, branch_admin, {"from": before, "to": before})
     assert (earlier["branch_work"]["given"], earlier["branch_work"]["escalated"]) == (0, 0)
     assert earlier["branch_work"]["units"][0]["given"] == 0
 
