@@ -7,17 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.requests.care_schemas import CareKind
 from services.requests.schemas import OPEN_STATUSES
 from services.stats.handlers import CONSUMERS
 from services.stats.models import (
     Activity,
+    CareRecipient,
     CareTask,
+    CareVisit,
     Category,
     CategoryMembers,
     Community,
@@ -28,6 +31,7 @@ from services.stats.models import (
     RequestCounts,
     RequestDays,
     RequestMonths,
+    ResidentUnit,
     Team,
     Volunteer,
     VolunteerHours,
@@ -37,6 +41,8 @@ from services.stats.replicas import REQUEST_DAY_AMOUNTS
 from services.stats.schemas import (
     AreaCommunity,
     Areas,
+    BranchWork,
+    CareRegisterFigures,
     CareTaskFigures,
     CategoryFigures,
     Interval,
@@ -45,15 +51,20 @@ from services.stats.schemas import (
     Overview,
     Point,
     PublicActivity,
+    PublicBranchWork,
+    PublicCare,
     PublicColor,
     PublicCommunity,
     PublicPage,
+    PublicUnit,
     RankBy,
     Ranked,
     RequestFigures,
     Scope,
+    UnitWork,
 )
 from shared.auth import Principal
+from shared.db import utcnow
 from shared.errors import Invalid, NotFound
 from shared.tables import processed_events
 
@@ -187,6 +198,8 @@ async def overview(session: AsyncSession, area: Area, when: Period) -> Overview:
         paid_orders=int(sum(r[8] for r in requests.values())),
         income=float(sum((r[9] for r in requests.values()), Decimal(0))),
         care_tasks=await _care_tasks(session, area),
+        branch_work=await _branch_work(session, area, when),
+        care_register=await _care_register(session, area, when),
         by_category=await _by_category(session, area, teams, figures, requests),
         as_of=await as_of(session),
     )
@@ -333,6 +346,118 @@ async def _care_tasks(session: AsyncSession, area: Area) -> CareTaskFigures:
         )
     ).one()
     return CareTaskFigures(open=row[0], done=row[1], overdue=row[2])
+
+
+# -- 服务难题联解: the branch's joint work ------------------------------------------------
+
+# Served by a team of another community than the order's (the branch gave it to them).
+SERVED_ACROSS = and_(
+    Request.status == "completed", Request.serving_community_id != Request.community_id
+)
+
+
+async def _branch_work(session: AsyncSession, area: Area, when: Period) -> BranchWork:
+    """Completed orders of the period (by submission, as every order figure) served across
+    communities: given by the area's teams, received by its communities; escalations of
+    the period; escalations waiting for a team now, and those flagged as waiting too long."""
+    in_period = when.times(Request.submitted_at)
+    given = await session.scalar(
+        select(func.count()).where(
+            SERVED_ACROSS, area.restrict(Request.serving_community_id), in_period
+        )
+    )
+    received = await session.scalar(
+        select(func.count()).where(SERVED_ACROSS, area.restrict(Request.community_id), in_period)
+    )
+    escalated_here = and_(Request.escalated_at.is_not(None), area.restrict(Request.community_id))
+    escalated = await session.scalar(select(func.count()).where(escalated_here, in_period))
+    waits = and_(
+        escalated_here, Request.status.in_(OPEN_STATUSES), Request.branch_assigned.is_(False)
+    )
+    waiting, overdue = (
+        await session.execute(
+            select(func.count(), func.count().filter(Request.escalation_overdue.is_(True))).where(
+                waits
+            )
+        )
+    ).one()
+    return BranchWork(
+        given=given or 0,
+        received=received or 0,
+        escalated=escalated or 0,
+        escalations_waiting=waiting,
+        escalations_overdue=overdue,
+        units=await _unit_work(session, area, when) if area.scope == "branch" else [],
+    )
+
+
+async def _unit_work(session: AsyncSession, area: Area, when: Period) -> list[UnitWork]:
+    """The branch's resident units, each with the orders of other communities its teams
+    completed within the period."""
+    units = (
+        await session.scalars(
+            select(ResidentUnit)
+            .where(area.restrict(ResidentUnit.community_id))
+            .order_by(ResidentUnit.community_id, ResidentUnit.name, ResidentUnit.id)
+        )
+    ).all()
+    if not units:
+        return []
+    rows = await session.execute(
+        select(Team.unit_id, func.count())
+        .select_from(Request)
+        .join(Team, Team.id == Request.team_id)
+        .where(
+            SERVED_ACROSS,
+            when.times(Request.submitted_at),
+            Team.unit_id.in_([u.id for u in units]),
+        )
+        .group_by(Team.unit_id)
+    )
+    given: dict[str | None, int] = {unit_id: count for unit_id, count in rows}
+    return [
+        UnitWork(unit_id=u.id, name=u.name, community_id=u.community_id, given=given.get(u.id, 0))
+        for u in units
+    ]
+
+
+# -- 关爱对象: people under care -------------------------------------------------------------
+
+CARE_KINDS: tuple[str, ...] = get_args(CareKind)
+
+
+async def _care_register(session: AsyncSession, area: Area, when: Period) -> CareRegisterFigures:
+    """People under care now (per kind) and overdue today in the service's zone; visits
+    made within the period and how many of them within the plan."""
+    today = utcnow().astimezone(when.zone).date()
+    under_care = and_(CareRecipient.status == "active", area.restrict(CareRecipient.community_id))
+    by_kind = dict.fromkeys(CARE_KINDS, 0)
+    overdue = 0
+    for kind, people, late in await session.execute(
+        select(
+            CareRecipient.kind,
+            func.count(),
+            func.count().filter(CareRecipient.next_due_on < today),
+        )
+        .where(under_care)
+        .group_by(CareRecipient.kind)
+    ):
+        by_kind[kind] = people
+        overdue += late
+    visits, on_time = (
+        await session.execute(
+            select(func.count(), func.count().filter(CareVisit.on_time.is_(True))).where(
+                area.restrict(CareVisit.community_id), when.days(CareVisit.visited_on)
+            )
+        )
+    ).one()
+    return CareRegisterFigures(
+        under_care=sum(by_kind.values()),
+        by_kind=by_kind,
+        visits=visits,
+        visits_on_time=on_time,
+        overdue=overdue,
+    )
 
 
 async def _grouped(session: AsyncSession, statement: Any) -> dict[str, Sequence[Any]]:
@@ -599,6 +724,8 @@ async def public_page(session: AsyncSession, area: Area, zone: str) -> PublicPag
                     activities=f.activities,
                     people_served=f.people_served,
                     volunteer_hours=f.volunteer_hours,
+                    given=f.branch_work.given,
+                    received=f.branch_work.received,
                 )
             )
     return PublicPage(
@@ -626,5 +753,18 @@ async def public_page(session: AsyncSession, area: Area, zone: str) -> PublicPag
         ],
         recent_activities=await recent_activities(session, area),
         communities=communities,
+        branch_work=PublicBranchWork(
+            given=figures.branch_work.given,
+            received=figures.branch_work.received,
+            escalated=figures.branch_work.escalated,
+            units=[PublicUnit(name=u.name, given=u.given) for u in figures.branch_work.units],
+        ),
+        care_register=PublicCare(
+            under_care=figures.care_register.under_care,
+            by_kind=figures.care_register.by_kind,
+            visits=figures.care_register.visits,
+            visits_on_time=figures.care_register.visits_on_time,
+            overdue=figures.care_register.overdue,
+        ),
         as_of=figures.as_of,
     )

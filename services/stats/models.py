@@ -47,6 +47,21 @@ class Volunteer(VolunteerReplicaColumns, Base):
 class Team(TeamReplicaColumns, Base):
     __tablename__ = "teams"
 
+    # The resident unit (驻区单位) that formed the team, if any: whose service it gives.
+    unit_id: Mapped[str | None] = mapped_column(String(40), index=True)
+
+
+class ResidentUnit(Base):
+    """A resident unit of a community (共驻共建): its name is a public organisation's."""
+
+    __tablename__ = "resident_units"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
+
 
 class CommunityVolunteers(Base):
     """Active volunteers and party members per community, kept by the registry handlers."""
@@ -186,8 +201,34 @@ class VolunteerHours(Base):
     certified_hours: Mapped[Decimal] = mapped_column(Hours, default=0)
 
 
+# 服务难题联解: an order served by a team of another community than its own.
+SERVED_ACROSS = "serving_community_id <> community_id"
+
+
 class Request(Base):
     __tablename__ = "requests"
+    __table_args__ = (
+        # Few orders are served across communities or escalated: the branch's joint work
+        # reads only those, through these partial indexes.
+        Index(
+            "ix_requests_served_for_another",
+            "serving_community_id",
+            postgresql_where=text(SERVED_ACROSS),
+            sqlite_where=text(SERVED_ACROSS),
+        ),
+        Index(
+            "ix_requests_served_by_another",
+            "community_id",
+            postgresql_where=text(SERVED_ACROSS),
+            sqlite_where=text(SERVED_ACROSS),
+        ),
+        Index(
+            "ix_requests_escalated",
+            "community_id",
+            postgresql_where=text("escalated_at IS NOT NULL"),
+            sqlite_where=text("escalated_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     community_id: Mapped[str] = mapped_column(String(40), index=True)
@@ -202,6 +243,15 @@ class Request(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rating: Mapped[int | None] = mapped_column(Integer)
     overdue: Mapped[bool] = mapped_column(Boolean)
+    # Whose team serves it; another community of the branch for an escalated order.
+    serving_community_id: Mapped[str | None] = mapped_column(String(40))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The branch left the escalation waiting longer than allowed (stays once flagged).
+    escalation_overdue: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # Assigned since its escalation (the branch gave it a team): set by the handler from
+    # an assignment event of an escalated order, never by a state row, so an older event
+    # arriving late cannot take it back.
+    branch_assigned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     version: Mapped[int] = mapped_column(Integer)
 
 
@@ -258,6 +308,34 @@ class CareTask(Base):
     overdue: Mapped[bool] = mapped_column(Boolean)
     due_on: Mapped[date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)
+
+
+class CareRecipient(Base):
+    """A person under care (关爱对象) as counted: no name, phone or address."""
+
+    __tablename__ = "care_recipients"
+    __table_args__ = (Index("ix_care_recipients_community_status", "community_id", "status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    community_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10))
+    next_due_on: Mapped[date] = mapped_column(Date)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class CareVisit(Base):
+    """A visit logged to a person under care: when, and whether within the plan."""
+
+    __tablename__ = "care_visits"
+    __table_args__ = (Index("ix_care_visits_community_day", "community_id", "visited_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    care_recipient_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    community_id: Mapped[str] = mapped_column(String(40))
+    visited_on: Mapped[date] = mapped_column(Date)
+    on_time: Mapped[bool] = mapped_column(Boolean)
 
 
 class ProjectionState(Base):

@@ -11,7 +11,7 @@ import html
 import time
 from dataclasses import dataclass
 
-from services.stats.report import _decimal, _moment
+from services.stats.report import CARE_KIND_NAMES, _decimal, _moment
 from services.stats.schemas import PublicPage
 from services.stats.settings import StatsSettings
 from shared.chinese_dates import chinese_date
@@ -93,6 +93,7 @@ def render_public_html(page: PublicPage) -> str:
             ],
         ),
     ]
+    work = page.branch_work
     if page.scope == "branch":
         parts += [
             "<h2>共建社区</h2>",
@@ -104,6 +105,8 @@ def render_public_html(page: PublicPage) -> str:
                     "活动（次）",
                     "服务群众（人次）",
                     "服务时长（小时）",
+                    "协助他社区（件）",
+                    "获他社区协助（件）",
                 ],
                 [
                     [
@@ -113,11 +116,40 @@ def render_public_html(page: PublicPage) -> str:
                         str(c.activities),
                         str(c.people_served),
                         _decimal(c.volunteer_hours),
+                        str(c.given),
+                        str(c.received),
                     ]
                     for c in page.communities
                 ],
             ),
         ]
+    parts += [
+        "<h2>服务难题联解</h2>",
+        "<p>"
+        + _e(
+            f"为大支部内其他社区办结订单{work.given}件，由其他社区协助办结订单{work.received}件，"
+            f"提交大支部协调订单{work.escalated}件。"
+        )
+        + "</p>",
+    ]
+    if work.units:
+        parts.append(
+            _table(["驻区单位", "协助办结订单（件）"], [[u.name, str(u.given)] for u in work.units])
+        )
+    care = page.care_register
+    kinds = "、".join(
+        f"{CARE_KIND_NAMES.get(kind, kind)}{people}人" for kind, people in care.by_kind.items()
+    )
+    parts += [
+        "<h2>关爱对象</h2>",
+        "<p>"
+        + _e(
+            f"关爱对象{care.under_care}人{f'（{kinds}）' if kinds else ''}，"
+            f"累计上门走访{care.visits}次，其中按时走访{care.visits_on_time}次，"
+            f"目前逾期未访{care.overdue}人。"
+        )
+        + "</p>",
+    ]
     colors = {c.category: c.name for c in page.colors}
     parts.append("<h2>近期活动</h2>")
     if page.recent_activities:

@@ -21,15 +21,18 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, distinct, func, or_, select, tuple_
+from sqlalchemy import Table, distinct, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 from services.registry import events as registry
+from services.requests import care_events as care
 from services.requests import events as requests
 from services.requests.schemas import OPEN_STATUSES
 from services.stats.models import (
+    CareRecipient,
     CareTask,
+    CareVisit,
     Category,
     CategoryMembers,
     Community,
@@ -38,6 +41,7 @@ from services.stats.models import (
     RequestCounts,
     RequestDays,
     RequestMonths,
+    ResidentUnit,
     Team,
     TeamMember,
     Volunteer,
@@ -223,6 +227,11 @@ REGISTRY_STATE: dict[str, tuple[type[DeclarativeBase], dict[str, str]]] = {
     event_type: (REPLICA[what.entity], key_source(REPLICA[what.entity], what.key))
     for event_type, what in registry.REPLICA.items()
 }
+# Resident units (驻区单位), kept by stats alone: whose teams' service the branch counts.
+REGISTRY_STATE[registry.ResidentUnitRegistered.event_type] = (
+    ResidentUnit,
+    {"id": "resident_unit_id"},
+)
 REGISTRY_TYPES = frozenset([*REGISTRY_STATE, *registry.MEMBERSHIPS])
 
 
@@ -250,6 +259,7 @@ async def apply_registry(session: AsyncSession, events: list[Event[Any]]) -> Non
 
     await _replace_versioned(session, Community, states.get(Community, []), [])
     await _replace_versioned(session, Category, states.get(Category, []), [], key=("code",))
+    await _replace_versioned(session, ResidentUnit, states.get(ResidentUnit, []), [])
     volunteers_before, volunteers = await _replace_versioned(
         session,
         Volunteer,
@@ -345,6 +355,8 @@ REQUEST_STATE: dict[str, tuple[type[DeclarativeBase], dict[str, str]]] = {
             requests.RequestRated,
             requests.RequestCancelled,
             requests.RequestOverdue,
+            requests.RequestEscalated,
+            requests.RequestEscalationOverdue,
         )
     },
     **{
@@ -355,8 +367,22 @@ REQUEST_STATE: dict[str, tuple[type[DeclarativeBase], dict[str, str]]] = {
             requests.CareTaskOverdue,
         )
     },
+    **{
+        event.event_type: (CareRecipient, {"id": "care_recipient_id"})
+        for event in care.CARE_REGISTER_EVENTS
+    },
 }
 REQUEST_TYPES = frozenset(REQUEST_STATE)
+# A visit's own row, besides the person's state its event carries.
+VISIT_SOURCES = {"id": "visit_id"}
+
+
+def branch_assigned(event: Event[Any]) -> bool:
+    """An escalated order given a team: by the branch (or its community) since it went up."""
+    return (
+        event.envelope.type == requests.RequestAssigned.event_type
+        and event.data.escalated_at is not None
+    )
 
 
 def requests_replicator(zone: ZoneInfo) -> BatchHandler:
@@ -371,9 +397,17 @@ def requests_replicator(zone: ZoneInfo) -> BatchHandler:
 async def apply_requests(session: AsyncSession, events: list[Event[Any]], zone: ZoneInfo) -> None:
     await take_turns(session, "stats.requests", (event.community for event in events))
     states: dict[type[DeclarativeBase], list[Row]] = {}
+    visits: dict[Any, Row] = {}
+    assigned: set[uuid.UUID] = set()
     for event in events:
         model, sources = REQUEST_STATE[event.envelope.type]
-        states.setdefault(model, []).append(state_row(model, event.data.model_dump(), sources))
+        data = event.data.model_dump()
+        states.setdefault(model, []).append(state_row(model, data, sources))
+        if event.envelope.type == care.CareVisitLogged.event_type:
+            visit = state_row(CareVisit, data, VISIT_SOURCES)
+            visits[visit["id"]] = visit
+        elif branch_assigned(event):
+            assigned.add(uuid.UUID(event.data.request_id))
     before, fresh = await _replace_versioned(
         session,
         Request,
@@ -429,4 +463,16 @@ async def apply_requests(session: AsyncSession, events: list[Event[Any]], zone: 
         rollup_deltas(before, fresh, request_day_share(zone)),
         REQUEST_DAY_AMOUNTS,
     )
+    # Once given a team since its escalation, always: whatever order the events come in.
+    if assigned:
+        await session.execute(
+            update(Request)
+            .where(Request.id.in_(sorted(assigned)), Request.branch_assigned.is_(False))
+            .values(branch_assigned=True)
+            .execution_options(synchronize_session=False)
+        )
     await _replace_versioned(session, CareTask, states.get(CareTask, []), ["community_id"])
+    await _replace_versioned(
+        session, CareRecipient, states.get(CareRecipient, []), ["community_id"]
+    )
+    await upsert(session, CareVisit.__table__, list(visits.values()), key=["id"])

@@ -126,6 +126,39 @@ def _care(figures: Overview) -> str:
     )
 
 
+def _branch_work(figures: Overview, quote: Quote) -> str:
+    # 服务难题联解: what the area's teams did for the branch's other communities, and back.
+    w = figures.branch_work
+    units = "、".join(f"{quote(u.name)}{u.given}件" for u in w.units)
+    return (
+        f"推进服务难题联解，为大支部内其他社区办结订单{w.given}件，"
+        f"由其他社区协助办结订单{w.received}件，提交大支部协调订单{w.escalated}件，"
+        f"待大支部派单{w.escalations_waiting}件（其中超时{w.escalations_overdue}件）。"
+        + (f"驻区单位协助办结：{units}。" if units else "")
+    )
+
+
+CARE_KIND_NAMES = {
+    "elderly_alone": "独居老人",
+    "disabled": "残疾人",
+    "left_behind_child": "留守儿童",
+    "family_in_difficulty": "困难家庭",
+}
+
+
+def _care_register(figures: Overview) -> str:
+    # 关爱对象: counts only, never a person.
+    c = figures.care_register
+    kinds = "、".join(
+        f"{CARE_KIND_NAMES.get(kind, kind)}{people}人" for kind, people in c.by_kind.items()
+    )
+    return (
+        f"关爱对象{c.under_care}人{f'（{kinds}）' if kinds else ''}，"
+        f"本期上门走访{c.visits}次，其中按计划按时走访{c.visits_on_time}次，"
+        f"目前逾期未访{c.overdue}人。"
+    )
+
+
 def _category(figures: CategoryFigures, name: str) -> str:
     orders = f"受理订单{figures.requests}件。" if figures.requests else ""
     if figures.teams == 0 and figures.activities == 0:
@@ -152,6 +185,8 @@ def report_blocks(figures: Overview, quote: Quote = _one_line) -> list[Block]:
         Block("paragraph", _orders(figures)),
         Block("paragraph", _income(figures)),
         Block("paragraph", _care(figures)),
+        Block("paragraph", _branch_work(figures, quote)),
+        Block("paragraph", _care_register(figures)),
     ]
     for category in figures.by_category:
         name = quote(category.name)

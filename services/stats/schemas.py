@@ -37,6 +37,52 @@ class CareTaskFigures(BaseModel):
     overdue: int = 0
 
 
+class UnitWork(BaseModel):
+    """A resident unit (驻区单位) of the branch and the orders its teams served for the
+    branch's other communities."""
+
+    unit_id: str
+    name: str
+    community_id: str = Field(description="The community the unit is registered under")
+    given: int = Field(description="Completed orders of other communities its teams served")
+
+
+class BranchWork(BaseModel):
+    """服务难题联解: orders served across the branch's communities, within the period."""
+
+    given: int = Field(
+        0, description="Completed orders of other communities served by this area's teams"
+    )
+    received: int = Field(
+        0, description="Completed orders of this area's communities served by other communities"
+    )
+    escalated: int = Field(0, description="Orders escalated to the branch")
+    escalations_waiting: int = Field(
+        0, description="Escalated orders still open that the branch has not given a team yet"
+    )
+    escalations_overdue: int = Field(
+        0, description="Of those, the ones flagged as waiting longer than allowed"
+    )
+    units: list[UnitWork] = Field(
+        default_factory=list,
+        description="Per resident unit of the branch (branch scope; empty otherwise)",
+    )
+
+
+class CareRegisterFigures(BaseModel):
+    """关爱对象: people under care and their visits; counts only, never a person."""
+
+    under_care: int = Field(0, description="People under care now")
+    by_kind: dict[str, int] = Field(
+        default_factory=dict, description="People under care now, per kind"
+    )
+    visits: int = Field(0, description="Visits made within the period")
+    visits_on_time: int = Field(0, description="Of those, the ones within the visit plan")
+    overdue: int = Field(
+        0, description="People under care whose next visit is past due today (Asia/Shanghai)"
+    )
+
+
 class CategoryFigures(BaseModel):
     category: str
     name: str
@@ -71,6 +117,15 @@ class Overview(BaseModel):
         0.0, description="The sum of those orders' prices, in yuan: the collective's income"
     )
     care_tasks: CareTaskFigures
+    branch_work: BranchWork = Field(
+        default_factory=BranchWork,
+        description="Orders of the period served across the branch (服务难题联解); escalations"
+        " waiting are as they stand now",
+    )
+    care_register: CareRegisterFigures = Field(
+        default_factory=CareRegisterFigures,
+        description="People under care as they stand now, visits within the period",
+    )
     by_category: list[CategoryFigures]
     as_of: datetime | None
 
@@ -161,6 +216,34 @@ class PublicCommunity(BaseModel):
     activities: int
     people_served: int
     volunteer_hours: float
+    given: int = Field(0, description="Orders of other communities of the branch it served")
+    received: int = Field(0, description="Its orders served by other communities of the branch")
+
+
+class PublicUnit(BaseModel):
+    """A resident unit (a public organisation) and the orders its teams served for others."""
+
+    name: str
+    given: int
+
+
+class PublicBranchWork(BaseModel):
+    """服务难题联解 as residents see it: figures only."""
+
+    given: int
+    received: int
+    escalated: int
+    units: list[PublicUnit]
+
+
+class PublicCare(BaseModel):
+    """关爱对象 as residents see it: counts only."""
+
+    under_care: int
+    by_kind: dict[str, int]
+    visits: int
+    visits_on_time: int
+    overdue: int
 
 
 class PublicPage(BaseModel):
@@ -182,4 +265,8 @@ class PublicPage(BaseModel):
         description="A branch's communities and their figures (the branch's joint work);"
         " empty for a community"
     )
+    branch_work: PublicBranchWork = Field(
+        description="Orders served across the branch's communities, all time"
+    )
+    care_register: PublicCare = Field(description="People under care and their visits, all time")
     as_of: datetime | None

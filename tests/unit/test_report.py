@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from services.stats.report import render_report_html, render_report_markdown
-from services.stats.schemas import CareTaskFigures, CategoryFigures, Overview, RequestFigures
+from services.stats.schemas import (
+    BranchWork,
+    CareRegisterFigures,
+    CareTaskFigures,
+    CategoryFigures,
+    Overview,
+    RequestFigures,
+    UnitWork,
+)
 
 EVIL = "<script>alert(1)</script>"
 
@@ -130,6 +138,47 @@ def test_income_sentence() -> None:
     assert "实现服务收入80元。" in whole
 
 
+def test_branch_work_sentence() -> None:
+    paragraphs = _paragraphs(render_report_markdown(_figures()))
+    assert paragraphs[6] == (
+        "推进服务难题联解，为大支部内其他社区办结订单0件，由其他社区协助办结订单0件，"
+        "提交大支部协调订单0件，待大支部派单0件（其中超时0件）。"
+    )
+    work = BranchWork(
+        given=4,
+        received=2,
+        escalated=3,
+        escalations_waiting=1,
+        escalations_overdue=1,
+        units=[
+            UnitWork(unit_id="u1", name="县人民医院", community_id="longquan", given=3),
+            UnitWork(unit_id="u2", name="*第一小学*", community_id="longquan", given=0),
+        ],
+    )
+    text = render_report_markdown(_figures(branch_work=work))
+    assert (
+        "推进服务难题联解，为大支部内其他社区办结订单4件，由其他社区协助办结订单2件，"
+        "提交大支部协调订单3件，待大支部派单1件（其中超时1件）。"
+        r"驻区单位协助办结：县人民医院3件、\*第一小学\*0件。"
+    ) in text
+
+
+def test_care_register_sentence() -> None:
+    care = CareRegisterFigures(
+        under_care=5,
+        by_kind={"elderly_alone": 3, "disabled": 2, "left_behind_child": 0},
+        visits=12,
+        visits_on_time=10,
+        overdue=1,
+    )
+    paragraphs = _paragraphs(render_report_markdown(_figures(care_register=care)))
+    assert paragraphs[7] == (
+        "关爱对象5人（独居老人3人、残疾人2人、留守儿童0人），"
+        "本期上门走访12次，其中按计划按时走访10次，目前逾期未访1人。"
+    )
+    assert "关爱对象0人，本期上门走访0次" in render_report_markdown(_figures())
+
+
 def test_orders_sentence_without_rates() -> None:
     text = render_report_markdown(_figures(requests=RequestFigures()))
     assert "受理居民服务订单0件，已办结0件，办理中0件，按时办结率—，居民平均评分—。" in text
@@ -137,7 +186,7 @@ def test_orders_sentence_without_rates() -> None:
 
 def test_a_section_per_category_in_the_given_order() -> None:
     paragraphs = _paragraphs(render_report_markdown(_figures()))
-    assert paragraphs[6:] == [
+    assert paragraphs[8:] == [
         "## 红色先锋",
         "红色先锋服务队伍3支、志愿者86人，开展活动160次，服务群众2300人次，"
         "志愿服务412.5小时，受理订单18件。",
