@@ -39,7 +39,19 @@ async def test_sign_in_register_a_volunteer_and_find_it(
     assert await page.evaluate("localStorage.getItem('qise.console.token')") == secretary
     menu = page.get_by_test_id("menu")
     await expect(menu.get_by_role("menuitem")).to_have_text(
-        ["工作台", "社区与支部", "服务队", "志愿者", "活动", "居民点单", "三必访五必谈", "报告"]
+        [
+            "工作台",
+            "社区与支部",
+            "大支部",
+            "服务队",
+            "志愿者",
+            "活动",
+            "居民点单",
+            "三必访五必谈",
+            "资源联享",
+            "关爱对象",
+            "报告",
+        ]
     )
 
     await menu.get_by_role("menuitem", name="志愿者").click()
