@@ -109,6 +109,18 @@ def drop_volunteers() -> None:
     _drop_with_community_index("volunteers")
 
 
+def add_team_unit() -> None:
+    """Teams know the resident unit (驻区单位) that formed them: `unit_id` of team events,
+    null for teams heard of before (and for teams no unit formed)."""
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("unit_id", sa.Uuid(), nullable=True))
+
+
+def drop_team_unit() -> None:
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.drop_column("unit_id")
+
+
 def add_replica_versions(*tables: str) -> None:
     """Communities and categories apply by version from here on.
 

@@ -105,13 +105,15 @@ async def list_care_recipients(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[CareRecipientOut]:
-    """People under care in scope; `overdue=true` those still under care whose next visit
-    was due before today."""
+    """People under care in scope (for a team leader or volunteer, those their teams are
+    responsible for); `overdue=true` those still under care whose next visit was due before
+    today."""
     on = today(request)
     where = care_register.RecipientFilter(community_id, kind, status, team_id, overdue)
+    mine = await care_register.care_teams_of(session, user)
     return await paginate(
         session,
-        care_register.list_recipients(user, where, on),
+        care_register.list_recipients(user, where, on, mine),
         CareRecipient.id,
         limit=limit,
         cursor=cursor,
@@ -141,6 +143,8 @@ async def care_summary(
 async def get_care_recipient(
     recipient_id: PathId, request: Request, session: SessionDep, user: CurrentUser
 ) -> CareRecipientOut:
+    """A person under care; a team leader or volunteer reads those their team is responsible
+    for, with the phone masked."""
     recipient = await care_register.get(session, user, recipient_id)
     return recipient_out(recipient, user, today(request))
 
@@ -179,8 +183,8 @@ async def log_care_visit(
     session: SessionDep,
     user: CurrentUser,
 ) -> CareVisitOut:
-    """Log a visit (admins, or the responsible team's leader); the next visit is then due
-    the plan's days after it."""
+    """Log a visit (admins, or the responsible team's leader or an active member of it); the
+    next visit is then due the plan's days after it."""
     async with unit_of_work(session):
         _, visit = await care_register.log_visit(session, user, recipient_id, body, today(request))
     return visit_out(visit)

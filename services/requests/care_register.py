@@ -17,13 +17,14 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.requests import care_lifecycle as rules
+from services.requests import domain
 from services.requests.care_lifecycle import RecipientState
 from services.requests.care_schemas import CareRecipientIn, CareRecipientPatch, CareVisitIn
 from services.requests.models import CareRecipient, CareVisit, Community, Team, Volunteer
 from services.requests.outbox import OUTBOX
 from shared.auth import ADMINS, Principal
 from shared.db import utcnow
-from shared.errors import Forbidden, Invalid, NotYetKnown
+from shared.errors import Forbidden, Invalid, NotFound, NotYetKnown
 from shared.events import EventData
 from shared.ids import new_id
 from shared.scoping import get_in_scope, scoped
@@ -86,8 +87,30 @@ async def register(
     return recipient
 
 
+async def care_teams_of(session: AsyncSession, principal: Principal) -> frozenset[uuid.UUID] | None:
+    """The teams whose people under care a team leader or volunteer may see and visit: the
+    teams they lead or are an active member of (none once they left active service); None
+    for the roles that see the whole community's register."""
+    if principal.role not in domain.SERVING_ROLES:
+        return None
+    teams = await domain.teams_of(session, principal)
+    if teams:
+        volunteer = await session.get(Volunteer, uuid.UUID(principal.sub))
+        if volunteer is not None and not volunteer.active:
+            return frozenset()
+    return teams
+
+
 async def get(session: AsyncSession, principal: Principal, recipient_id: str) -> CareRecipient:
-    return await get_in_scope(session, CareRecipient, recipient_id, principal, "care recipient")
+    """A person under care of the caller's communities; for a team leader or volunteer, one
+    their team is responsible for (404 otherwise, as for another community's)."""
+    recipient = await get_in_scope(
+        session, CareRecipient, recipient_id, principal, "care recipient"
+    )
+    mine = await care_teams_of(session, principal)
+    if mine is not None and recipient.team_id not in mine:
+        raise NotFound("care recipient not found")
+    return recipient
 
 
 async def _for_change(
@@ -125,12 +148,6 @@ async def end(
     return recipient
 
 
-async def _responsible_leader(session: AsyncSession, recipient: CareRecipient) -> str | None:
-    team = await session.get(Team, recipient.team_id) if recipient.team_id else None
-    leader = team.leader_volunteer_id if team else None
-    return str(leader) if leader is not None else None
-
-
 async def log_visit(
     session: AsyncSession,
     principal: Principal,
@@ -138,18 +155,21 @@ async def log_visit(
     command: CareVisitIn,
     today: date,
 ) -> tuple[CareRecipient, CareVisit]:
-    """A visit, logged by the community's admins or the responsible team's leader."""
+    """A visit, logged by the community's admins or by the responsible team's leader or one
+    of its active members (by default the visiting team and volunteer)."""
     recipient = await _for_change(session, principal, recipient_id)
-    team_id = command.team_id
+    team_id, volunteer_id = command.team_id, command.volunteer_id
     if principal.role not in ADMINS:
-        leader = await _responsible_leader(session, recipient)
-        if principal.role != "team_leader" or leader is None or leader != principal.sub:
+        mine = await care_teams_of(session, principal) or frozenset()
+        if recipient.team_id is None or recipient.team_id not in mine:
             raise Forbidden(
-                "only the community's admins or the responsible team's leader may log a visit"
+                "only the community's admins or the responsible team's leader and members"
+                " may log a visit"
             )
         team_id = team_id or recipient.team_id
+        volunteer_id = volunteer_id or uuid.UUID(principal.sub)
     await _check_team(session, recipient.community_id, team_id, orange=False)
-    await _check_volunteer(session, recipient.community_id, command.volunteer_id)
+    await _check_volunteer(session, recipient.community_id, volunteer_id)
     previous = await session.scalar(
         select(func.max(CareVisit.visited_on)).where(
             CareVisit.care_recipient_id == recipient.id,
@@ -162,7 +182,7 @@ async def log_visit(
         visited_on=command.visited_on,
         previous_visit=previous,
         team_id=team_id,
-        volunteer_id=command.volunteer_id,
+        volunteer_id=volunteer_id,
         today=today,
     )
     state.write_to(recipient)
@@ -201,9 +221,15 @@ def _overdue(today: date) -> ColumnElement[bool]:
 
 
 def list_recipients(
-    principal: Principal, where: RecipientFilter, today: date
+    principal: Principal,
+    where: RecipientFilter,
+    today: date,
+    my_teams: frozenset[uuid.UUID] | None = None,
 ) -> Select[CareRecipient]:
+    """People under care in scope; only those of `my_teams` when given (see `care_teams_of`)."""
     query = select(CareRecipient)
+    if my_teams is not None:
+        query = query.where(CareRecipient.team_id.in_(my_teams))
     if where.kind is not None:
         query = query.where(CareRecipient.kind == where.kind)
     if where.status is not None:

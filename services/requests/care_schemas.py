@@ -63,10 +63,14 @@ class CareEndIn(Strict):
 class CareVisitIn(Strict):
     visited_on: date = Field(description="Not after today, not before care began")
     team_id: uuid.UUID | None = Field(
-        None, description="The visiting team (a team of the community); a leader's own by default"
+        None,
+        description="The visiting team (a team of the community); for the responsible team's"
+        " leader or member, that team by default",
     )
     volunteer_id: uuid.UUID | None = Field(
-        None, description="The visiting volunteer (a volunteer of the community)"
+        None,
+        description="The visiting volunteer (a volunteer of the community); for a team leader"
+        " or member, themselves by default",
     )
     note: LongText | None = None
 

@@ -105,6 +105,7 @@ async def _team_view(session: AsyncSession, team: Team | None) -> lifecycle.Team
         team.community_id,
         team.status,
         await _branch_of(session, team.community_id),
+        team.unit_id,
     )
 
 

@@ -48,6 +48,13 @@ class RequestState(EventData):
             " the branch gave it an escalated order (the order stays `community_id`'s)."
         ),
     )
+    serving_unit_id: str | None = Field(
+        None,
+        description=(
+            "The resident unit (驻区单位) whose team is assigned, when a unit's team serves"
+            " the order; absent from earlier events."
+        ),
+    )
     escalation_overdue: bool = False
     version: int
 

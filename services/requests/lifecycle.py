@@ -59,6 +59,7 @@ class TeamView:
     community_id: str
     status: str
     branch: str | None = None  # its community's branch
+    unit_id: uuid.UUID | None = None  # the resident unit that formed it, if one did
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class OrderState(RowState):
     branch_assigned_at: datetime | None
     escalation_overdue_at: datetime | None
     serving_community_id: str | None
+    serving_unit_id: uuid.UUID | None
     inbound_event_id: uuid.UUID | None
     version: int
 
@@ -147,6 +149,7 @@ class OrderState(RowState):
             "overdue": self.overdue_at is not None,
             "escalated_at": self.escalated_at,
             "serving_community_id": self.serving_community_id,
+            "serving_unit_id": str(self.serving_unit_id) if self.serving_unit_id else None,
             "escalation_overdue": self.escalation_overdue_at is not None,
         }
 
@@ -201,6 +204,7 @@ def submit(
         branch_assigned_at=None,
         escalation_overdue_at=None,
         serving_community_id=None,
+        serving_unit_id=None,
         inbound_event_id=inbound_event_id,
         version=1,
     )
@@ -229,6 +233,7 @@ def assign(
         "assign",
         team_id=team.id,
         serving_community_id=team.community_id,
+        serving_unit_id=team.unit_id,
         branch_assigned_at=at if state.escalated_at is not None else None,
     )
     return assigned, assigned.event(ev.RequestAssigned)

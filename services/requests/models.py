@@ -47,6 +47,8 @@ class Team(TeamReplicaColumns, Base):
     __tablename__ = "teams"
 
     leader_volunteer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # The resident unit (驻区单位) that formed the team, if one did.
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class TeamMember(Base):
@@ -120,6 +122,8 @@ class ServiceRequest(Base):
     escalation_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The community of the team assigned (the order stays `community_id`'s).
     serving_community_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    # The resident unit whose team is assigned, when a unit's team serves it.
+    serving_unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     inbound_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Our code sets the version (events carry it); an UPDATE also checks the one it read.

@@ -117,6 +117,9 @@ class RequestOut(BaseModel):
     serving_community_id: str | None = Field(
         description="The community of the team assigned; the order stays `community_id`'s."
     )
+    serving_unit_id: str | None = Field(
+        description="The resident unit (驻区单位) whose team is assigned, if a unit's team."
+    )
     submitted_at: datetime
     completed_at: datetime | None
     completion_note: str | None

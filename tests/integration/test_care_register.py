@@ -1,5 +1,6 @@
 """The care register (关爱对象) through the requests API: registering people under care with
-their consent, visit plans and overdue visits, visits by the responsible team's leader,
+their consent, visit plans and overdue visits, visits by the responsible team's leader and
+members (who see only the people their team looks after),
 isolation between communities, and events that name nobody."""
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from services.requests.models import TeamMember
 from shared.db import utcnow
 from tests.api import create_volunteer, event_types, published_events
-from tests.conftest import ADMIN, Stack, auth
+from tests.conftest import ADMIN, Stack, auth, eventually
 from tests.integration.test_requests import community_known, team_known
+from tests.security.world import known
 
 NAME, PHONE, ADDRESS = "孙奶奶", "13698765432", "幸福小区5号楼2单元"
 
@@ -173,8 +176,7 @@ async def test_the_responsible_teams_leader_logs_visits(stack: Stack, community:
 
     other_leader = auth("team_leader", [community], sub=str(uuid.uuid4()))
     assert (await visit(requests, rid, str(today()), headers=other_leader)).status_code == 403
-    volunteer = auth("volunteer", [community], sub=leader["id"])
-    assert (await visit(requests, rid, str(today()), headers=volunteer)).status_code == 403
+    assert (await requests.get(f"/care-recipients/{rid}", headers=other_leader)).status_code == 404
     for body in (person(community), {"plan_days": 1}):
         url = "/care-recipients" if "name" in body else f"/care-recipients/{rid}"
         method = "POST" if "name" in body else "PATCH"
@@ -185,6 +187,69 @@ async def test_the_responsible_teams_leader_logs_visits(stack: Stack, community:
     )
     assert moved.json()["team_id"] == other["id"]
     assert (await visit(requests, rid, str(today()), headers=mine)).status_code == 403
+
+
+async def listed(client: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> list[str]:
+    answer = await client.get("/care-recipients", params=params, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return [r["id"] for r in answer.json()["items"]]
+
+
+async def test_the_responsible_teams_members_visit_theirs_only(
+    stack: Stack, community: str
+) -> None:
+    requests, registry = stack["requests"], stack["registry"]
+    member = await create_volunteer(registry, community, name="李队员")
+    outsider = await create_volunteer(registry, community, name="王志愿者")
+    team = await team_known(stack, community)
+    other = await team_known(stack, community)
+    joined = await registry.post(
+        f"/teams/{team['id']}/members", json={"volunteer_id": member["id"]}, headers=ADMIN
+    )
+    assert joined.status_code == 201, joined.text
+    await known(stack, "requests", TeamMember, (uuid.UUID(team["id"]), uuid.UUID(member["id"])))
+    ours = (await register(requests, person(community, team_id=team["id"])))["id"]
+    theirs = (await register(requests, person(community, team_id=other["id"])))["id"]
+    nobodys = (await register(requests, person(community)))["id"]
+
+    mine = auth("volunteer", [community], sub=member["id"])
+    assert await listed(requests, mine) == [ours]
+    assert await listed(requests, mine, community_id=community) == [ours]
+    assert sorted(await listed(requests, ADMIN, community_id=community)) == sorted(
+        [ours, theirs, nobodys]
+    )
+    seen = await requests.get(f"/care-recipients/{ours}", headers=mine)
+    assert seen.status_code == 200 and seen.json()["phone"] == "136****5432"
+    logged = await visit(requests, ours, str(today()), headers=mine, note="陪老人聊天")
+    assert logged.status_code == 201, logged.text
+    assert logged.json()["team_id"] == team["id"]
+    assert logged.json()["volunteer_id"] == member["id"] == logged.json()["recorded_by"]
+    visits = await requests.get(f"/care-recipients/{ours}/visits", headers=mine)
+    assert [v["id"] for v in visits.json()["items"]] == [logged.json()["id"]]
+    # Another team's people, and those of no team, are none of the member's business.
+    for rid in (theirs, nobodys):
+        assert (await requests.get(f"/care-recipients/{rid}", headers=mine)).status_code == 404
+        assert (
+            await requests.get(f"/care-recipients/{rid}/visits", headers=mine)
+        ).status_code == 404
+        assert (await visit(requests, rid, str(today()), headers=mine)).status_code == 403
+    stranger = auth("volunteer", [community], sub=outsider["id"])
+    assert await listed(requests, stranger) == []
+    assert (await visit(requests, ours, str(today()), headers=stranger)).status_code == 403
+    # Members write nothing else of the register.
+    refused = await requests.patch(f"/care-recipients/{ours}", json={"plan_days": 1}, headers=mine)
+    assert refused.status_code == 403
+
+    # Once they leave the team, its people are no longer theirs.
+    left = await registry.delete(f"/teams/{team['id']}/members/{member['id']}", headers=ADMIN)
+    assert left.status_code in (200, 204), left.text
+
+    async def gone() -> None:
+        assert await listed(requests, mine) == []
+
+    await eventually(gone)
+    assert (await visit(requests, ours, str(today()), headers=mine)).status_code == 403
+    assert (await requests.get(f"/care-recipients/{ours}", headers=mine)).status_code == 404
 
 
 async def test_another_community_sees_nobody_under_care(stack: Stack, community: str) -> None:

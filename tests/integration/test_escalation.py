@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from services.requests import domain
-from services.requests.models import Community, TeamMember
+from services.requests.models import Community, Team, TeamMember
 from shared.db import utcnow
 from shared.uow import unit_of_work
 from tests.api import create_volunteer, event_types, published_events
@@ -244,3 +244,104 @@ async def test_an_escalation_left_waiting_is_flagged_once(stack: Stack) -> None:
     assert await listed(requests, b.admin(), escalated=True, waiting=True) == [rid]
     assert sorted(await listed(requests, b.admin(), escalated=True)) == sorted([rid, served])
     assert await listed(requests, b.admin(), escalated=True, waiting=False) == [served]
+
+
+async def test_a_resident_units_team_serves_a_hard_order(stack: Stack) -> None:
+    """The issue's "done when": a community without an orange team, through the branch, to
+    the orange team of a resident unit registered under another community of the branch."""
+    requests, registry = stack["requests"], stack["registry"]
+    branch = slug("大支部")
+    home = await community_of_branch(stack, branch)
+    hosts = await community_of_branch(stack, branch)
+    unit = await registry.post(
+        "/resident-units",
+        json={
+            "community_id": hosts,
+            "name": "区人民医院",
+            "kind": "hospital",
+            "contact_name": "周主任",
+            "contact_phone": "13700001111",
+        },
+        headers=ADMIN,
+    )
+    assert unit.status_code == 201, unit.text
+    unit_id = unit.json()["id"]
+    leader = await create_volunteer(registry, hosts, name="医院队长", unit_id=unit_id)
+    team = await team_known(stack, hosts, leader_volunteer_id=leader["id"], unit_id=unit_id)
+    assert team["unit_id"] == unit_id
+
+    async def unit_known() -> None:
+        async with stack.services["requests"].runtime.sessionmaker() as session:
+            row = await session.get(Team, uuid.UUID(team["id"]))
+            assert row is not None and str(row.unit_id) == unit_id
+
+    await eventually(unit_known)
+
+    home_admin = auth("community_admin", [home], sub="home-admin")
+    branch_admin = auth("branch_admin", [home, hosts], sub="branch-secretary")
+    unit_leader = auth("team_leader", [hosts], sub=leader["id"])
+    hard = await submit(requests, order(home), headers=home_admin)
+    other = await submit(requests, order(home, description="另一单"), headers=home_admin)
+    assert (hard["status"], hard["team_id"]) == ("submitted", None)  # no orange team at home
+    assert hard["serving_unit_id"] is None
+    rid = hard["id"]
+    person = {
+        "community_id": home,
+        "name": "孙奶奶",
+        "phone": "13698765432",
+        "kind": "elderly_alone",
+        "consent": True,
+        "consent_on": "2024-01-01",
+        "plan_days": 7,
+    }
+    under_care = await requests.post("/care-recipients", json=person, headers=home_admin)
+    assert under_care.status_code == 201, under_care.text
+
+    assert (await escalate(requests, rid, home_admin)).status_code == 200
+    assert await listed(requests, branch_admin, escalated=True, waiting=True) == [rid]
+    assigned = await requests.post(
+        f"/requests/{rid}/assign", json={"team_id": team["id"]}, headers=branch_admin
+    )
+    assert assigned.status_code == 200, assigned.text
+    served = assigned.json()
+    assert (served["community_id"], served["serving_community_id"]) == (home, hosts)
+    assert served["serving_unit_id"] == unit_id and served["team_id"] == team["id"]
+
+    # The unit's team leader works it as their own ...
+    assert await listed(requests, unit_leader) == [rid]
+    accepted = await requests.post(f"/requests/{rid}/accept", headers=unit_leader)
+    assert accepted.status_code == 200, accepted.text
+    done = await requests.post(
+        f"/requests/{rid}/complete", json={"note": "医院志愿者上门理发"}, headers=unit_leader
+    )
+    assert done.status_code == 200, done.text
+    closed = done.json()
+    assert closed["status"] == "completed" and closed["community_id"] == home
+    assert closed["serving_unit_id"] == unit_id
+    # ... and sees nothing else of the order's community.
+    assert (await requests.get(f"/requests/{other['id']}", headers=unit_leader)).status_code == 404
+    assert (
+        await requests.get("/requests", params={"community_id": home}, headers=unit_leader)
+    ).status_code == 404
+    assert (
+        await requests.get(f"/care-recipients/{under_care.json()['id']}", headers=unit_leader)
+    ).status_code == 404
+    assert (await requests.get("/care-recipients", headers=unit_leader)).json()["items"] == []
+    # The home community still reads its order, and the branch's admin too.
+    for reader in (home_admin, branch_admin):
+        seen = (await requests.get(f"/requests/{rid}", headers=reader)).json()
+        assert seen["status"] == "completed" and seen["serving_unit_id"] == unit_id
+
+    events = [e for e in await published_events(stack, "requests", home) if e["subject"] == rid]
+    assert [e["type"] for e in events] == [
+        "qise.request.submitted.v1",
+        ESCALATED,
+        "qise.request.assigned.v1",
+        "qise.request.accepted.v1",
+        "qise.request.completed.v1",
+    ]
+    assert all(e["community"] == home for e in events)
+    assert [e["data"]["serving_unit_id"] for e in events] == [None, None, *[unit_id] * 3]
+    assert [e["data"]["serving_community_id"] for e in events[2:]] == [hosts] * 3
+    # Nothing of the order was published under the serving community.
+    assert rid not in str(await published_events(stack, "requests", hosts))

@@ -29,6 +29,8 @@ ALL: frozenset[Role] = frozenset(ROLES)
 ADMINS: frozenset[Role] = frozenset({"county_admin", "community_admin"})
 COUNTY: frozenset[Role] = frozenset({"county_admin"})
 LEADER: frozenset[Role] = ADMINS | {"team_leader"}  # ... the leader of the team in question
+# ... the leader or an active member of the team in question.
+TEAM: frozenset[Role] = LEADER | {"volunteer"}
 # The branch's admins: a branch_admin's token holds the communities of its branch.
 BRANCH: frozenset[Role] = COUNTY | {"branch_admin"}
 CO_BUILDERS: frozenset[Role] = ADMINS | BRANCH
@@ -468,7 +470,7 @@ RULES: list[Rule] = [
         "requests",
         "POST",
         "/care-recipients/{recipient_id}/visits",
-        LEADER,  # ... the leader of the responsible team
+        TEAM,  # ... the leader or a member of the responsible team
         fixed(
             "/care-recipients/{w.care_recipient[id]}/visits",
             body=lambda w: {"visited_on": str(datetime.now(UTC).date() - timedelta(days=1))},

@@ -94,7 +94,8 @@ class World:
 
     def headers(self, role: Role) -> dict[str, str]:
         """A token of `role` over this community; a team leader leads `team`, a volunteer is
-        `member`; the branch's admin holds the communities of `branch`: this one."""
+        `member` (on `team`, which looks after `care_recipient`); the branch's admin holds the
+        communities of `branch`: this one."""
         sub = {
             "county_admin": "security-county",
             "branch_admin": "security-branch",

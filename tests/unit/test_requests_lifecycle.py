@@ -152,6 +152,19 @@ def test_an_own_team_serves_its_community() -> None:
     state, event = lifecycle.assign(submitted(), TEAM.id, TEAM, at=NOW)
     assert state.serving_community_id == COMMUNITY and not state.served_for_another
     assert state.branch_assigned_at is None and event.serving_community_id == COMMUNITY
+    assert state.serving_unit_id is None and event.serving_unit_id is None
+
+
+def test_a_resident_units_team_is_named_on_the_order_and_its_events() -> None:
+    unit = uuid.uuid4()
+    units_team = replace(NEIGHBOUR, unit_id=unit)
+    escalated, _ = lifecycle.escalate(submitted(), reason="无橙色队", at=NOW)
+    state, event = lifecycle.assign(escalated, units_team.id, units_team, at=NOW, by=BRANCH_ADMIN)
+    assert (state.serving_community_id, state.serving_unit_id) == ("heping", unit)
+    assert (event.serving_community_id, event.serving_unit_id) == ("heping", str(unit))
+    # Given back to a team no unit formed, the order no longer names the unit.
+    again, moved = lifecycle.assign(state, NEIGHBOUR.id, NEIGHBOUR, at=NOW, by=BRANCH_ADMIN)
+    assert again.serving_unit_id is None and moved.serving_unit_id is None
 
 
 def test_another_communitys_team_only_for_an_escalated_order_by_the_branch() -> None:

@@ -1,13 +1,18 @@
-"""Requests rules called directly: the lifecycle table, care rules, birthdays, SLA."""
+"""Requests rules called directly: the lifecycle table, care rules, birthdays, SLA, and the
+team replica's columns."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from services.registry import events as registry
 from services.requests.lifecycle import Sla, care_kind, check_move, next_political_birthday
+from services.requests.models import Team
 from shared.errors import Conflict
+from shared.replica import key_source, state_row
 
 
 @pytest.mark.parametrize(
@@ -76,3 +81,13 @@ def test_sla_by_urgency() -> None:
     now = datetime(2026, 11, 25, 9, tzinfo=UTC)
     assert sla.due("urgent", now) == now + timedelta(hours=4)
     assert sla.due("normal", now) == now + timedelta(hours=72)
+
+
+def test_the_team_replica_keeps_the_unit_that_formed_the_team() -> None:
+    unit = uuid.uuid4()
+    team = {"team_id": str(uuid.uuid4()), "community_id": "c1", "category": "orange", "name": "x"}
+    sources = key_source(Team, "team_id")
+    formed = registry.TeamRegistered(**team, unit_id=str(unit)).model_dump()
+    assert state_row(Team, formed, sources)["unit_id"] == unit
+    # Events from before units formed teams carry none: a team no unit formed.
+    assert state_row(Team, registry.TeamUpdated(**team).model_dump(), sources)["unit_id"] is None
