@@ -124,6 +124,15 @@ async def board_matches_the_api(page: Page, stack: Stack, where: dict[str, str])
         await expect(page.get_by_test_id(f"requests-{key}")).to_have_attribute(
             "data-value", js_number(figures[key])
         )
+    for key, value in figures["branch_work"].items():  # 服务难题联解
+        if isinstance(value, int):
+            await expect(page.get_by_test_id(f"branch-{key}")).to_have_attribute(
+                "data-value", str(value)
+            )
+    for key in ("under_care", "visits", "visits_on_time", "overdue"):  # 关爱对象
+        await expect(page.get_by_test_id(f"register-{key}")).to_have_attribute(
+            "data-value", str(figures["care_register"][key])
+        )
     for key in ("open", "done", "overdue"):
         await expect(page.get_by_test_id(f"care-{key}")).to_have_attribute(
             "data-value", str(figures["care_tasks"][key])

@@ -161,9 +161,10 @@ async def test_a_phone_order_is_taken_assigned_reassigned_done_and_rated(
     await expect(page.get_by_test_id("order-team")).to_have_text("紫色文体队")
     assigned = await order_of(stack, order_id)
     assert (assigned["status"], assigned["team_id"]) == ("assigned", purple["id"])
-    # Staff do not accept for the team here: the leader does (admins could).
+    # Staff do not accept for the team here: the leader does (admins could); an open order
+    # its community cannot serve may go up to the branch.
     actions = page.get_by_test_id("order-actions")
-    await expect(actions.get_by_role("button")).to_have_text(["接单", "取消工单"])
+    await expect(actions.get_by_role("button")).to_have_text(["接单", "上报大支部", "取消工单"])
 
     # -- the purple team's leader accepts and completes it
     leader_token = token("team_leader", [community], sub=leader["id"])
