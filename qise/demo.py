@@ -1,9 +1,14 @@
 """A demo data set like Xi County's (隰县), loaded through the public HTTP APIs only.
 
-`load_demo` registers a branch of communities with their resident units, the seven-color
-teams, some hundreds of volunteers (by CSV import, as an operator would), a year of
-activities, residents' orders through their whole lifecycle, and party-member life events
-that become care tasks. It speaks only HTTP, so it works the same against `make run` and
+`load_demo` registers a branch (大支部) with its secretary, its communities and their
+resident units with their agreements (共驻共建), the seven-color teams (one community without
+an orange team, and an orange team formed by a hospital), some hundreds of volunteers (by
+CSV import, as an operator would, and the units' working party members who report to the
+community, 双报到), a year of activities, shared resources and their bookings (资源联享),
+residents' orders through their whole lifecycle (paid ones among them: the collective's
+income; hard ones escalated to the branch and served by the unit's team, 服务难题联解), the
+people under care with their visits (关爱对象), and party-member life events that become
+care tasks. It speaks only HTTP, so it works the same against `make run` and
 against the in-process services of the tests.
 
 What is loaded is drawn up front from `random.Random` seeded with the plan's seed, before
@@ -20,7 +25,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal, TypeVar
 
@@ -33,12 +38,15 @@ Progress = Callable[[str, int], None]
 """`progress(step, n_done)`: called as each step advances, `n_done` counting up from 0."""
 
 STEPS: tuple[str, ...] = (
+    "branch",
     "communities",
     "volunteers",
     "teams",
     "members",
     "activities",
+    "bookings",
     "orders",
+    "care",
     "life_events",
 )
 """The steps of `load_demo`, in the order they run (the names `progress` is called with)."""
@@ -71,16 +79,45 @@ class DemoPlan:
     seed: int = 2018
     life_events: int = 20  # party members with a life event (capped by how many there are)
     prefix: str = ""
-    branch: str = "城南社区大支部"
+    branch: str = "城南社区大支部"  # the branch's name
+    branch_id: str = "chengnan"  # its id; with a prefix, `<prefix>-chengnan`
+    # Of the volunteers: working party members who report with their unit (双报到); most
+    # are the hospital's staff, who form its orange team.
+    unit_members: int = 8
+    # Of the orders: the community without an orange team escalates these to the branch;
+    # the hospital's team serves all but the last, which waits for a team.
+    escalated: int = 3
+    paid_orders: int = 6  # of the orders: paid services with a price, completed (income)
+    care_recipients: int = 10  # people under care (关爱对象), each with visits
+    bookings: int = 6  # of the shared hall and vehicle; the first two for activities
 
     def __post_init__(self) -> None:
         if self.prefix and not _PREFIX.match(self.prefix):
             raise ValueError("prefix: 1 to 16 lowercase letters or digits, starting with a letter")
+        if not _PREFIX.match(self.branch_id):
+            raise ValueError("branch_id: 1 to 16 lowercase letters or digits")
         if self.communities < 1 or self.teams_per_color < 1:
             raise ValueError("communities and teams_per_color must be at least 1")
-        counts = (self.volunteers, self.activities, self.orders, self.life_events)
+        counts = (
+            self.volunteers,
+            self.activities,
+            self.orders,
+            self.life_events,
+            self.unit_members,
+            self.escalated,
+            self.paid_orders,
+            self.care_recipients,
+            self.bookings,
+        )
         if min(counts) < 0:
-            raise ValueError("volunteers, activities, orders and life_events cannot be negative")
+            raise ValueError("the counts of a plan cannot be negative")
+        if self.unit_members > self.volunteers:
+            raise ValueError("unit_members are counted among the volunteers: at most as many")
+
+    @property
+    def branch_key(self) -> str:
+        """The branch's id as registered."""
+        return f"{self.prefix}-{self.branch_id}" if self.prefix else self.branch_id
 
 
 @dataclass
@@ -98,6 +135,16 @@ class DemoResult:
     rated: int
     life_events: int
     cancelled: int = 0
+    branch: str = ""  # the branch's id
+    agreements: int = 0  # one per resident unit
+    unit_members: int = 0  # volunteers registered with their unit (双报到)
+    escalated: int = 0  # orders escalated to the branch
+    escalations_waiting: int = 0  # of those, still without a team
+    income: float = 0.0  # the prices of the completed paid orders
+    resources: int = 0
+    bookings: int = 0
+    care_recipients: int = 0
+    visits: int = 0
 
 
 class DemoError(RuntimeError):
@@ -378,7 +425,7 @@ _CENTRALIZED_KINDS = {
 }
 _PAID_KINDS = {"elderly_care", "skills_training", "environment"}
 
-OrderFate = Literal["assigned", "accepted", "completed", "rated", "cancelled"]
+OrderFate = Literal["assigned", "accepted", "completed", "rated", "cancelled", "waiting"]
 _ORDER_FATES: list[tuple[OrderFate, float]] = [
     ("rated", 0.62),
     ("completed", 0.10),
@@ -401,6 +448,51 @@ _LIFE_EVENTS: list[tuple[str, str, float]] = [
     ("negative_feedback", "群众反映服务态度问题", 1),
     ("retired", "光荣退休", 2),
 ]
+
+
+# 共驻共建: what each kind of resident unit brings to the branch, and how it says so.
+_UNIT_BRINGS: dict[str, tuple[tuple[str, ...], str]] = {
+    "school": (
+        ("volunteers", "venues"),
+        "开放礼堂和操场供社区活动使用，教师党员到社区报到开展课业辅导",
+    ),
+    "hospital": (
+        ("volunteers", "services", "vehicles"),
+        "组建医护志愿服务队，定期义诊，为独居老人上门服务，提供爱心接送车",
+    ),
+    "company": (("volunteers", "funds"), "在职党员到社区报到，每年资助社区困难家庭"),
+    "office": (("volunteers", "services"), "在职党员到社区报到，开展政策宣讲和法律咨询"),
+}
+_UNIT_SKILLS = {
+    "hospital": ("医疗护理", "急救", "心理咨询"),
+    "school": ("教学辅导", "书法", "文艺表演"),
+}
+_CARE_KINDS: list[tuple[str, float]] = [
+    ("elderly_alone", 5),
+    ("disabled", 2),
+    ("left_behind_child", 2),
+    ("family_in_difficulty", 1),
+]
+_CARE_NOTES = {
+    "elderly_alone": ("独居，子女在外地工作", "老伴去世，一人居住，患高血压"),
+    "disabled": ("肢体残疾，行动不便", "视力残疾，需要帮助购物"),
+    "left_behind_child": ("父母在外务工，随祖母生活", "父母外出打工，由爷爷照看"),
+    "family_in_difficulty": ("因病致困，需要定期关心", "家中主要劳动力受伤"),
+}
+_VISIT_NOTES = (
+    "陪老人聊天，检查用药情况",
+    "帮助打扫卫生，代购生活用品",
+    "测量血压，身体状况良好",
+    "辅导作业，了解学习情况",
+    "送去米面油，了解生活需求",
+    None,
+)
+_ESCALATION_TEXT = (
+    "独居老人需要上门理发和测量血压",
+    "老人行动不便，需要陪同到医院复查",
+    "空巢老人需要定期上门陪护",
+)
+_ESCALATION_REASON = "本社区没有橙色关爱服务队，无法上门服务，提请大支部协调"
 
 
 def _weighted(rng: random.Random, choices: Sequence[tuple[T, float]]) -> T:
@@ -447,6 +539,7 @@ class _Volunteer:
     birth_year: int
     skills: tuple[str, ...]
     party_joined_on: date | None
+    unit: str | None = None  # the resident unit's name, for a working party member (双报到)
 
 
 @dataclass(frozen=True)
@@ -456,6 +549,7 @@ class _Team:
     name: str
     members: tuple[str, ...]  # phones; the leader among them
     leader: str | None
+    unit: str | None = None  # the resident unit that formed it, by name
 
 
 @dataclass(frozen=True)
@@ -473,6 +567,36 @@ class _Order:
     fate: OrderFate
     score: int
     comment: str | None
+    # Escalated to the branch, then given to `team` (of another community) unless waiting.
+    escalate: Literal["served", "waiting"] | None = None
+
+
+@dataclass(frozen=True)
+class _Resource:
+    community_id: str
+    unit: str  # the resident unit that offers it, by name
+    body: dict[str, Any]  # POST /resources without owner_unit_id
+
+
+@dataclass(frozen=True)
+class _Booking:
+    resource: int  # index into the resources
+    body: dict[str, Any]  # POST /resources/{id}/bookings without activity_id
+    activity: int | None  # index into the activities
+
+
+@dataclass(frozen=True)
+class _Visit:
+    body: dict[str, Any]  # POST /care-recipients/{id}/visits without team and volunteer ids
+    team: int | None
+    phone: str | None  # the visiting volunteer
+
+
+@dataclass(frozen=True)
+class _CareRecipient:
+    body: dict[str, Any]  # POST /care-recipients without team_id
+    team: int | None  # the responsible orange team
+    visits: tuple[_Visit, ...]
 
 
 @dataclass(frozen=True)
@@ -483,11 +607,16 @@ class _LifeEvent:
 
 @dataclass(frozen=True)
 class _DataSet:
+    branch: dict[str, Any]  # POST /branches
     communities: tuple[_Community, ...]
+    agreements: Mapping[str, dict[str, Any]]  # unit name -> POST .../agreements
     volunteers: tuple[_Volunteer, ...]
     teams: tuple[_Team, ...]
     activities: tuple[_Activity, ...]
+    resources: tuple[_Resource, ...]
+    bookings: tuple[_Booking, ...]
     orders: tuple[_Order, ...]
+    care: tuple[_CareRecipient, ...]
     life_events: tuple[_LifeEvent, ...]
 
     def memberships(self) -> list[tuple[int, str]]:
@@ -504,18 +633,71 @@ def _draw(plan: DemoPlan, catalogue: _Catalogue, now: datetime) -> _DataSet:
     def rng(part: str) -> random.Random:
         return random.Random(f"{plan.seed}/{part}")
 
+    today = now.astimezone(CST).date()
     communities = _draw_communities(plan)
-    volunteers = _draw_volunteers(plan, communities, rng("volunteers"), now.date())
+    volunteers = _draw_volunteers(
+        plan.volunteers - plan.unit_members, communities, rng("volunteers"), now.date()
+    ) + _draw_unit_members(plan, communities, rng("unit_members"), today)
     teams = _draw_teams(plan, catalogue, communities, volunteers, rng("teams"))
     names = {c.id: c.name for c in communities}
+    resources, bookings, booked = _draw_resources(
+        plan, catalogue, communities, teams, rng("bookings"), today
+    )
+    activities = _draw_activities(
+        replace(plan, activities=plan.activities - len(booked)),
+        catalogue,
+        teams,
+        names,
+        rng("activities"),
+        now,
+    )
+    bookings = tuple(
+        replace(b, activity=len(activities) + b.activity) if b.activity is not None else b
+        for b in bookings
+    )
     return _DataSet(
+        _draw_branch(plan, rng("branch")),
         communities,
+        _draw_agreements(communities, today),
         volunteers,
         teams,
-        _draw_activities(plan, catalogue, teams, names, rng("activities"), now),
+        activities + booked,
+        resources,
+        bookings,
         _draw_orders(plan, catalogue, communities, teams, rng("orders")),
+        _draw_care(plan, catalogue, communities, teams, rng("care"), today),
         _draw_life_events(plan, volunteers, rng("life_events"), now.date()),
     )
+
+
+def _draw_branch(plan: DemoPlan, rng: random.Random) -> dict[str, Any]:
+    """The branch with its secretary (大支部书记)."""
+    return {
+        "id": plan.branch_key,
+        "name": plan.branch,
+        "secretary_name": rng.choice(_SURNAMES[:20]) + rng.choice(_GIVEN_MALE[-16:]),
+        "secretary_phone": f"139{rng.randrange(10**8):08d}",
+    }
+
+
+def _draw_agreements(communities: Sequence[_Community], today: date) -> dict[str, dict[str, Any]]:
+    """Each resident unit's agreement with the branch (共驻共建): what it brings, for a year
+    that began at the start of this year's second quarter or the last."""
+    start = (
+        date(today.year, 4, 1) if today >= date(today.year, 4, 1) else date(today.year - 1, 4, 1)
+    )
+    end = date(start.year + 1, 3, 31)
+    result = {}
+    for community in communities:
+        for name, kind in community.units:
+            brings, description = _UNIT_BRINGS.get(kind, (("volunteers",), "在职党员到社区报到"))
+            result[name] = {
+                "brings": list(brings),
+                "description": description,
+                "starts_on": start.isoformat(),
+                "ends_on": end.isoformat(),
+            }
+    return result
 
 
 def _draw_communities(plan: DemoPlan) -> tuple[_Community, ...]:
@@ -531,9 +713,9 @@ def _draw_communities(plan: DemoPlan) -> tuple[_Community, ...]:
 
 
 def _draw_volunteers(
-    plan: DemoPlan, communities: Sequence[_Community], rng: random.Random, today: date
+    count: int, communities: Sequence[_Community], rng: random.Random, today: date
 ) -> tuple[_Volunteer, ...]:
-    phones = rng.sample(range(10**8), plan.volunteers)  # unique: 139 and eight digits
+    phones = rng.sample(range(10**8), count)  # unique: 139 and eight digits
     result = []
     for i, number in enumerate(phones):
         gender = rng.choice(("male", "female"))
@@ -561,6 +743,50 @@ def _draw_volunteers(
     return tuple(result)
 
 
+_HOSPITAL = _OTHER_UNITS[0][0]  # the unit whose staff form an orange team
+CARE_CATEGORY = "orange"  # the color that looks after people and serves elderly care
+
+
+def _without_orange(communities: Sequence[_Community]) -> _Community | None:
+    """The community with no orange team of its own (the last, when there are two or more):
+    its hard orders go to the branch."""
+    return communities[-1] if len(communities) >= 2 else None
+
+
+def _draw_unit_members(
+    plan: DemoPlan, communities: Sequence[_Community], rng: random.Random, today: date
+) -> tuple[_Volunteer, ...]:
+    """Working party members of resident units, registered where their unit is (双报到):
+    three in four of the hospital, who form its orange team, the others of a school."""
+    hospital = communities[0]
+    school = communities[1] if len(communities) > 1 else communities[0]
+    phones = rng.sample(range(10**8), plan.unit_members)  # 137 and eight digits
+    result = []
+    for i, number in enumerate(phones):
+        of_hospital = i < plan.unit_members - plan.unit_members // 4
+        community = hospital if of_hospital else school
+        unit = _HOSPITAL if of_hospital else community.units[0][0]
+        gender = rng.choice(("male", "female"))
+        born = rng.randint(1968, 1996)
+        first = date(born + 22, 1, 1)
+        joined = first + timedelta(days=rng.randint(0, (today - timedelta(days=60) - first).days))
+        skills = _UNIT_SKILLS["hospital" if of_hospital else "school"]
+        result.append(
+            _Volunteer(
+                community.id,
+                rng.choice(_SURNAMES)
+                + rng.choice(_GIVEN_MALE if gender == "male" else _GIVEN_FEMALE),
+                f"137{number:08d}",
+                gender,
+                born,
+                tuple(rng.sample(skills, rng.randint(1, 2))),
+                joined,
+                unit,
+            )
+        )
+    return tuple(result)
+
+
 def _draw_teams(
     plan: DemoPlan,
     catalogue: _Catalogue,
@@ -576,14 +802,22 @@ def _draw_teams(
     ordinals = "一二三四五六七八九十"
     teams: list[_Team] = []
     party = {v.phone for v in volunteers if v.party_joined_on is not None}
+    lacking = _without_orange(communities)
     for community in communities:
         slots = [
             (code, f"{community.name}{name}服务{'' if k == 0 else ordinals[k % 10]}队")
             for code, name in catalogue.categories
             for k in range(plan.teams_per_color)
+            if not (community == lacking and code == CARE_CATEGORY)
         ]
         members: list[list[str]] = [[] for _ in slots]
-        ours = [v for v in volunteers if v.community_id == community.id]
+        ours = [v for v in volunteers if v.community_id == community.id and v.unit is None]
+        # the school's working party members join the community's first team (red)
+        members[0] += [
+            v.phone
+            for v in volunteers
+            if v.community_id == community.id and v.unit and v.unit != _HOSPITAL
+        ]
         for j, volunteer in enumerate(ours):
             first = j % len(slots)
             members[first].append(volunteer.phone)
@@ -593,6 +827,13 @@ def _draw_teams(
         for (code, name), people in zip(slots, members, strict=True):
             leader = next((p for p in people if p in party), people[0] if people else None)
             teams.append(_Team(community.id, code, name, tuple(people), leader))
+    staff = [v.phone for v in volunteers if v.unit == _HOSPITAL]
+    color = dict(catalogue.categories).get(CARE_CATEGORY)
+    if staff and color:  # the hospital's own orange team, serving the whole branch
+        name = f"{_HOSPITAL}{color}志愿服务队"
+        teams.append(
+            _Team(communities[0].id, CARE_CATEGORY, name, tuple(staff), staff[0], _HOSPITAL)
+        )
     return tuple(teams)
 
 
@@ -658,9 +899,20 @@ def _draw_orders(
     teams: Sequence[_Team],
     rng: random.Random,
 ) -> tuple[_Order, ...]:
-    """Residents' orders; only of kinds some team of the community can serve."""
+    """Residents' orders; only of kinds some team of the community can serve, but for the
+    first `plan.escalated`: elderly care in the community without an orange team, escalated
+    to the branch; then `plan.paid_orders` paid services, completed."""
     surnames = _SURNAMES[:40]  # the commonest
     resident_phones = rng.sample(range(10**8), plan.orders)
+    lacking = _without_orange(communities)
+    helpers = sorted(
+        (k for k, t in enumerate(teams) if t.category == CARE_CATEGORY and t.members),
+        key=lambda k: teams[k].unit is None,  # the hospital's team first
+    )
+    care_kinds = [code for code, c in catalogue.service_kinds if c == CARE_CATEGORY]
+    care_kinds.sort(key=lambda code: code != "elderly_care")
+    escalated = min(plan.escalated, plan.orders) if lacking and helpers and care_kinds else 0
+    paid_orders = min(plan.paid_orders, plan.orders - escalated)
     result = []
     for i in range(plan.orders):
         community = communities[i % len(communities)]
@@ -671,14 +923,31 @@ def _draw_orders(
             for c, _ in catalogue.categories
         }
         kinds = [(code, c) for code, c in catalogue.service_kinds if teams_of.get(c)]
-        if not kinds:
-            continue
-        code, category = rng.choices(kinds, [_ORDER_WEIGHT.get(k, 1) for k, _ in kinds])[0]
-        paid = code in _PAID_KINDS and rng.random() < 0.3
+        escalate: Literal["served", "waiting"] | None = None
+        description = None
+        fate: OrderFate
+        if i < escalated:
+            assert lacking is not None
+            community, escalate = lacking, "served" if i < escalated - 1 else "waiting"
+            code, category = care_kinds[0], CARE_CATEGORY
+            description = _ESCALATION_TEXT[i % len(_ESCALATION_TEXT)]
+            team, fate, paid = helpers[0], "rated", False
+        else:
+            paying = [(code, c) for code, c in kinds if code in _PAID_KINDS]
+            if i < escalated + paid_orders and paying:
+                code, category = rng.choice(paying)
+                paid, fate = True, "rated" if rng.random() < 0.7 else "completed"
+            elif kinds:
+                code, category = rng.choices(kinds, [_ORDER_WEIGHT.get(k, 1) for k, _ in kinds])[0]
+                paid = code in _PAID_KINDS and rng.random() < 0.3
+                fate = _weighted(rng, _ORDER_FATES)
+            else:
+                continue
+            team = rng.choice(teams_of[category])
         body: dict[str, Any] = {
             "community_id": community.id,
             "service_kind": code,
-            "description": rng.choice(_ORDER_TEXT.get(code, ("需要志愿服务",))),
+            "description": description or rng.choice(_ORDER_TEXT.get(code, ("需要志愿服务",))),
             "resident": {
                 "name": rng.choice(surnames) + rng.choice(_ELDER_TITLES),
                 "phone": f"{rng.choice((135, 136, 138, 150, 158, 186))}{resident_phones[i]:08d}",
@@ -697,12 +966,238 @@ def _draw_orders(
         result.append(
             _Order(
                 body,
-                rng.choice(teams_of[category]),
-                _weighted(rng, _ORDER_FATES),
+                team,
+                fate,
                 _weighted(rng, _SCORES),
                 rng.choice(_PRAISE),
+                escalate,
             )
         )
+    return tuple(result)
+
+
+def _day_before(day: date, weekday: int) -> date:
+    """The last `weekday` (1 Monday ... 7 Sunday) on or before `day`."""
+    return day - timedelta(days=(day.isoweekday() - weekday) % 7)
+
+
+def _day_after(day: date, weekday: int) -> date:
+    """The first `weekday` on or after `day`."""
+    return day + timedelta(days=(weekday - day.isoweekday()) % 7)
+
+
+def _at(day: date, clock: str) -> datetime:
+    hour, minute = map(int, clock.split(":"))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CST)
+
+
+# The bookings of the shared hall (0) and vehicle (1): (resource, when, from, to, purpose,
+# the activity it is for: (category, kind, title, from, to) or None). `when` is a day
+# relative to today: ("past", weekday) the last such day at least two days ago, ("next",
+# weekday) the first at least three days ahead.
+_BOOKINGS: list[
+    tuple[int, tuple[str, int], str, str, str, tuple[str, str, str, str, str] | None]
+] = [
+    (0, ("past", 6), "13:30", "17:00", "重阳节文艺汇演",
+     ("purple", "performance", "重阳节文艺汇演", "14:00", "16:30")),
+    (0, ("past", 7), "08:30", "11:30", "党的政策进万家宣讲会",
+     ("red", "policy_talk", "党的政策进万家宣讲", "09:00", "11:00")),
+    (1, ("past", 2), "08:30", "11:30", "接送独居老人到县医院体检", None),
+    (0, ("next", 6), "09:00", "11:30", "大支部联席会议暨共驻共建推进会", None),
+    (1, ("next", 3), "14:00", "16:30", "接送行动不便的老党员参加主题党日", None),
+    (0, ("next", 7), "14:30", "17:00", "青少年书法班结业展示", None),
+]  # fmt: skip
+
+
+def _draw_resources(
+    plan: DemoPlan,
+    catalogue: _Catalogue,
+    communities: Sequence[_Community],
+    teams: Sequence[_Team],
+    rng: random.Random,
+    today: date,
+) -> tuple[tuple[_Resource, ...], tuple[_Booking, ...], tuple[_Activity, ...]]:
+    """A school's hall and the hospital's vehicle, shared with the branch (资源联享), and
+    their bookings by the other communities; the first two bookings are for activities
+    (`_Booking.activity` indexes the activities answered here)."""
+    home = communities[0]
+    school, hospital = home.units[0][0], home.units[1][0]
+    weekdays = [{"weekday": d, "from": "18:30", "to": "21:30"} for d in range(1, 6)]
+    weekend = [{"weekday": d, "from": "08:00", "to": "18:00"} for d in (6, 7)]
+    resources = (
+        _Resource(
+            home.id,
+            school,
+            {
+                "community_id": home.id,
+                "kind": "hall",
+                "name": f"{school}礼堂",
+                "description": "可容纳300人，有舞台、音响和投影；平日晚间和周末对大支部各社区开放",
+                "capacity": 300,
+                "availability": weekdays + weekend,
+                "shared_with_branch": True,
+            },
+        ),
+        _Resource(
+            home.id,
+            hospital,
+            {
+                "community_id": home.id,
+                "kind": "vehicle",
+                "name": f"{hospital}爱心接送车",
+                "description": "七座商务车，工作日接送行动不便的老人就医、体检",
+                "capacity": 7,
+                "availability": [
+                    {"weekday": d, "from": "08:00", "to": "17:00"} for d in range(1, 6)
+                ],
+                "shared_with_branch": True,
+            },
+        ),
+    )
+    bookers = communities[1:] or communities[:1]
+    bookings: list[_Booking] = []
+    activities: list[_Activity] = []
+    for i in range(plan.bookings):
+        resource, (when, weekday), start, end, purpose, used_for = _BOOKINGS[i % len(_BOOKINGS)]
+        rounds = i // len(_BOOKINGS)
+        if when == "past":
+            day = _day_before(today - timedelta(days=2), weekday) - timedelta(days=14 * rounds)
+        else:
+            day = _day_after(today + timedelta(days=3), weekday) + timedelta(days=7 * rounds)
+        community = bookers[i % len(bookers)]
+        body = {
+            "community_id": community.id,
+            "starts_at": _at(day, start).isoformat(),
+            "ends_at": _at(day, end).isoformat(),
+            "purpose": purpose,
+        }
+        activity = None
+        if used_for and rounds == 0 and len(activities) < plan.activities:
+            drawn = _booked_activity(
+                catalogue, teams, community, used_for, resources[resource], day, rng
+            )
+            if drawn is not None:
+                activity = len(activities)
+                activities.append(drawn)
+        bookings.append(_Booking(resource, body, activity))
+    return resources, tuple(bookings), tuple(activities)
+
+
+def _booked_activity(
+    catalogue: _Catalogue,
+    teams: Sequence[_Team],
+    community: _Community,
+    used_for: tuple[str, str, str, str, str],
+    resource: _Resource,
+    day: date,
+    rng: random.Random,
+) -> _Activity | None:
+    """The activity a booking is for, by the booking community's team of its color."""
+    category, wanted, title, start, end = used_for
+    team = next(
+        (
+            k
+            for k, t in enumerate(teams)
+            if t.community_id == community.id and t.category == category and t.members
+        ),
+        None,
+    )
+    kinds = catalogue.activity_kinds.get(category, ())
+    if team is None or not kinds:
+        return None
+    code = next((c for c, _ in kinds if c == wanted), kinds[0][0])
+    kind = _KINDS.get(code) or _Kind((title,), (30, 200), (2, 3))
+    started, ended = _at(day, start), _at(day, end)
+    length = (ended - started).total_seconds() / 3600
+    crew = rng.sample(teams[team].members, min(len(teams[team].members), rng.randint(3, 6)))
+    served = rng.randint(*kind.served)
+    outputs: dict[str, float] = {k: rng.randint(lo, hi) for k, (lo, hi) in kind.outputs.items()}
+    if kind.trainees:
+        outputs["trainees"] = served
+    body = {
+        "community_id": community.id,
+        "kind": code,
+        "title": title,
+        "started_at": started.isoformat(),
+        "ended_at": ended.isoformat(),
+        "location": resource.body["name"],
+        "people_served": served,
+        "beneficiaries": {kind.group: round(served * 0.8)} if kind.group else {},
+        "outputs": outputs,
+    }
+    return _Activity(team, body, tuple((p, length) for p in crew), "verified")
+
+
+def _draw_care(
+    plan: DemoPlan,
+    catalogue: _Catalogue,
+    communities: Sequence[_Community],
+    teams: Sequence[_Team],
+    rng: random.Random,
+    today: date,
+) -> tuple[_CareRecipient, ...]:
+    """People under care (关爱对象), registered with their consent, each with a weekly or
+    fortnightly visit plan and the visits made since; one in three is visited no more (so
+    overdue), and one in the community without an orange team has nobody yet."""
+    lacking = _without_orange(communities)
+    orange = {
+        c.id: [
+            k
+            for k, t in enumerate(teams)
+            if t.community_id == c.id and t.category == CARE_CATEGORY and t.members
+        ]
+        for c in communities
+    }
+    cared = [c for c in communities if orange[c.id]]
+    kinds = [k for k, _ in _CARE_KINDS]
+    phones = rng.sample(range(10**8), plan.care_recipients)
+    yesterday = today - timedelta(days=1)
+    result = []
+    for i in range(plan.care_recipients):
+        unserved = lacking is not None and i == plan.care_recipients - 1 and i >= 2
+        if not cared and not unserved:
+            break
+        community = lacking if unserved else cared[i % len(cared)]
+        assert community is not None
+        kind = kinds[i] if i < len(kinds) else _weighted(rng, _CARE_KINDS)
+        given = rng.choice(_GIVEN_MALE if rng.random() < 0.4 else _GIVEN_FEMALE)
+        plan_days = rng.choice((7, 7, 14))
+        since = today - timedelta(days=rng.randint(28, 84))
+        team = None if unserved else rng.choice(orange[community.id])
+        body: dict[str, Any] = {
+            "community_id": community.id,
+            "name": rng.choice(_SURNAMES) + given,
+            "phone": f"{rng.choice((130, 131, 155, 156, 177))}{phones[i]:08d}",
+            "address": f"{rng.choice(_ESTATES)}{rng.randint(1, 12)}号楼"
+            f"{rng.randint(1, 4)}单元{rng.randint(1, 6)}0{rng.randint(1, 4)}",
+            "kind": kind,
+            "consent": True,
+            "consent_on": (since - timedelta(days=rng.randint(0, 7))).isoformat(),
+            "under_care_since": since.isoformat(),
+            "plan_days": plan_days,
+            "notes": rng.choice(_CARE_NOTES.get(kind, ("",))) or None,
+        }
+        visits: list[_Visit] = []
+        # one in three stopped being visited: their next visit is past due
+        last_day = yesterday - timedelta(days=plan_days + 3) if i % 3 == 2 else yesterday
+        day = since
+        while team is not None:
+            late = rng.random() < 0.15
+            day += timedelta(days=plan_days + (rng.randint(2, 5) if late else rng.randint(-2, 0)))
+            if day > last_day:
+                break
+            members = teams[team].members
+            note = rng.choice(_VISIT_NOTES)
+            visit = {"visited_on": day.isoformat(), **({"note": note} if note else {})}
+            visits.append(_Visit(visit, team, rng.choice(members) if members else None))
+        if team is not None and last_day == yesterday:
+            # visited, on time or late, lately: the last visit is within the plan's days of today
+            last = date.fromisoformat(visits[-1].body["visited_on"]) if visits else since
+            if last + timedelta(days=plan_days) < today:
+                visit = {"visited_on": yesterday.isoformat(), "note": "上门走访，了解近况"}
+                members = teams[team].members
+                visits.append(_Visit(visit, team, rng.choice(members) if members else None))
+        result.append(_CareRecipient(body, team, tuple(visits)))
     return tuple(result)
 
 
@@ -728,12 +1223,15 @@ def planned_totals(plan: DemoPlan = DemoPlan()) -> dict[str, int]:
     """
     data = _draw(plan, _Catalogue.default(), datetime.now(CST))
     return {
+        "branch": 1,
         "communities": plan.communities,
         "volunteers": len(data.volunteers),
         "teams": len(data.teams),
         "members": len(data.memberships()),
         "activities": len(data.activities),
+        "bookings": len(data.resources) + len(data.bookings),
         "orders": plan.orders,  # the default catalogue has no routing table to draw from
+        "care": plan.care_recipients,  # people registered (their visits are not counted)
         "life_events": len(data.life_events),
     }
 
@@ -864,12 +1362,19 @@ async def load_demo(
     api = _Api(client_for, headers)
     report = progress or (lambda step, n: None)
     communities = [c.id for c in _draw_communities(plan)]
-    await _refuse_if_loaded(api, communities)
+    await _refuse_if_loaded(api, plan, communities)
     data = _draw(plan, await _catalogue(api), datetime.now(CST))
 
-    await _each("communities", data.communities, lambda c: _create_community(api, plan, c), report)
-    volunteer_ids = await _import_volunteers(api, data, report)
-    team_ids = await _register_teams(api, data, volunteer_ids, report)
+    await _each("branch", [data.branch], lambda b: _create_branch(api, b), report)
+    created = await _each(
+        "communities", data.communities, lambda c: _create_community(api, plan, c), report
+    )
+    unit_ids = {name: unit for units in created for name, unit in units.items()}
+    for name, agreement in data.agreements.items():
+        path = f"/resident-units/{unit_ids[name]}/agreements"
+        await api.call("registry", "POST", path, json=agreement)
+    volunteer_ids = await _import_volunteers(api, data, unit_ids, report)
+    team_ids = await _register_teams(api, data, volunteer_ids, unit_ids, report)
 
     async def join(membership: tuple[int, str]) -> None:
         team, phone = membership
@@ -877,13 +1382,18 @@ async def load_demo(
         await api.call("registry", "POST", f"/teams/{team_ids[team]}/members", json=body)
 
     await _each("members", data.memberships(), join, report)
-    fates = await _each(
+    logged = await _each(
         "activities",
         data.activities,
         lambda a: _log_activity(api, a, team_ids, volunteer_ids),
         report,
     )
+    fates = [fate for fate, _ in logged]
+    bookings = await _share_resources(api, data, [i for _, i in logged], unit_ids, report)
     outcomes = await _each("orders", data.orders, lambda o: _serve_order(api, o, team_ids), report)
+    visits = await _each(
+        "care", data.care, lambda c: _register_care(api, c, team_ids, volunteer_ids), report
+    )
 
     async def record(event: _LifeEvent) -> None:
         path = f"/volunteers/{volunteer_ids[event.phone]}/life-events"
@@ -892,6 +1402,7 @@ async def load_demo(
     await _each("life_events", data.life_events, record, report)
 
     activity_fates, order_fates = Counter(fates), Counter(outcomes)
+    done = ("completed", "rated")
     return DemoResult(
         communities=communities,
         teams=len(team_ids),
@@ -904,16 +1415,32 @@ async def load_demo(
         rated=order_fates["rated"],
         life_events=len(data.life_events),
         cancelled=order_fates["cancelled"],
+        branch=plan.branch_key,
+        agreements=len(data.agreements),
+        unit_members=sum(v.unit is not None for v in data.volunteers),
+        escalated=sum(o.escalate is not None for o in data.orders),
+        escalations_waiting=order_fates["waiting"],
+        income=sum(
+            float(o.body.get("price") or 0)
+            for o, fate in zip(data.orders, outcomes, strict=True)
+            if fate in done
+        ),
+        resources=len(data.resources),
+        bookings=bookings,
+        care_recipients=len(data.care),
+        visits=sum(visits),
     )
 
 
-async def _refuse_if_loaded(api: _Api, communities: Sequence[str]) -> None:
+async def _refuse_if_loaded(api: _Api, plan: DemoPlan, communities: Sequence[str]) -> None:
     """Check before writing anything, so a second run leaves the first intact."""
     existing = {c["id"] for c in await api.get_all("registry", "/communities")}
     clash = sorted(existing.intersection(communities))
+    if any(b["id"] == plan.branch_key for b in await api.get_all("registry", "/branches")):
+        clash.insert(0, f"branch {plan.branch_key}")
     if clash:
         raise DemoAlreadyLoaded(
-            f"the demo data is already loaded (communities {', '.join(clash)} exist); "
+            f"the demo data is already loaded ({', '.join(clash)} exist); "
             "load another set beside it with a prefix, or start from empty databases"
         )
 
@@ -936,17 +1463,30 @@ async def _catalogue(api: _Api) -> _Catalogue:
     )
 
 
-async def _create_community(api: _Api, plan: DemoPlan, community: _Community) -> None:
-    body = {"id": community.id, "name": community.name, "branch": plan.branch}
+async def _create_branch(api: _Api, branch: Mapping[str, Any]) -> None:
+    try:
+        await api.call("registry", "POST", "/branches", json=branch)
+    except DemoError as error:
+        if error.status == 409:  # created meanwhile by someone else
+            raise DemoAlreadyLoaded(f"branch {branch['id']} exists already") from None
+        raise
+
+
+async def _create_community(api: _Api, plan: DemoPlan, community: _Community) -> dict[str, str]:
+    """Register a community of the branch and its resident units; answer name -> unit id."""
+    body = {"id": community.id, "name": community.name, "branch": plan.branch_key}
     try:
         await api.call("registry", "POST", "/communities", json=body)
     except DemoError as error:
         if error.status == 409:  # created meanwhile by someone else
             raise DemoAlreadyLoaded(f"community {community.id} exists already") from None
         raise
+    ids = {}
     for name, kind in community.units:
         unit = {"community_id": community.id, "name": name, "kind": kind}
-        await api.call("registry", "POST", "/resident-units", json=unit)
+        created = await api.call("registry", "POST", "/resident-units", json=unit)
+        ids[name] = str(created["id"])
+    return ids
 
 
 def _csv_chunks(volunteers: Sequence[_Volunteer]) -> list[tuple[int, bytes]]:
@@ -968,15 +1508,36 @@ def _csv_chunks(volunteers: Sequence[_Volunteer]) -> list[tuple[int, bytes]]:
     return chunks
 
 
-async def _import_volunteers(api: _Api, data: _DataSet, report: Progress) -> dict[str, str]:
-    """Upload each community's volunteers as CSV; answer phone -> volunteer id."""
-    uploads = [
+async def _import_volunteers(
+    api: _Api, data: _DataSet, unit_ids: Mapping[str, str], report: Progress
+) -> dict[str, str]:
+    """Upload each community's volunteers as CSV, and register the units' working party
+    members one by one with their unit; answer phone -> volunteer id."""
+    uploads: list[tuple[str, tuple[int, bytes]] | _Volunteer] = [
         (c.id, chunk)
         for c in data.communities
-        for chunk in _csv_chunks([v for v in data.volunteers if v.community_id == c.id])
+        for chunk in _csv_chunks(
+            [v for v in data.volunteers if v.community_id == c.id and v.unit is None]
+        )
     ]
+    uploads += [v for v in data.volunteers if v.unit is not None]
 
-    async def upload(item: tuple[str, tuple[int, bytes]]) -> int:
+    async def upload(item: tuple[str, tuple[int, bytes]] | _Volunteer) -> int:
+        if isinstance(item, _Volunteer):
+            assert item.unit is not None and item.party_joined_on is not None
+            body = {
+                "community_id": item.community_id,
+                "name": item.name,
+                "phone": item.phone,
+                "gender": item.gender,
+                "birth_year": item.birth_year,
+                "skills": list(item.skills),
+                "is_party_member": True,
+                "party_joined_on": item.party_joined_on.isoformat(),
+                "unit_id": unit_ids[item.unit],
+            }
+            await api.call("registry", "POST", "/volunteers", json=body)
+            return 1
         community_id, (first_line, content) = item
         result = await api.call(
             "registry",
@@ -998,7 +1559,11 @@ async def _import_volunteers(api: _Api, data: _DataSet, report: Progress) -> dic
 
 
 async def _register_teams(
-    api: _Api, data: _DataSet, volunteer_ids: Mapping[str, str], report: Progress
+    api: _Api,
+    data: _DataSet,
+    volunteer_ids: Mapping[str, str],
+    unit_ids: Mapping[str, str],
+    report: Progress,
 ) -> list[str]:
     """Register the teams, each with its leader; answer their ids, in order."""
 
@@ -1010,6 +1575,8 @@ async def _register_teams(
         }
         if team.leader:
             body["leader_volunteer_id"] = volunteer_ids[team.leader]
+        if team.unit:
+            body["unit_id"] = unit_ids[team.unit]
         created = await api.call("registry", "POST", "/teams", json=body)
         return str(created["id"])
 
@@ -1018,9 +1585,9 @@ async def _register_teams(
 
 async def _log_activity(
     api: _Api, activity: _Activity, team_ids: Sequence[str], volunteer_ids: Mapping[str, str]
-) -> str:
+) -> tuple[str, str]:
     """Log an activity (retrying while activities has not heard of its team or people yet),
-    then verify or void it as drawn; answer its final status."""
+    then verify or void it as drawn; answer its final status and its id."""
     body = {
         **activity.body,
         "team_id": team_ids[activity.team],
@@ -1035,14 +1602,22 @@ async def _log_activity(
         await api.call("activities", "POST", f"{path}/verify")
     elif activity.fate == "voided":
         await api.call("activities", "POST", f"{path}/void", json={"reason": "重复登记"})
-    return activity.fate
+    return activity.fate, str(created["id"])
 
 
 async def _serve_order(api: _Api, order: _Order, team_ids: Sequence[str]) -> str:
     """Submit an order and take it as far as drawn; answer how far it got."""
     created = await api.call("requests", "POST", "/requests", json=order.body)
     path = f"/requests/{created['id']}"
-    if created["status"] == "submitted":
+    if order.escalate:
+        # no team of its color in its community: to the branch (服务难题联解), which gives
+        # it to the hospital's team (retrying until requests has heard of that team)
+        await api.call("requests", "POST", f"{path}/escalate", json={"reason": _ESCALATION_REASON})
+        if order.escalate == "waiting":
+            return "waiting"
+        body = {"team_id": team_ids[order.team]}
+        await api.call("requests", "POST", f"{path}/assign", json=body, retry=_any_422)
+    elif created["status"] == "submitted":
         # requests has not heard of the community's teams yet: assign by hand, retrying
         # (a 422) until the team has arrived there.
         body = {"team_id": team_ids[order.team]}
@@ -1062,3 +1637,55 @@ async def _serve_order(api: _Api, order: _Order, team_ids: Sequence[str]) -> str
             rating["comment"] = order.comment
         await api.call("requests", "POST", f"{path}/rate", json=rating)
     return order.fate
+
+
+async def _share_resources(
+    api: _Api,
+    data: _DataSet,
+    activity_ids: Sequence[str],
+    unit_ids: Mapping[str, str],
+    report: Progress,
+) -> int:
+    """Offer the shared resources, then book them; answer how many bookings were made."""
+    report("bookings", 0)
+    resource_ids = []
+    for resource in data.resources:
+        body = {**resource.body, "owner_unit_id": unit_ids[resource.unit]}
+        created = await api.call("activities", "POST", "/resources", json=body)
+        resource_ids.append(str(created["id"]))
+        report("bookings", len(resource_ids))
+
+    async def book(booking: _Booking) -> None:
+        body = dict(booking.body)
+        if booking.activity is not None:
+            body["activity_id"] = activity_ids[booking.activity]
+        path = f"/resources/{resource_ids[booking.resource]}/bookings"
+        await api.call("activities", "POST", path, json=body)
+
+    done = await _each("bookings", data.bookings, book, lambda step, n: None)
+    report("bookings", len(resource_ids) + len(done))
+    return len(done)
+
+
+async def _register_care(
+    api: _Api,
+    recipient: _CareRecipient,
+    team_ids: Sequence[str],
+    volunteer_ids: Mapping[str, str],
+) -> int:
+    """Register a person under care with their consent, then log their visits in order;
+    answer how many visits."""
+    body = dict(recipient.body)
+    if recipient.team is not None:
+        body["team_id"] = team_ids[recipient.team]
+    # retried while requests has not heard of the community or the team yet (both 422)
+    created = await api.call("requests", "POST", "/care-recipients", json=body, retry=_any_422)
+    for visit in recipient.visits:
+        entry = dict(visit.body)
+        if visit.team is not None:
+            entry["team_id"] = team_ids[visit.team]
+        if visit.phone is not None:
+            entry["volunteer_id"] = volunteer_ids[visit.phone]
+        path = f"/care-recipients/{created['id']}/visits"
+        await api.call("requests", "POST", path, json=entry, retry=_any_422)
+    return len(recipient.visits)
