@@ -342,6 +342,13 @@ def demo(
             f" {result.voided} voided), {result.orders} orders ({result.completed} completed),"
             f" {result.life_events} party-member life events"
         )
+        typer.echo(
+            f"branch {result.branch}: {result.agreements} unit agreements, {result.unit_members}"
+            f" working party members, {result.escalated} orders escalated"
+            f" ({result.escalations_waiting} waiting), income {result.income:g} yuan,"
+            f" {result.resources} shared resources with {result.bookings} bookings,"
+            f" {result.care_recipients} people under care with {result.visits} visits"
+        )
 
     try:
         with Progress() as progress:

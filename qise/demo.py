@@ -373,7 +373,7 @@ _KINDS: dict[str, _Kind] = {
     ),
     # purple: performances and sports
     "performance": _Kind(
-        titles=("广场舞展演", "主题文艺演出", "重阳节文艺汇演", "迎新春文艺演出"),
+        titles=("广场舞展演", "主题文艺演出", "邻里文化节文艺汇演", "迎新春文艺演出"),
         served=(50, 500),
         hours=(2, 3),
         places=("{c}广场", "县文化广场"),
@@ -998,8 +998,8 @@ def _at(day: date, clock: str) -> datetime:
 _BOOKINGS: list[
     tuple[int, tuple[str, int], str, str, str, tuple[str, str, str, str, str] | None]
 ] = [
-    (0, ("past", 6), "13:30", "17:00", "重阳节文艺汇演",
-     ("purple", "performance", "重阳节文艺汇演", "14:00", "16:30")),
+    (0, ("past", 6), "13:30", "17:00", "邻里文化节文艺汇演",
+     ("purple", "performance", "邻里文化节文艺汇演", "14:00", "16:30")),
     (0, ("past", 7), "08:30", "11:30", "党的政策进万家宣讲会",
      ("red", "policy_talk", "党的政策进万家宣讲", "09:00", "11:00")),
     (1, ("past", 2), "08:30", "11:30", "接送独居老人到县医院体检", None),
