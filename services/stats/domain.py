@@ -18,6 +18,7 @@ from services.requests.schemas import OPEN_STATUSES
 from services.stats.handlers import CONSUMERS
 from services.stats.models import (
     Activity,
+    Branch,
     CareRecipient,
     CareTask,
     CareVisit,
@@ -123,6 +124,20 @@ def period(start: date | None, end: date | None, zone: str) -> Period:
     return Period(start, end, ZoneInfo(zone))
 
 
+async def branch_names(session: AsyncSession, branch_ids: Sequence[str]) -> dict[str, str]:
+    """The name each branch is shown by: the registry's, or its id while stats has not
+    seen its record yet."""
+    if not branch_ids:
+        return {}
+    rows = await session.execute(select(Branch.id, Branch.name).where(Branch.id.in_(branch_ids)))
+    named = {branch_id: name for branch_id, name in rows}
+    return {branch_id: named.get(branch_id, branch_id) for branch_id in branch_ids}
+
+
+async def branch_name(session: AsyncSession, branch_id: str) -> str:
+    return (await branch_names(session, [branch_id]))[branch_id]
+
+
 async def resolve_area(
     session: AsyncSession, principal: Principal, scope: Scope, area_id: str | None
 ) -> Area:
@@ -143,7 +158,7 @@ async def resolve_area(
         members = [c for c in members if c in visible]
     if not members:
         raise NotFound("branch not found")
-    return Area(scope, area_id, area_id, members)
+    return Area(scope, area_id, await branch_name(session, area_id), members)
 
 
 async def as_of(session: AsyncSession) -> datetime | None:
@@ -643,9 +658,20 @@ async def areas(session: AsyncSession, principal: Principal) -> Areas:
     if visible is not None:
         query = query.where(Community.id.in_(visible))
     communities = (await session.scalars(query)).all()
+    branches = sorted({c.branch for c in communities if c.branch})
+    names = await branch_names(session, branches)
     return Areas(
-        communities=[AreaCommunity(id=c.id, name=c.name, branch=c.branch) for c in communities],
-        branches=sorted({c.branch for c in communities if c.branch}),
+        communities=[
+            AreaCommunity(
+                id=c.id,
+                name=c.name,
+                branch=c.branch,
+                branch_name=names[c.branch] if c.branch else None,
+            )
+            for c in communities
+        ],
+        branches=branches,
+        branch_names=names,
         county=principal.sees_all,
     )
 
@@ -669,7 +695,7 @@ async def public_area(session: AsyncSession, scope: Scope, area_id: str) -> Area
     )
     if not members:
         raise NotFound("branch not found")
-    return Area(scope, area_id, area_id, members)
+    return Area(scope, area_id, await branch_name(session, area_id), members)
 
 
 async def recent_activities(
@@ -702,9 +728,11 @@ async def public_page(session: AsyncSession, area: Area, zone: str) -> PublicPag
     figures = await overview(session, area, all_time)
     communities: list[PublicCommunity] = []
     branch: str | None = area.id
+    branch_shown: str | None = area.name
     if area.scope == "community":
         community = await session.get(Community, area.id)
         branch = community.branch if community else None
+        branch_shown = await branch_name(session, branch) if branch else None
     else:
         rows = await session.execute(
             select(Community.id, Community.name).where(Community.id.in_(area.communities))
@@ -733,6 +761,7 @@ async def public_page(session: AsyncSession, area: Area, zone: str) -> PublicPag
         id=area.id,
         name=area.name,
         branch=branch,
+        branch_name=branch_shown,
         volunteers=figures.volunteers,
         party_member_volunteers=figures.party_member_volunteers,
         teams=figures.teams,

@@ -25,6 +25,16 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+class Branch(Base):
+    """A community big branch (社区大支部) as the registry reports it: the name it is shown by."""
+
+    __tablename__ = "branches"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
+
+
 class Community(CommunityReplicaColumns, Base):
     __tablename__ = "communities"
 

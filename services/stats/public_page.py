@@ -58,7 +58,8 @@ def _table(head: list[str], rows: list[list[str]], name_columns: int = 1) -> str
 def render_public_html(page: PublicPage) -> str:
     """The notice board as a self-contained HTML page (no external resources)."""
     title = f"{page.name}志愿服务公示栏"
-    where = f"所属大支部：{page.branch}　" if page.scope == "community" and page.branch else ""
+    branch = page.branch_name or page.branch
+    where = f"所属大支部：{branch}　" if page.scope == "community" and branch else ""
     parts = [
         f"<h1>{_e(title)}</h1>",
         f'<p class="meta">{_e(where)}数据截至：{_e(_moment(page.as_of))}</p>',

@@ -30,6 +30,7 @@ from services.requests import care_events as care
 from services.requests import events as requests
 from services.requests.schemas import OPEN_STATUSES
 from services.stats.models import (
+    Branch,
     CareRecipient,
     CareTask,
     CareVisit,
@@ -232,6 +233,13 @@ REGISTRY_STATE[registry.ResidentUnitRegistered.event_type] = (
     ResidentUnit,
     {"id": "resident_unit_id"},
 )
+# Branches (社区大支部), kept by stats alone: the names the branch's figures are shown by.
+REGISTRY_STATE.update(
+    {
+        event.event_type: (Branch, {"id": "branch_id"})
+        for event in (registry.BranchRegistered, registry.BranchChanged)
+    }
+)
 REGISTRY_TYPES = frozenset([*REGISTRY_STATE, *registry.MEMBERSHIPS])
 
 
@@ -257,6 +265,7 @@ async def apply_registry(session: AsyncSession, events: list[Event[Any]]) -> Non
         model, sources = REGISTRY_STATE[kind]
         states.setdefault(model, []).append(state_row(model, event.data.model_dump(), sources))
 
+    await _replace_versioned(session, Branch, states.get(Branch, []), [])
     await _replace_versioned(session, Community, states.get(Community, []), [])
     await _replace_versioned(session, Category, states.get(Category, []), [], key=("code",))
     await _replace_versioned(session, ResidentUnit, states.get(ResidentUnit, []), [])

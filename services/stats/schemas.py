@@ -159,11 +159,18 @@ class AreaCommunity(BaseModel):
     id: str
     name: str
     branch: str | None
+    branch_name: str | None = Field(
+        None, description="The branch's name (its id until stats has the branch's record)"
+    )
 
 
 class Areas(BaseModel):
     communities: list[AreaCommunity]
-    branches: list[str]
+    branches: list[str] = Field(description="The branches' ids, for `scope=branch&id=`")
+    branch_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each branch's name by its id (its id until stats has the branch's record)",
+    )
     county: bool
 
 
@@ -253,6 +260,11 @@ class PublicPage(BaseModel):
     id: str
     name: str
     branch: str | None = Field(description="The branch a community belongs to")
+    branch_name: str | None = Field(
+        None,
+        description="That branch's name (a branch's own, for a branch); its id until stats"
+        " has the branch's record",
+    )
     volunteers: int
     party_member_volunteers: int
     teams: int

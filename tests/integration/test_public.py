@@ -9,6 +9,9 @@ import uuid
 from typing import Any
 
 import httpx
+from sqlalchemy import delete
+
+from services.stats.models import Branch, Community
 
 from tests.api import create_volunteer
 from tests.conftest import ADMIN, Stack, eventually
@@ -191,8 +194,6 @@ async def test_one_address_is_limited(stack: Stack) -> None:
     burst = stack.services["stats"].settings.public_burst  # type: ignore[attr-defined]
 
     async def known() -> None:
-        from services.stats.models import Community
-
         async with stack.services["stats"].runtime.sessionmaker() as session:
             assert await session.get(Community, community) is not None
 
@@ -207,3 +208,74 @@ async def test_one_address_is_limited(stack: Stack) -> None:
     async with anonymous(stack) as other:
         # Another address is not held back.
         assert (await other.get(f"/public/{community}")).status_code == 200
+
+
+async def test_a_registered_branch_shows_by_its_name(stack: Stack) -> None:
+    """A branch registered through the registry with a Chinese name: the overview, the
+    areas, the report and both public pages name it so, never by its id; a rename follows."""
+    branch = f"chengnan{uuid.uuid4().hex[:8]}"
+    name = f"城南社区大支部{branch[-4:]}"
+    registered = await stack["registry"].post(
+        "/branches", json={"id": branch, "name": name}, headers=ADMIN
+    )
+    assert registered.status_code == 201, registered.text
+    community = await community_of(stack, branch)
+    await create_volunteer(stack["registry"], community, name="城南志愿者", phone=phone())
+
+    async def named() -> dict[str, Any]:
+        figures = await overview(stack, "branch", branch)
+        assert figures["volunteers"] == 1 and figures["name"] == name
+        return figures
+
+    await eventually(named)
+    areas = await stack["stats"].get("/stats/areas", headers=ADMIN)
+    assert areas.status_code == 200, areas.text
+    assert areas.json()["branch_names"][branch] == name
+    listed = {c["id"]: c for c in areas.json()["communities"]}
+    assert (listed[community]["branch"], listed[community]["branch_name"]) == (branch, name)
+    report = await stack["stats"].get(
+        "/reports/summary", params={"scope": "branch", "id": branch}, headers=ADMIN
+    )
+    assert report.status_code == 200, report.text
+    assert f"# {name}志愿服务工作情况报告" in report.text
+
+    async with anonymous(stack) as client:
+        answer = await client.get(f"/public/branches/{branch}", params={"format": "json"})
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        assert (page["id"], page["name"], page["branch"]) == (branch, name, branch)
+        printed = await client.get(f"/public/branches/{branch}")
+        assert f"{name}志愿服务公示栏" in printed.text
+        assert f"{branch}志愿服务公示栏" not in printed.text
+        own = await client.get(f"/public/{community}", params={"format": "json"})
+        assert (own.json()["branch"], own.json()["branch_name"]) == (branch, name)
+        assert f"所属大支部：{name}" in (await client.get(f"/public/{community}")).text
+
+    renamed = await stack["registry"].patch(
+        f"/branches/{branch}", json={"name": f"{name}（新）"}, headers=ADMIN
+    )
+    assert renamed.status_code == 200, renamed.text
+
+    async def follows() -> None:
+        assert (await overview(stack, "branch", branch))["name"] == f"{name}（新）"
+
+    await eventually(follows)
+
+
+async def test_a_branch_stats_has_no_record_of_shows_by_its_id(stack: Stack) -> None:
+    branch = f"nobranch{uuid.uuid4().hex[:8]}"
+    community = await community_of(stack, branch)
+    sessionmaker = stack.services["stats"].runtime.sessionmaker
+
+    async def both_known() -> None:
+        async with sessionmaker() as session:
+            assert await session.get(Community, community) is not None
+            assert await session.get(Branch, branch) is not None
+
+    await eventually(both_known)
+    # Its record taken away, as if its event had not been applied yet.
+    async with sessionmaker() as session, session.begin():
+        await session.execute(delete(Branch).where(Branch.id == branch))
+    assert (await overview(stack, "branch", branch))["name"] == branch
+    areas = (await stack["stats"].get("/stats/areas", headers=ADMIN)).json()
+    assert areas["branch_names"][branch] == branch

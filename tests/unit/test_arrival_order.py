@@ -26,6 +26,7 @@ from services.requests.settings import RequestsSettings
 from services.stats import handlers as stats_handlers
 from services.stats.models import Base as StatsBase
 from services.stats.models import (
+    Branch,
     Category,
     CategoryMembers,
     CommunityVolunteers,
@@ -69,11 +70,23 @@ def _member(
     return _event(kind(team_id=team, volunteer_id=who, version=version), team)
 
 
+def _branch(
+    kind: type[registry.BranchState], branch: str, version: int, name: str | None = None
+) -> bytes:
+    # A branch spans communities: the registry keys its events "*".
+    data = kind(branch_id=branch, name=name or branch, version=version)
+    return _event(data, branch, "*")
+
+
 def registry_history() -> list[bytes]:
     """A community's registry events in the order the registry published them."""
     joined, left = registry.TeamMemberJoined, registry.TeamMemberLeft
     return [
-        _event(registry.CommunityCreated(community_id=HERE, name="龙泉", version=1), HERE),
+        _branch(registry.BranchRegistered, "chengnan", 1),
+        _event(
+            registry.CommunityCreated(community_id=HERE, name="龙泉", branch="chengnan", version=1),
+            HERE,
+        ),
         _event(registry.CategoryDefined(code="orange", name="橙", version=1), "orange", "*"),
         _event(registry.CategoryDefined(code="green", name="绿", version=1), "green", "*"),
         _volunteer(registry.VolunteerRegistered, A, 1),
@@ -93,6 +106,7 @@ def registry_history() -> list[bytes]:
         _member(joined, T3, C, 4),
         _volunteer(registry.VolunteerDeactivated, C, 2, active=False),
         _team(registry.TeamUpdated, T2, "green", 3),
+        _branch(registry.BranchChanged, "chengnan", 2, name="城南社区大支部"),
     ]
 
 
@@ -193,6 +207,9 @@ async def test_stats_ends_the_same_whatever_the_order(stores: list[Store]) -> No
         assert await session.scalar(select(Category.name).where(Category.code == "orange")) == (
             "橙色志愿"
         )
+        assert await session.scalar(select(Branch.name).where(Branch.id == "chengnan")) == (
+            "城南社区大支部"
+        )
         members = dict(
             (await session.execute(select(CategoryMembers.category, CategoryMembers.members))).all()
         )
@@ -267,6 +284,29 @@ async def test_events_from_before_versions_are_older_than_any(stores: list[Store
     async with store.sessionmaker() as session:
         member = await session.get(TeamMember, (uuid.UUID(T1), uuid.UUID(A)))
         assert member is not None and (member.member, member.version) == (False, 2)
+
+
+async def test_a_branch_keeps_its_newest_name(stores: list[Store]) -> None:
+    """Branch events apply by version: an older one, late or repeated, changes nothing."""
+    subscriptions = stats_handlers.subscriptions(StatsSettings())[:1]
+    registered = _branch(registry.BranchRegistered, "chengnan", 1)
+    renamed = _branch(registry.BranchChanged, "chengnan", 2, name="城南社区大支部")
+    again = _branch(registry.BranchChanged, "chengnan", 3, name="城南大支部")
+    store = await fed(stores, StatsBase.metadata, subscriptions, [renamed, registered])
+    async with store.sessionmaker() as session:
+        kept = await session.get(Branch, "chengnan")
+        assert kept is not None and (kept.name, kept.version) == ("城南社区大支部", 2)
+    # Sent again (new event ids, so not taken for duplicates): in one batch, the newest
+    # wins whatever its place, and older ones after it change nothing.
+    older = (
+        _branch(registry.BranchChanged, "chengnan", 2, name="城南社区大支部"),
+        _branch(registry.BranchRegistered, "chengnan", 1),
+    )
+    await deliver(store, subscriptions[0], [older[0], again, *older])
+    await deliver(store, subscriptions[0], list(older))
+    async with store.sessionmaker() as session:
+        kept = await session.get(Branch, "chengnan")
+        assert kept is not None and (kept.name, kept.version) == ("城南大支部", 3)
 
 
 # -- ported from the integration suite: the same checks, in memory ------------------------

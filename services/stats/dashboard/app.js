@@ -273,7 +273,10 @@
     if (areas.county && areas.branches.length) {
       const group = document.createElement("optgroup");
       group.label = "社区大支部";
-      for (const branch of areas.branches) group.append(option(`branch:${branch}`, branch));
+      const names = areas.branch_names || {};
+      for (const branch of areas.branches) {
+        group.append(option(`branch:${branch}`, names[branch] || branch));
+      }
       picker.append(group);
     }
     if (areas.communities.length) {

@@ -90,24 +90,32 @@ describe('the board in the URL', () => {
 describe('scopes', () => {
   const areas = {
     county: true,
-    branches: ['东城大支部'],
+    branches: ['chengnan', '东城大支部'],
+    branch_names: { chengnan: '城南社区大支部', 东城大支部: '东城大支部' },
     communities: [
+      { id: 'chengnan1', name: '城南一社区', branch: 'chengnan', branch_name: '城南社区大支部' },
       { id: 'longquan', name: '龙泉社区', branch: '东城大支部' },
       { id: 'xinglong', name: '兴隆社区', branch: null },
     ],
   }
 
-  it('offers the county, the branches, then the communities', () => {
+  it('offers the county, the branches by name, then the communities', () => {
     expect(areaOptions(areas).map((o) => [o.key, o.label])).toEqual([
       ['county:', '全县'],
+      ['branch:chengnan', '城南社区大支部（大支部）'],
       ['branch:东城大支部', '东城大支部（大支部）'],
+      ['community:chengnan1', '城南一社区'],
       ['community:longquan', '龙泉社区'],
       ['community:xinglong', '兴隆社区'],
     ])
     expect(areaOptions({ ...areas, county: false, branches: [] }).map((o) => o.key)).toEqual([
+      'community:chengnan1',
       'community:longquan',
       'community:xinglong',
     ])
+    // A branch whose record stats has not seen yet: by its id.
+    const unnamed = { ...areas, branch_names: {} }
+    expect(areaOptions(unnamed)[1].label).toBe('chengnan（大支部）')
   })
 
   it('keys round-trip, branch names with a colon included', () => {

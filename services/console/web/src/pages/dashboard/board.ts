@@ -166,7 +166,8 @@ export function areaOptions(areas: Areas): AreaOption[] {
   if (areas.county) options.push({ key: 'county:', label: '全县', area: { scope: 'county', id: null } })
   for (const branch of areas.branches) {
     const area: Area = { scope: 'branch', id: branch }
-    options.push({ key: areaKey(area), label: `${branch}（大支部）`, area })
+    const name = areas.branch_names?.[branch] ?? branch
+    options.push({ key: areaKey(area), label: `${name}（大支部）`, area })
   }
   for (const c of areas.communities) {
     const area: Area = { scope: 'community', id: c.id }
