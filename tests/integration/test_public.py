@@ -12,7 +12,6 @@ import httpx
 from sqlalchemy import delete
 
 from services.stats.models import Branch, Community
-
 from tests.api import create_volunteer
 from tests.conftest import ADMIN, Stack, eventually
 from tests.integration.test_activities import activity_body, log

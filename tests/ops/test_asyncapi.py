@@ -118,6 +118,15 @@ async def test_each_service_serves_a_valid_document(
     }
     if service == "stats":
         assert not [s for s in sends if not s.endswith(".dlq")], "stats publishes nothing"
+        # It keeps the branches too, to name them (社区大支部) as the registry does.
+        received = {
+            message["$ref"].rsplit("/", 1)[-1]
+            for op in document["operations"].values()
+            if op["action"] == "receive"
+            for message in op["messages"]
+        }
+        branch_events = (registry.BranchRegistered, registry.BranchChanged)
+        assert {e.event_type for e in branch_events} <= received
     else:
         assert f"#/channels/qise.{service}.events" in sends
 
