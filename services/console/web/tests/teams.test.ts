@@ -47,11 +47,12 @@ describe('a new team', () => {
   })
 
   it('sends the name trimmed and no leader as null', () => {
-    expect(teamBody({ community_id: 'longquan', category: 'red', name: ' 先锋队 ', leader_volunteer_id: '' })).toEqual({
+    expect(teamBody({ community_id: 'longquan', category: 'red', name: ' 先锋队 ', leader_volunteer_id: '', unit_id: '' })).toEqual({
       community_id: 'longquan',
       category: 'red',
       name: '先锋队',
       leader_volunteer_id: null,
+      unit_id: null,
     })
     expect(blankTeam('longquan').community_id).toBe('longquan')
   })

@@ -28,7 +28,7 @@ describe('volunteer rules', () => {
     const body = volunteerBody({ ...blankVolunteer('x'), name: ' 王芳 ', phone: '13800138000', party_joined_on: '2010-07-01', skills: [' 理发 ', ''] })
     expect(body).toEqual({
       community_id: 'x', name: '王芳', phone: '13800138000', gender: null, birth_year: null,
-      skills: ['理发'], availability: null, is_party_member: false, party_joined_on: null,
+      skills: ['理发'], availability: null, is_party_member: false, party_joined_on: null, unit_id: null,
     })
   })
 })
@@ -41,7 +41,7 @@ describe('editing a volunteer', () => {
 
   it('starts from what the registry holds and sends nothing when nothing changed', () => {
     const draft = draftOf(shown)
-    expect(draft).toEqual({ ...shown, availability: '', gender: 'female' })
+    expect(draft).toEqual({ ...shown, availability: '', gender: 'female', unit_id: '' })
     expect(volunteerPatch(shown, draft)).toEqual({})
     expect(volunteerPatch(shown, { ...draft, name: ' 王芳 ' })).toEqual({})
   })

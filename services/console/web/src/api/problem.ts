@@ -83,6 +83,8 @@ const FIELD_MESSAGES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^cannot escalate an order that is (\w+)$/, (m) => `工单${{ completed: '已完成', cancelled: '已取消' }[m[1]] ?? '已办结'}，不能上报大支部`],
   [/^the branch assigns only orders escalated to it$/, () => '大支部只能派发上报给它的工单'],
   [/^branch .* already exists$/, () => '该大支部编号已被使用'],
+  [/^resident unit \S+ is not a unit of \S+ or its branch$/, () => '该驻区单位不属于本社区或本社区所在的大支部'],
+  [/^resident unit \S+ is not a unit of /, () => '该驻区单位不属于本社区'],
   [/^ends_on is before starts_on$/, () => '结束日期不能早于开始日期'],
   [/^each thing brought is named once$/, () => '每项资源只能选一次'],
   [/^name cannot be empty$/, () => '名称不能为空'],

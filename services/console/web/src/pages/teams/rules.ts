@@ -2,16 +2,19 @@
 // domain.py), in Chinese: each field's hint, the same checks before sending, and who may
 // change what.
 import type { Role } from '../../api/token'
+import { TEAM_UNIT_HINT } from '../units/choices'
 
 export interface TeamDraft extends Record<string, unknown> {
   community_id: string
   category: string
   name: string
   leader_volunteer_id: string
+  /** The resident unit (of the community) forming the team; '' for none. */
+  unit_id: string
 }
 
 export function blankTeam(community = ''): TeamDraft {
-  return { community_id: community, category: '', name: '', leader_volunteer_id: '' }
+  return { community_id: community, category: '', name: '', leader_volunteer_id: '', unit_id: '' }
 }
 
 export const TEAM_HINTS: Record<keyof TeamDraft & string, string> = {
@@ -19,6 +22,7 @@ export const TEAM_HINTS: Record<keyof TeamDraft & string, string> = {
   category: '必选：七色服务之一。',
   name: '必填，1–100 个字；同一社区内不能重名。',
   leader_volunteer_id: '可不选；须是本社区在册的志愿者，选定后自动成为队员。',
+  unit_id: TEAM_UNIT_HINT,
 }
 
 export const TEAM_NAME_MAX = 100
@@ -40,13 +44,14 @@ export function checkTeamField(field: keyof TeamDraft, draft: TeamDraft): string
   }
 }
 
-/** The POST /teams body: no leader left out. */
+/** The POST /teams body: no leader, no unit, sent as null. */
 export function teamBody(draft: TeamDraft) {
   return {
     community_id: draft.community_id,
     category: draft.category,
     name: draft.name.trim(),
     leader_volunteer_id: draft.leader_volunteer_id || null,
+    unit_id: draft.unit_id || null,
   }
 }
 

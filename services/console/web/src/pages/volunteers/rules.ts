@@ -1,4 +1,5 @@
 import type { FormRules } from 'element-plus'
+import { VOLUNTEER_UNIT_HINT } from '../units/choices'
 
 // The registry's rules for a volunteer (services/registry/schemas.py VolunteerIn), in
 // Chinese: each field's hint shown beside it, and the same checks before sending.
@@ -13,6 +14,8 @@ export interface VolunteerDraft extends Record<string, unknown> {
   availability: string
   is_party_member: boolean
   party_joined_on: string
+  /** The resident unit the volunteer works at (在职党员双报到); '' for none. */
+  unit_id: string
 }
 
 export function blankVolunteer(community = ''): VolunteerDraft {
@@ -26,6 +29,7 @@ export function blankVolunteer(community = ''): VolunteerDraft {
     availability: '',
     is_party_member: false,
     party_joined_on: '',
+    unit_id: '',
   }
 }
 
@@ -39,6 +43,7 @@ export const HINTS: Record<keyof VolunteerDraft & string, string> = {
   availability: '可不填；不超过 200 个字，如“周末上午”。',
   is_party_member: '党员志愿者参与“三必访五必谈”关怀。',
   party_joined_on: '仅党员填写；不能晚于今天，且应在年满 18 岁之后。',
+  unit_id: VOLUNTEER_UNIT_HINT,
 }
 
 /** What is wrong with one field of the draft, in Chinese; null when it is fine. */
@@ -98,6 +103,7 @@ export function volunteerBody(draft: VolunteerDraft) {
     availability: draft.availability.trim() || null,
     is_party_member: draft.is_party_member,
     party_joined_on: draft.is_party_member && draft.party_joined_on ? draft.party_joined_on : null,
+    unit_id: draft.unit_id || null,
   }
 }
 
@@ -112,6 +118,7 @@ export interface VolunteerShown {
   availability: string | null
   is_party_member: boolean
   party_joined_on: string | null
+  unit_id?: string | null
 }
 
 export function draftOf(volunteer: VolunteerShown): VolunteerDraft {
@@ -125,6 +132,7 @@ export function draftOf(volunteer: VolunteerShown): VolunteerDraft {
     availability: volunteer.availability ?? '',
     is_party_member: volunteer.is_party_member,
     party_joined_on: volunteer.party_joined_on ?? '',
+    unit_id: volunteer.unit_id ?? '',
   }
 }
 
