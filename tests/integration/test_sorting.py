@@ -205,7 +205,8 @@ async def test_activities_sort_by_time_people_served_and_hours(
             beneficiaries={},
         )
         body["participants"] = [
-            {"volunteer_id": p["id"], "hours": h} for p, h in zip(people, hours, strict=False)
+            {"volunteer_id": p["id"], "hours": h}
+            for p, h in zip(people[: len(hours)], hours, strict=True)
         ]
         assert (await log(activities, body)).status_code == 201
     params = {"community_id": community}
