@@ -147,6 +147,9 @@ class ClientBuckets:
         return response
 
 
+TOO_MANY_ANONYMOUS = "too many requests without a valid token from this address; slow down"
+
+
 class AnonymousRateLimit:
     """ASGI middleware, per client address: requests without a token, and answers of 401,
     draw on a bucket; once it is empty such requests get 429, while valid tokens go on
@@ -160,29 +163,22 @@ class AnonymousRateLimit:
         self, app: ASGIApp, *, per_minute: int, burst: int, max_clients: int = 100_000
     ) -> None:
         self.app = app
-        self.per_minute = per_minute
-        self.burst = burst
-        self.max_clients = max_clients
-        self.buckets: dict[str, Bucket] = {}
-
-    def _bucket(self, client: str) -> Bucket:
-        bucket = self.buckets.get(client)
-        if bucket is None:
-            if len(self.buckets) >= self.max_clients:
-                self.buckets.clear()  # memory stays bounded; forgetting is the safe direction
-            bucket = self.buckets[client] = Bucket(self.burst, self.per_minute / 60)
-        return bucket
+        self.clients = ClientBuckets(per_minute=per_minute, burst=burst, max_clients=max_clients)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS or self.per_minute <= 0:
+        if (
+            scope["type"] != "http"
+            or scope["path"] in UNLIMITED_PATHS
+            or self.clients.per_minute <= 0
+        ):
             await self.app(scope, receive, send)
             return
         client = scope["client"][0] if scope.get("client") else "unknown"
-        bucket = self._bucket(client)
+        bucket = self.clients.bucket(client)
         anonymous = not any(name == b"authorization" for name, _ in scope["headers"])
         if anonymous:
             if not bucket.take():
-                await self._too_many()(scope, receive, send)
+                await self.clients.too_many(TOO_MANY_ANONYMOUS)(scope, receive, send)
                 return
             await self.app(scope, receive, send)
             return
@@ -199,18 +195,8 @@ class AnonymousRateLimit:
                 and not bucket.take()
             ):
                 replaced = True
-                await self._too_many()(scope, receive, send)
+                await self.clients.too_many(TOO_MANY_ANONYMOUS)(scope, receive, send)
                 return
             await send(message)
 
         await self.app(scope, receive, watched)
-
-    def _too_many(self) -> Response:
-        response = problem(
-            429,
-            "Too many requests",
-            "too many requests without a valid token from this address; slow down",
-            "too-many-requests",
-        )
-        response.headers["Retry-After"] = str(max(1, round(60 / max(self.per_minute, 1))))
-        return response
