@@ -16,7 +16,7 @@ import typer
 
 from services import SERVICE_NAMES, service_module
 from services.console.settings import ConsoleSettings
-from shared.auth import ROLES, UnsafeJwtSecret, issue_token
+from shared.auth import ROLES, BadTokenSettings, issue_token
 from shared.broker import port_open, start_embedded_broker, stop_process
 from shared.logs import configure_logging
 from shared.migrate import upgrade
@@ -59,10 +59,17 @@ def token(
     communities = community or (["*"] if role == "county_admin" else [])
     if not communities:
         raise typer.BadParameter("give --community for roles other than county_admin")
+    settings = ServiceSettings()
+    if "HS256" not in settings.jwt_algorithms:
+        typer.echo(
+            "warning: the services accept no HS256 token (QISE_JWT_ALGORITHMS="
+            f"{','.join(settings.jwt_algorithms)}): sign in through the identity provider",
+            err=True,
+        )
     try:
         typer.echo(
             issue_token(
-                ServiceSettings(),
+                settings,
                 sub=sub,
                 role=role,
                 communities=communities,
@@ -106,7 +113,7 @@ def serve(
         else:
             settings = _settings(service)
             app = service_module(service).create_app(settings)
-    except UnsafeJwtSecret as error:
+    except BadTokenSettings as error:
         typer.echo(f"{service} does not start: {error}", err=True)
         raise typer.Exit(2) from None
     uvicorn.run(

@@ -115,6 +115,8 @@ def _default(field: FieldInfo) -> str:
         return "(unset)"
     if isinstance(value, str):
         return f"`{value}`" if value else '`""`'
+    if isinstance(value, tuple):  # read from a comma list
+        return f"`{','.join(map(str, value))}`"
     return f"`{json.dumps(value)}`"
 
 

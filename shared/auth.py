@@ -1,11 +1,17 @@
 """Bearer-token auth: who is calling, in which role, over which communities.
 
+Tokens are HS256 with the shared secret (`qise token`, local use), or RS256/ES256 from
+the county's OpenID Connect provider (`QISE_OIDC_ISSUER`, keys in `shared.oidc`), or
+checked with one static public key; the role and communities are read from the claims
+the settings name (Keycloak: `realm_access.roles` and a `communities` attribute).
+
 Reading a resource of a community outside the token answers 404 (as if it did
 not exist); writing into such a community answers 403.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import timedelta
 from typing import Annotated, Any, Literal
@@ -16,7 +22,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, ValidationError
 
 from shared.db import utcnow
-from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.errors import Forbidden, NotFound, Unauthorized, Unavailable
+from shared.oidc import IssuerUnavailable, JwksCache, UnknownKey, VerificationKey, load_public_key
 from shared.settings import DEV_JWT_SECRET, ServiceSettings
 
 # A branch_admin's token lists its branch's communities (社区大支部).
@@ -71,7 +78,11 @@ class Principal(BaseModel):
         return self.role in ADMINS and self.sees(community_id)
 
 
-class UnsafeJwtSecret(RuntimeError):
+class BadTokenSettings(RuntimeError):
+    """The token settings do not make sense together: the service does not start."""
+
+
+class UnsafeJwtSecret(BadTokenSettings):
     """The service would check tokens with a secret that others know or can guess."""
 
 
@@ -80,10 +91,11 @@ def check_jwt_secret(settings: ServiceSettings) -> None:
 
     The built-in development secret is published with the code: only `qise up`
     (local development) may run with it, by setting `QISE_ALLOW_DEV_SECRET`. Any
-    other HS256 secret needs at least 32 bytes.
+    other HS256 secret needs at least 32 bytes. When HS256 is not among the
+    accepted algorithms, the secret checks nothing and may be anything.
     """
-    if settings.jwt_algorithm == "RS256":
-        return  # tokens are checked with the public key; the secret checks nothing
+    if "HS256" not in settings.jwt_algorithms:
+        return
     secret = settings.jwt_secret
     if secret == DEV_JWT_SECRET:
         if settings.allow_dev_secret:
@@ -113,34 +125,188 @@ def issue_token(
 ) -> str:
     if ALL_COMMUNITIES in communities and role != "county_admin":
         raise ValueError('only county_admin may hold communities ["*"]')
-    claims: dict[str, Any] = {
-        "sub": sub,
-        "role": role,
-        "communities": communities,
-        "iat": utcnow(),
-        "exp": utcnow() + ttl,
-    }
+    claims: dict[str, Any] = {"sub": sub, "iat": utcnow(), "exp": utcnow() + ttl}
+    # Where the services read them, so a token works with any QISE_ROLE_CLAIM.
+    _put_claim(claims, settings.role_claim, role)
+    _put_claim(claims, settings.communities_claim, communities)
     if settings.jwt_audience:
         claims["aud"] = settings.jwt_audience
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
 
-def decode_token(settings: ServiceSettings, token: str) -> Principal:
-    key = settings.jwt_public_key if settings.jwt_algorithm == "RS256" else settings.jwt_secret
+class TokenVerifier:
+    """Checks access tokens as the settings say, and reads who is calling from them.
+
+    HS256 tokens are checked with the secret only; RS256 and ES256 tokens only with a
+    public key of that same algorithm (the issuer's, found by `kid`, or the static one),
+    so no key ever checks a token of another algorithm and `none` is never accepted.
+    """
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.algorithms = settings.jwt_algorithms
+        self.static_key: VerificationKey | None = None
+        self.issuer_keys: JwksCache | None = None
+        asymmetric = [a for a in self.algorithms if a != "HS256"]
+        if settings.oidc_issuer and settings.jwt_public_key:
+            raise BadTokenSettings(
+                "set QISE_OIDC_ISSUER or QISE_JWT_PUBLIC_KEY, not both: with an issuer the"
+                " services check tokens with the issuer's keys"
+            )
+        if settings.oidc_issuer:
+            if not settings.jwt_audience:
+                raise BadTokenSettings(
+                    "QISE_OIDC_ISSUER needs QISE_JWT_AUDIENCE: without it, tokens the issuer"
+                    " made for any other application would be accepted"
+                )
+            if not asymmetric:
+                raise BadTokenSettings(
+                    "QISE_OIDC_ISSUER is set but QISE_JWT_ALGORITHMS names neither RS256 nor"
+                    " ES256 (e.g. QISE_JWT_ALGORITHMS=RS256,ES256)"
+                )
+            self.issuer_keys = JwksCache(
+                settings.oidc_issuer,
+                cache_seconds=settings.jwks_cache_seconds,
+                refetch_seconds=settings.jwks_refetch_seconds,
+                timeout_seconds=settings.oidc_timeout_seconds,
+            )
+        elif settings.jwt_public_key:
+            try:
+                self.static_key = load_public_key(settings.jwt_public_key)
+            except ValueError as error:
+                raise BadTokenSettings(f"QISE_JWT_PUBLIC_KEY: {error}") from None
+            if self.static_key.algorithm not in self.algorithms:
+                raise BadTokenSettings(
+                    f"QISE_JWT_PUBLIC_KEY is a {self.static_key.algorithm} key, but"
+                    f" QISE_JWT_ALGORITHMS is {','.join(self.algorithms)}"
+                )
+        elif asymmetric:
+            raise BadTokenSettings(
+                f"QISE_JWT_ALGORITHMS has {','.join(asymmetric)}: set QISE_OIDC_ISSUER (or"
+                " QISE_JWT_PUBLIC_KEY) for the keys that check those tokens"
+            )
+
+    async def verify(self, token: str) -> Principal:
+        """The caller of a valid token; Unauthorized (401) for any other token, and
+        Unavailable (503) when the issuer's keys cannot be had."""
+        algorithm, kid = _header(token)
+        if algorithm not in self.algorithms:
+            raise Unauthorized(
+                f"invalid token: algorithm {algorithm} is not accepted"
+                f" (QISE_JWT_ALGORITHMS={','.join(self.algorithms)})"
+            )
+        if algorithm == "HS256" or self.issuer_keys is None:
+            return self.decode(token)
+        if kid is None:
+            raise Unauthorized("invalid token: no `kid` names the issuer's key that signed it")
+        try:
+            key = await self.issuer_keys.key(kid, algorithm)
+        except UnknownKey as error:
+            raise Unauthorized(f"invalid token: {error}") from None
+        except IssuerUnavailable as error:
+            raise Unavailable(f"tokens cannot be checked now: {error}") from None
+        return self._decode(token, algorithm, key.key, issuer=self.issuer_keys.issuer)
+
+    def decode(self, token: str) -> Principal:
+        """`verify` for the keys at hand: the secret and the static public key."""
+        algorithm, _ = _header(token)
+        if algorithm not in self.algorithms:
+            raise Unauthorized(f"invalid token: algorithm {algorithm} is not accepted")
+        if algorithm == "HS256":
+            return self._decode(token, algorithm, self.settings.jwt_secret)
+        if self.static_key is None or self.static_key.algorithm != algorithm:
+            raise Unauthorized(f"invalid token: no key checks {algorithm} tokens here")
+        return self._decode(token, algorithm, self.static_key.key)
+
+    def _decode(
+        self, token: str, algorithm: str, key: Any, *, issuer: str | None = None
+    ) -> Principal:
+        """The claims of a token checked with `key`, and with `iss` when it came from an
+        issuer (HS256 tokens beside an issuer are the secret's, not the issuer's)."""
+        settings = self.settings
+        required = ["exp", "sub", *(["iss"] if issuer else [])]
+        try:
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=[algorithm],
+                audience=settings.jwt_audience,
+                issuer=issuer,
+                leeway=settings.jwt_leeway_seconds,
+                options={"require": required},
+            )
+            principal = Principal(
+                sub=claims["sub"],
+                role=role_in(claim_at(claims, settings.role_claim), settings.role_claim),
+                communities=communities_in(
+                    claim_at(claims, settings.communities_claim), settings.communities_claim
+                ),
+            )
+        except (jwt.PyJWTError, ValidationError) as error:
+            raise Unauthorized(f"invalid token: {error}") from None
+        if ALL_COMMUNITIES in principal.communities and principal.role != "county_admin":
+            raise Unauthorized('invalid token: only county_admin may hold communities ["*"]')
+        return principal
+
+
+def _put_claim(claims: dict[str, Any], path: str, value: Any) -> None:
+    *parents, name = path.split(".")
+    for part in parents:
+        claims = claims.setdefault(part, {})
+    claims[name] = value
+
+
+def _header(token: str) -> tuple[str, str | None]:
+    """The token's algorithm and `kid`, read before anything is checked."""
     try:
-        claims = jwt.decode(
-            token,
-            key=key or "",
-            algorithms=[settings.jwt_algorithm],
-            audience=settings.jwt_audience,
-            options={"require": ["exp", "sub", "role", "communities"]},
-        )
-        principal = Principal.model_validate(claims)
-    except (jwt.PyJWTError, ValidationError) as error:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as error:
         raise Unauthorized(f"invalid token: {error}") from None
-    if ALL_COMMUNITIES in principal.communities and principal.role != "county_admin":
-        raise Unauthorized('invalid token: only county_admin may hold communities ["*"]')
-    return principal
+    algorithm, kid = header.get("alg"), header.get("kid")
+    if not isinstance(algorithm, str) or not (kid is None or isinstance(kid, str)):
+        raise Unauthorized("invalid token: a malformed header")
+    return algorithm, kid
+
+
+def claim_at(claims: Mapping[str, Any], path: str) -> Any:
+    """The claim named `path`, or else found by its dotted path (`realm_access.roles`)."""
+    if path in claims:
+        return claims[path]
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def role_in(value: Any, claim: str) -> Role:
+    """The role a claim gives: a string is the role; of a list, the most privileged Qise
+    role in it (others, such as Keycloak's `offline_access`, are not ours)."""
+    if isinstance(value, str):
+        if value in ROLES:
+            return value
+        raise Unauthorized(f"invalid token: {value!r} in {claim} is not a role")
+    if isinstance(value, list):
+        for role in ROLES:
+            if role in value:
+                return role
+        raise Unauthorized(f"invalid token: {claim} holds no role of Qise")
+    raise Unauthorized(f"invalid token: no role in {claim}")
+
+
+def communities_in(value: Any, claim: str) -> list[str]:
+    """The communities a claim gives: a list of ids, or one string of them."""
+    if isinstance(value, str):
+        return value.replace(",", " ").split()
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return [item.strip() for item in value if item.strip()]
+    raise Unauthorized(f"invalid token: {claim} is not a list of communities")
+
+
+def decode_token(settings: ServiceSettings, token: str) -> Principal:
+    """The caller of a token checked with the secret or the static public key (no issuer)."""
+    return TokenVerifier(settings).decode(token)
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -152,8 +318,8 @@ async def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("a bearer token is required: Authorization: Bearer <JWT>")
-    settings: ServiceSettings = request.app.state.settings
-    principal = decode_token(settings, credentials.credentials)
+    verifier: TokenVerifier = request.app.state.tokens
+    principal = await verifier.verify(credentials.credentials)
     ACTOR.set(principal.sub)
     return principal
 

@@ -76,6 +76,16 @@ class PayloadTooLarge(DomainError):
     status, code, title = 413, "payload-too-large", "Payload too large"
 
 
+class Unavailable(DomainError):
+    """Something the service needs does not answer (e.g. the token issuer): retry shortly."""
+
+    status, code, title = 503, "unavailable", "Service unavailable"
+
+
+# How soon a client may try again after these answers, in seconds.
+RETRY_AFTER = {NotYetKnown.code: "1", Unavailable.code: "2"}
+
+
 def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code,
@@ -84,7 +94,7 @@ def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JS
         "detail": detail,
         **extra,
     }
-    headers = {"Retry-After": "1"} if code == NotYetKnown.code else None
+    headers = {"Retry-After": RETRY_AFTER[code]} if code in RETRY_AFTER else None
     if status == 401:
         headers = {"WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
@@ -163,13 +173,11 @@ def install_problem_handlers(app: FastAPI, *, unavailable: Callable[[BaseExcepti
         if unavailable(error):
             # The database is away (restarting, failing over): nothing was written; retry.
             log.warning("database unavailable: %r", error)
-            response = problem(
+            return problem(
                 503,
-                "Service unavailable",
+                Unavailable.title,
                 "the database is unavailable; retry shortly",
-                "unavailable",
+                Unavailable.code,
             )
-            response.headers["Retry-After"] = "2"
-            return response
         log.exception("unhandled error")
         return problem(500, "Internal error", "an unexpected error occurred", "internal")

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.asyncapi import service_asyncapi
 from shared.audit import router as audit_router
-from shared.auth import CurrentUser, check_jwt_secret
+from shared.auth import CurrentUser, TokenVerifier, check_jwt_secret
 from shared.consumer import BatchHandler, EventConsumer, Handler, one_by_one
 from shared.db import create_engine, create_sessionmaker, database_answers
 from shared.errors import install_problem_handlers
@@ -187,8 +187,10 @@ def create_service_app(
 ) -> FastAPI:
     """The service's app. `publishes` is the catalog of the events `outbox` records (for
     `/asyncapi.json`). Raises `UnsafeJwtSecret` before anything starts when the JWT
-    secret would let anyone forge tokens."""
+    secret would let anyone forge tokens, `BadTokenSettings` when the token settings
+    do not fit together."""
     check_jwt_secret(settings)
+    tokens = TokenVerifier(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -232,6 +234,7 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.tokens = tokens
     if configure_tracing(settings.service, settings.otel_exporter):
         instrument(app)
     install_problem_handlers(app, unavailable=is_transient)

@@ -7,11 +7,15 @@ its prefix, e.g. `REGISTRY_DATABASE_URL`, `STATS_PORT`.
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Published in the source: a service accepts it only when `qise up` runs it locally.
 DEV_JWT_SECRET = "qise-dev-secret-change-me-in-production"
+
+JwtAlgorithm = Literal["HS256", "RS256", "ES256"]
 
 
 class ServiceSettings(BaseSettings):
@@ -37,7 +41,8 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("QISE_JWT_SECRET"),
         description="HS256 secret that signs and checks access tokens: at least 32 random"
         " bytes. A service refuses to start with a shorter one, or with the built-in"
-        " development secret outside `qise up`.",
+        " development secret outside `qise up`, unless HS256 is not among"
+        " QISE_JWT_ALGORITHMS (then it checks nothing).",
     )
     allow_dev_secret: bool = Field(
         False,
@@ -46,20 +51,66 @@ class ServiceSettings(BaseSettings):
         " `qise up` (`make run`) sets it for the services it starts; never set it in a"
         " deployment.",
     )
-    jwt_algorithm: str = Field(
-        "HS256",
-        validation_alias=AliasChoices("QISE_JWT_ALGORITHM"),
-        description="JWT algorithm: HS256 (shared secret) or RS256 (with QISE_JWT_PUBLIC_KEY).",
+    jwt_algorithms: Annotated[tuple[JwtAlgorithm, ...], NoDecode] = Field(
+        ("HS256",),
+        validation_alias=AliasChoices("QISE_JWT_ALGORITHMS", "QISE_JWT_ALGORITHM"),
+        description="The algorithms access tokens may be signed with, comma separated:"
+        " HS256 (checked with QISE_JWT_SECRET), RS256 and ES256 (checked with the keys of"
+        " QISE_OIDC_ISSUER, or with QISE_JWT_PUBLIC_KEY). A token of any other algorithm,"
+        " `none` included, is refused; so is an HS256 token made with a public key.",
     )
     jwt_public_key: str | None = Field(
         None,
         validation_alias=AliasChoices("QISE_JWT_PUBLIC_KEY"),
-        description="PEM public key that checks RS256 tokens.",
+        description="A PEM public key (RSA for RS256, EC P-256 for ES256) that checks tokens"
+        " when no QISE_OIDC_ISSUER is set.",
     )
     jwt_audience: str | None = Field(
         None,
         validation_alias=AliasChoices("QISE_JWT_AUDIENCE"),
-        description="When set, tokens must carry this `aud`.",
+        description="When set, tokens must carry this `aud`. Required with QISE_OIDC_ISSUER"
+        " (e.g. the provider's `qise-api` client).",
+    )
+    jwt_leeway_seconds: float = Field(
+        30.0,
+        validation_alias=AliasChoices("QISE_JWT_LEEWAY_SECONDS"),
+        description="Clock difference allowed when checking a token's `exp`, `nbf` and `iat`.",
+    )
+    oidc_issuer: str | None = Field(
+        None,
+        validation_alias=AliasChoices("QISE_OIDC_ISSUER"),
+        description="OpenID Connect issuer whose RS256/ES256 tokens the services accept, e.g."
+        " `https://sso.example.gov.cn/realms/qise`: its discovery document names the JWKS,"
+        " and tokens must carry exactly this `iss`.",
+    )
+    jwks_cache_seconds: float = Field(
+        300.0,
+        validation_alias=AliasChoices("QISE_JWKS_CACHE_SECONDS"),
+        description="How long the issuer's keys (JWKS) are used before they are fetched again.",
+    )
+    jwks_refetch_seconds: float = Field(
+        10.0,
+        validation_alias=AliasChoices("QISE_JWKS_REFETCH_SECONDS"),
+        description="Least time between two fetches of the JWKS: a token with an unknown `kid`"
+        " makes the service fetch again (keys rotate without a restart), at most this often.",
+    )
+    oidc_timeout_seconds: float = Field(
+        3.0,
+        validation_alias=AliasChoices("QISE_OIDC_TIMEOUT_SECONDS"),
+        description="Longest wait for the issuer's discovery document or JWKS.",
+    )
+    role_claim: str = Field(
+        "role",
+        validation_alias=AliasChoices("QISE_ROLE_CLAIM"),
+        description="Where a token carries its role: a claim name or a dotted path (Keycloak"
+        " realm roles: `realm_access.roles`). A string is the role; of a list, the most"
+        " privileged Qise role in it.",
+    )
+    communities_claim: str = Field(
+        "communities",
+        validation_alias=AliasChoices("QISE_COMMUNITIES_CLAIM"),
+        description="Where a token carries its communities: a claim name or a dotted path;"
+        " a list of community ids, or one string of them separated by commas or spaces.",
     )
     timezone: str = Field(
         "Asia/Shanghai",
@@ -117,6 +168,18 @@ class ServiceSettings(BaseSettings):
     consumer_group: str | None = Field(
         None, description="Kafka consumer group; defaults to `qise-<service>`."
     )
+
+    @field_validator("jwt_algorithms", mode="before")
+    @classmethod
+    def _algorithm_list(cls, value: object) -> object:
+        """`RS256, es256` from the environment: split, upper case, without repeats."""
+        if isinstance(value, str):
+            value = value.replace(",", " ").upper().split()
+        if isinstance(value, list | tuple):
+            if not value:
+                raise ValueError("name at least one algorithm: HS256, RS256 or ES256")
+            return tuple(dict.fromkeys(value))
+        return value
 
     @property
     def group_id(self) -> str:

@@ -24,6 +24,7 @@ from shared.auth import decode_token, issue_token
 from shared.errors import Unauthorized
 from shared.settings import ServiceSettings
 from tests.conftest import TEST_SECRET, RunningService, Stack, token
+from tests.oidc_issuer import new_key
 from tests.security.world import PROBLEM_JSON, client_at
 
 ROUTES = {
@@ -105,7 +106,8 @@ AUTHORIZATIONS: dict[str, Callable[[], str | None]] = {
     "no role": lambda: "Bearer " + signed(claims(role=None)),
     "an unknown role": lambda: "Bearer " + signed(claims(role="superuser")),
     "no communities": lambda: "Bearer " + signed(claims(communities=None)),
-    "communities not a list": lambda: "Bearer " + signed(claims(communities="*")),
+    "communities not a list": lambda: "Bearer " + signed(claims(communities={"longquan": 1})),
+    "communities a string with *": lambda: "Bearer " + signed(claims(communities="longquan *")),
     '["*"] for a community admin': lambda: "Bearer " + signed(claims(communities=["*"])),
     '["*"] for a team leader': lambda: (
         "Bearer " + signed(claims(role="team_leader", communities=["longquan", "*"]))
@@ -152,18 +154,12 @@ def test_issue_token_refuses_star_for_other_roles() -> None:
 def test_with_rs256_an_hs256_token_is_refused() -> None:
     """With RS256 configured, neither an HS256 token signed with the secret nor one signed
     with the public key as an HMAC secret (the algorithm confusion attack) is accepted."""
-    # Its bytes need not make a real key: the token is refused for its algorithm first.
-    public_key = (
-        "-----BEGIN PUBLIC KEY-----\n"
-        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEJzr9d9/CXn1nZdD0l0nzs4FhR1Jd\n"
-        "7cLk9sE9F7oWlHkVwQ1c3y0cHq0eI2mZs6XGmCkE3b4l7Q1xFh9JqS0Qxg==\n"
-        "-----END PUBLIC KEY-----\n"
-    )
+    public_key = new_key("RS256").public_pem()
     settings = ServiceSettings(
-        jwt_secret=TEST_SECRET, jwt_algorithm="RS256", jwt_public_key=public_key
+        jwt_secret=TEST_SECRET, jwt_algorithms="RS256", jwt_public_key=public_key.decode()
     )
-    for forged in (signed(claims()), hmac_signed(claims(), public_key.encode())):
-        with pytest.raises(Unauthorized):
+    for forged in (signed(claims()), hmac_signed(claims(), public_key)):
+        with pytest.raises(Unauthorized, match="algorithm HS256 is not accepted"):
             decode_token(settings, forged)
 
 

@@ -15,13 +15,21 @@ from services import SERVICE_NAMES, service_module
 from shared.auth import MIN_SECRET_BYTES, UnsafeJwtSecret
 from shared.settings import DEV_JWT_SECRET
 from tests.conftest import TEST_SECRET
+from tests.oidc_issuer import new_key
 
 
 @pytest.fixture(autouse=True)
 def no_secret_in_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Neither the shell nor a `.env` file chooses the secret here."""
     monkeypatch.chdir(tmp_path)
-    for name in ("QISE_JWT_SECRET", "QISE_ALLOW_DEV_SECRET", "QISE_JWT_ALGORITHM"):
+    for name in (
+        "QISE_JWT_SECRET",
+        "QISE_ALLOW_DEV_SECRET",
+        "QISE_JWT_ALGORITHM",
+        "QISE_JWT_ALGORITHMS",
+        "QISE_JWT_PUBLIC_KEY",
+        "QISE_OIDC_ISSUER",
+    ):
         monkeypatch.delenv(name, raising=False)
         for service in SERVICE_NAMES:
             monkeypatch.delenv(f"{service.upper()}_{name.removeprefix('QISE_')}", raising=False)
@@ -55,7 +63,21 @@ def test_a_long_secret_or_a_public_key_is_accepted() -> None:
     start("registry", jwt_secret="s" * MIN_SECRET_BYTES)
     start("registry", jwt_secret="秘" * 11)  # 33 bytes in UTF-8
     start("stats", jwt_secret=TEST_SECRET)
-    start("registry", jwt_algorithm="RS256", jwt_public_key="-----BEGIN PUBLIC KEY-----")
+    public_key = new_key("ES256").public_pem().decode()
+    # Tokens checked with a public key alone: the secret checks nothing, whatever it is.
+    start("registry", jwt_algorithms="ES256", jwt_public_key=public_key)
+    start("registry", jwt_algorithms="RS256,ES256", jwt_public_key=public_key, jwt_secret="")
+
+
+def test_the_former_single_algorithm_setting_still_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deployments that set QISE_JWT_ALGORITHM=RS256 with a PEM key keep running."""
+    monkeypatch.setenv("QISE_JWT_ALGORITHM", "RS256")
+    monkeypatch.setenv("QISE_JWT_PUBLIC_KEY", new_key("RS256").public_pem().decode())
+    monkeypatch.setenv("QISE_JWT_SECRET", "")
+    start("registry")
+    monkeypatch.setenv("QISE_JWT_ALGORITHM", "HS256")
+    with pytest.raises(UnsafeJwtSecret, match="QISE_JWT_SECRET is not set"):
+        start("registry")
 
 
 def test_local_development_may_use_the_development_secret(

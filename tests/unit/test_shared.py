@@ -136,7 +136,7 @@ GOOD_CLAIMS: dict[str, object] = {"sub": "u1", "role": "county_admin", "communit
             {**GOOD_CLAIMS, "exp": utcnow() + timedelta(hours=1)},
             key="another-secret-another-secret-00",
         ),
-        jwt.encode({**GOOD_CLAIMS, "exp": utcnow() + timedelta(hours=1)}, None, algorithm="none"),
+        jwt.encode({**GOOD_CLAIMS, "exp": utcnow() + timedelta(hours=1)}, "", algorithm="none"),
         _forge({**GOOD_CLAIMS, "exp": utcnow() - timedelta(minutes=1)}),
         _forge(GOOD_CLAIMS),
         _forge({**GOOD_CLAIMS, "role": "volunteer", "exp": utcnow() + timedelta(hours=1)}),
