@@ -313,6 +313,7 @@ async def fuzz_stack(postgres: str, broker: Broker) -> AsyncIterator[FuzzStack]:
                 consumer_group=f"qise-{name}-{stack.databases.prefix}",
                 anonymous_per_minute=0,
                 **({"public_per_minute": 0} if name == "stats" else {}),
+                **({"certificate_checks_per_minute": 0} if name == "activities" else {}),
             )
         known = await _seed(stack.services)
         targets: dict[str, Target] = {}
