@@ -44,7 +44,7 @@ from services.activities.schemas import (
 from services.activities.settings import ActivitiesSettings
 from shared.auth import CurrentUser
 from shared.limits import ClientBuckets
-from shared.openapi import problem_response
+from shared.openapi import too_many_response
 from shared.pagination import (
     DEFAULT_LIMIT,
     SORT_DESCRIPTION,
@@ -254,7 +254,7 @@ async def certificate(
 
 CHECK_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}},
-    429: problem_response(429) | {"headers": {"Retry-After": {"schema": {"type": "integer"}}}},
+    429: too_many_response(),
 }
 
 

@@ -24,13 +24,13 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from services.activities.certificate_data import CertificateData, ServiceLine
 from services.activities.schemas import CertificateCheck
 from shared.chinese_dates import chinese_date, chinese_period
 from shared.pdf_fonts import pdf_font
-from shared.printed_page import a4_page_css
+from shared.printed_page import a4_document, a4_page_css, draw_footer
 
 TITLE = "志愿服务证明"
 CHECK_TITLE = "志愿服务证明核验"
@@ -530,11 +530,7 @@ def _footer(data: CertificateData, font: str) -> Callable[[Any, Any], None]:
             canvas.rotate(30)
             canvas.drawCentredString(0, 0, PREVIEW)
             canvas.restoreState()
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.setFillColor(colors.HexColor("#666666"))
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"{number}    第 {doc.page} 页")
-        canvas.restoreState()
+        draw_footer(canvas, font, f"{number}    第 {doc.page} 页", size=8)
 
     return draw
 
@@ -545,18 +541,12 @@ def render_pdf(data: CertificateData) -> bytes:
     styles = _styles(font)
     number = _number(data)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = a4_document(
         buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=20 * mm,
         title=f"{TITLE} {number}",
         # The title is written as UTF-16; the subject keeps the ASCII number searchable.
         subject=file_name(data),
         author=data.organisation,
-        creator="Qise",
     )
     story: list[Any] = []
     if data.number is None:

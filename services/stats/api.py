@@ -29,7 +29,7 @@ from services.stats.schemas import (
 from services.stats.settings import StatsSettings
 from shared.auth import CurrentUser
 from shared.db import utcnow
-from shared.openapi import problem_response
+from shared.openapi import too_many_response
 from shared.service import RuntimeDep, SessionDep
 
 router = APIRouter()
@@ -190,7 +190,7 @@ PUBLIC_ANSWERS: dict[int | str, dict[str, Any]] = {
         "content": {"text/html": {}},
         "headers": {"Cache-Control": {"schema": {"type": "string"}}},
     },
-    429: problem_response(429) | {"headers": {"Retry-After": {"schema": {"type": "integer"}}}},
+    429: too_many_response(),
 }
 PublicFormat = Annotated[
     Literal["html", "json"], Query(description="html (default, printable on A4) or json")

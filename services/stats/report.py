@@ -21,15 +21,14 @@ from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate
+from reportlab.platypus import KeepTogether, Paragraph
 
 from services.stats.schemas import CategoryFigures, Overview
 from shared.chinese_dates import chinese_date, chinese_period
 from shared.pdf_fonts import pdf_font
-from shared.printed_page import a4_page_css
+from shared.printed_page import a4_document, a4_page_css, draw_footer
 
 # Reports are read by county and community staff, who think in Beijing time.
 REPORT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -328,22 +327,9 @@ def render_report_pdf(figures: Overview) -> bytes:
         flowables.append(pending_heading)
 
     def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 9)
-        canvas.setFillColor(colors.HexColor("#666666"))
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"第 {doc.page} 页")
-        canvas.restoreState()
+        draw_footer(canvas, font, f"第 {doc.page} 页")
 
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=20 * mm,
-        title=blocks[0].text,
-        creator="Qise",
-    )
+    doc = a4_document(buffer, title=blocks[0].text)
     doc.build(flowables, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

@@ -89,7 +89,7 @@ COMMUNITY = "fuzzville"
 _OPEN = {"GET /healthz", "GET /readyz", "GET /metrics", "GET /asyncapi.json"}
 PUBLIC = {
     "registry": _OPEN,
-    "activities": _OPEN,
+    "activities": _OPEN | {"GET /certificates/{number}"},
     "requests": _OPEN,
     "stats": _OPEN | {"GET /", "GET /public/{community_id}", "GET /public/branches/{branch}"},
 }

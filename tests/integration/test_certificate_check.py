@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +24,7 @@ from shared.db import create_engine
 from shared.migrate import alembic_config
 from tests.api import create_team, create_volunteer, published_events
 from tests.conftest import ADMIN, Stack, auth
-from tests.integration.test_activities import activity_body, log
+from tests.integration.test_activities import activity_body, certificate_row, log
 from tests.pdfs import needs_poppler, qr_texts, render_pages
 
 CHECKED = {"number", "status", "volunteer_name", "certified_hours", "period", "organisation"}
@@ -244,19 +243,7 @@ async def test_certificates_issued_before_get_a_code_each(stack: Stack) -> None:
         async with engine.begin() as connection:
             await connection.execute(
                 insert(Certificate),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "number": f"QS-a-2026-{serial:06d}",
-                        "community_id": "a",
-                        "volunteer_id": uuid.uuid4(),
-                        "certified_hours": 1,
-                        "content_digest": "0" * 64,
-                        "issued_on": datetime.now(UTC).date(),
-                        "issued_by": "tester",
-                    }
-                    for serial in range(1, 21)
-                ],
+                [certificate_row(f"QS-a-2026-{serial:06d}") for serial in range(1, 21)],
             )
         await asyncio.to_thread(command.upgrade, config, "head")
         async with engine.connect() as connection:

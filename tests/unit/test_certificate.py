@@ -225,13 +225,6 @@ def test_pdf_takes_markup_in_the_data_as_text() -> None:
     assert pdf.startswith(b"%PDF")
 
 
-@pytest.fixture
-def default_font(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The font found by default, whatever the environment of the test run names."""
-    monkeypatch.delenv(pdf_fonts.FONT_ENV, raising=False)
-    monkeypatch.delenv(pdf_fonts.OLD_FONT_ENV, raising=False)
-
-
 @needs_poppler
 @pytest.mark.usefixtures("default_font")
 def test_pdf_embeds_its_chinese_font() -> None:

@@ -22,7 +22,6 @@ from services.stats.schemas import (
     RequestFigures,
     UnitWork,
 )
-from shared import pdf_fonts
 from tests.pdfs import (
     STANDARD_FONTS,
     dark_pixels,
@@ -289,12 +288,6 @@ def test_html_says_what_the_markdown_says() -> None:
 
 
 # ---------------------------------------------------------------- the PDF
-
-
-@pytest.fixture
-def default_font(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(pdf_fonts.FONT_ENV, raising=False)
-    monkeypatch.delenv(pdf_fonts.OLD_FONT_ENV, raising=False)
 
 
 @needs_poppler
