@@ -14,12 +14,15 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from alembic import command
+from asgi_lifespan import LifespanManager
 from sqlalchemy import insert, select, update
 
 from services.activities import app as activities_app
 from services.activities.domain import CHECK_CODE_ALPHABET
 from services.activities.models import Certificate
 from services.activities.settings import ActivitiesSettings
+from services.console.app import create_app
+from services.console.settings import ConsoleSettings
 from shared.db import create_engine
 from shared.migrate import alembic_config
 from tests.api import create_team, create_volunteer, published_events
@@ -31,15 +34,30 @@ CHECKED = {"number", "status", "volunteer_name", "certified_hours", "period", "o
 _addresses = itertools.count(1)
 
 
-@pytest.fixture
-async def stranger(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    """A school or employer: no token, and an address of its own (its own rate buckets)."""
+def _own_address(stack: Stack) -> httpx.ASGITransport:
+    """To the activities service from an address of its own (so its own rate buckets)."""
     n = next(_addresses)
-    transport = httpx.ASGITransport(
+    return httpx.ASGITransport(
         app=stack.services["activities"].manager.app, client=(f"127.0.{n // 250}.{n % 250}", 4000)
     )
-    async with httpx.AsyncClient(transport=transport, base_url="http://activities") as client:
+
+
+@pytest.fixture
+async def stranger(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """A school or employer: no token, straight to the service."""
+    async with httpx.AsyncClient(transport=_own_address(stack), base_url="http://a") as client:
         yield client
+
+
+@pytest.fixture
+async def console(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """The console, its /api/activities/ forwarded to the service: where a QR code leads."""
+    settings = ConsoleSettings(_env_file=None, activities_url="http://activities.test")
+    app = create_app(settings, transport=_own_address(stack))
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://console") as client:
+            yield client
 
 
 @pytest.fixture
@@ -69,7 +87,7 @@ def _check_path(certificate: dict[str, Any]) -> str:
 
 @needs_poppler
 async def test_a_certificate_verifies_from_its_qr_code(
-    stack: Stack, community: str, issued: dict[str, Any], stranger: httpx.AsyncClient
+    stack: Stack, issued: dict[str, Any], console: httpx.AsyncClient
 ) -> None:
     certificate = issued["certificate"]
     code = certificate["check_code"]
@@ -81,10 +99,9 @@ async def test_a_certificate_verifies_from_its_qr_code(
     assert pdf.status_code == 200, pdf.text
     [page] = render_pages(pdf.content, dpi=150)
     assert qr_texts(page) == [certificate["verification_url"]]
-    # The address reaches the service through the console's /api/activities/ path.
+    # What a phone does with it: ask the console, which forwards /api/activities/ on.
     url = urlsplit(certificate["verification_url"])
-    assert url.path.startswith("/api/activities/")
-    answer = await stranger.get(url.path.removeprefix("/api/activities") + "?" + url.query)
+    answer = await console.get(f"{url.path}?{url.query}")
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == "application/json"
     assert answer.headers["cache-control"] == "no-store"
@@ -98,7 +115,7 @@ async def test_a_certificate_verifies_from_its_qr_code(
         "organisation": certificate["organisation"],
         "issued_on": certificate["issued_on"],
     }
-    assert community in body["organisation"] or "测试社区" in body["organisation"]
+    assert "测试社区" in body["organisation"]
     # Nothing personal: not the whole name, the phone, or the volunteer's id.
     for private in ("张晓明", issued["person"]["phone"], issued["person"]["id"]):
         assert private not in answer.text

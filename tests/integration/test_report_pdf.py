@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from shared import pdf_fonts
+from shared.errors import PROBLEM_JSON
 from tests.api import create_volunteer
 from tests.conftest import ADMIN, Stack, eventually
 from tests.pdfs import STANDARD_FONTS, fonts_of, needs_poppler, text_of
@@ -42,3 +46,21 @@ async def test_the_summary_report_as_a_pdf(stack: Stack, community: str) -> None
         any(f.embedded for f in fonts)
         and {f.name for f in fonts if not f.embedded} <= STANDARD_FONTS
     )
+
+
+async def test_without_a_chinese_font_the_pdf_is_a_503_saying_what_to_install(
+    stack: Stack, community: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(pdf_fonts.FONT_ENV, raising=False)
+    monkeypatch.delenv(pdf_fonts.OLD_FONT_ENV, raising=False)
+    monkeypatch.setattr(pdf_fonts, "CANDIDATES", ())
+    answer = await stack["stats"].get(
+        "/reports/summary",
+        params={"scope": "community", "id": community, "format": "pdf"},
+        headers=ADMIN,
+    )
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == PROBLEM_JSON
+    problem = answer.json()
+    assert problem["type"] == "https://qise.dev/problems/no-chinese-font"
+    assert "apt-get install fonts-wqy-zenhei" in problem["detail"]
