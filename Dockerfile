@@ -40,6 +40,11 @@ ENV PATH=/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     HOME=/home/qise
+# The Chinese font every PDF embeds (certificates, the summary report): shared/pdf_fonts.py
+# finds it here; without one, PDFs are refused with a 503 rather than drawn blank.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-zenhei \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 qise \
  && useradd --system --uid 10001 --gid 10001 --home-dir /home/qise --create-home \
       --shell /usr/sbin/nologin qise

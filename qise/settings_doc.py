@@ -72,10 +72,18 @@ OTHER_VARIABLES = (
         "`qise up`",
     ),
     OtherVariable(
+        "QISE_PDF_FONT",
+        "(found: fonts-wqy-zenhei)",
+        "Path of the Chinese TrueType font (.ttf or .ttc) every PDF embeds; unset, the first"
+        " of Debian's CJK TrueType fonts found (shared/pdf_fonts.py), and with none the PDF"
+        " routes answer 503.",
+        "activities, stats",
+    ),
+    OtherVariable(
         "QISE_CERTIFICATE_FONT",
-        "(built-in STSong-Light)",
-        "Path of a TrueType font to embed in certificate PDFs.",
-        "activities",
+        "(unset)",
+        "The older name of QISE_PDF_FONT, still read when that is unset.",
+        "activities, stats",
     ),
     OtherVariable(
         "TOKEN",

@@ -65,6 +65,11 @@ def problem_response(status: int) -> dict[str, Any]:
     return {"description": DESCRIPTIONS[status], "content": {PROBLEM_JSON: {"schema": schema}}}
 
 
+def too_many_response() -> dict[str, Any]:
+    """A 429 with the `Retry-After` it carries: for routes with a limit of their own."""
+    return problem_response(429) | {"headers": {"Retry-After": {"schema": {"type": "integer"}}}}
+
+
 def problem_statuses(method: str, operation: dict[str, Any]) -> list[int]:
     """The error statuses an operation of this kind can answer."""
     secured = bool(operation.get("security"))

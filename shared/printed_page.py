@@ -1,6 +1,14 @@
-"""The page every printed document (a service certificate, a summary report) is laid out on."""
+"""The page every printed document (a service certificate, a summary report) is laid out on:
+as CSS for the HTML, as a reportlab document for the PDF."""
 
 from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import SimpleDocTemplate
 
 
 def a4_page_css(*, font_size: str, line_height: str) -> str:
@@ -18,3 +26,28 @@ def a4_page_css(*, font_size: str, line_height: str) -> str:
         "}\n"
         "@media print { body { padding: 0; max-width: none; } }\n"
     )
+
+
+def a4_document(out: BinaryIO, *, title: str, **info: str) -> SimpleDocTemplate:
+    """An A4 PDF document with the margins of the printed page; `info` fills the document
+    information (`subject`, `author`)."""
+    return SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=20 * mm,
+        title=title,
+        creator="Qise",
+        **info,
+    )
+
+
+def draw_footer(canvas: Any, font: str, text: str, size: float = 9) -> None:
+    """`text` in grey, centred at the foot of the page (a page number, a document number)."""
+    canvas.saveState()
+    canvas.setFont(font, size)
+    canvas.setFillColor(colors.HexColor("#666666"))
+    canvas.drawCentredString(A4[0] / 2, 10 * mm, text)
+    canvas.restoreState()

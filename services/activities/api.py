@@ -5,14 +5,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.activities import domain
-from services.activities.certificate import file_name, render_html, render_pdf
+from services.activities.certificate import (
+    file_name,
+    render_check_html,
+    render_html,
+    render_pdf,
+)
 from services.activities.lifecycle import ActivityState
 from services.activities.models import Activity, ActivityKind, Booking, Resource
 from services.activities.schemas import (
@@ -22,6 +27,7 @@ from services.activities.schemas import (
     ActivitySort,
     BookingIn,
     BookingOut,
+    CertificateCheck,
     CertificateOut,
     CorrectionIn,
     KindIn,
@@ -37,6 +43,8 @@ from services.activities.schemas import (
 )
 from services.activities.settings import ActivitiesSettings
 from shared.auth import CurrentUser
+from shared.limits import ClientBuckets
+from shared.openapi import too_many_response
 from shared.pagination import (
     DEFAULT_LIMIT,
     SORT_DESCRIPTION,
@@ -190,8 +198,9 @@ async def issue_certificate(
     before keeps its number (200). `GET` on the same path then renders it.
     """
     async with unit_of_work(session):
+        settings = _settings(request)
         issued = await domain.issue_certificate(
-            session, user, volunteer_id, start, end, _settings(request).timezone
+            session, user, volunteer_id, start, end, settings.timezone, settings.public_base_url
         )
     if not issued.fresh:
         response.status_code = 200
@@ -220,15 +229,17 @@ async def certificate(
     Reading writes nothing: the certificate issued for this content (`POST` on the same
     path issues it), or else a preview marked as such, without a number.
     """
+    settings = _settings(request)
     data = await domain.certificate(
         session,
         user,
         volunteer_id,
         start,
         end,
-        _settings(request).timezone,
+        settings.timezone,
         person_in_charge,
         handler,
+        settings.public_base_url,
     )
     if format == "pdf":
         return Response(
@@ -237,6 +248,65 @@ async def certificate(
             headers={"Content-Disposition": f'inline; filename="{file_name(data)}.pdf"'},
         )
     return HTMLResponse(render_html(data))
+
+
+# -- checking a certificate: no token ----------------------------------------------------
+
+CHECK_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}},
+    429: too_many_response(),
+}
+
+
+def _certificate_checks(request: Request) -> ClientBuckets:
+    checks: ClientBuckets | None = getattr(request.app.state, "certificate_checks", None)
+    if checks is None:
+        settings = _settings(request)
+        checks = request.app.state.certificate_checks = ClientBuckets(
+            per_minute=settings.certificate_checks_per_minute,
+            burst=settings.certificate_checks_burst,
+        )
+    return checks
+
+
+def _wants_html(request: Request, format: str | None) -> bool:
+    if format is not None:
+        return format == "html"
+    # A browser following the QR code asks for text/html first; scripts get JSON.
+    return "text/html" in request.headers.get("accept", "")
+
+
+@router.get(
+    "/certificates/{number}",
+    tags=["certificates"],
+    response_model=CertificateCheck,
+    responses=CHECK_ANSWERS,
+)
+async def check_certificate(
+    number: Annotated[str, Path(max_length=60)],
+    request: Request,
+    session: SessionDep,
+    code: Annotated[
+        str | None, Query(max_length=40, description="The check code printed on it.")
+    ] = None,
+    format: Annotated[
+        Literal["json", "html"] | None,
+        Query(description="json, or html (a page); by default as the Accept header asks."),
+    ] = None,
+) -> Response:
+    """Check a service certificate, for anyone (no token), by its number and check code:
+    `valid`, `superseded` (an activity it counted was voided since) or `unknown` (no such
+    number, or not with this code), with the masked name, hours, period, issuer and date,
+    and nothing else of the person. Limited per address (429)."""
+    checks = _certificate_checks(request)
+    if not checks.take(request.client.host if request.client else "unknown"):
+        return checks.too_many("too many certificate checks from this address; slow down")
+    check = await domain.check_certificate(session, number, code, _settings(request).timezone)
+    # The verdict may change (an activity voided later): never kept by a cache.
+    headers = {"Cache-Control": "no-store", "Vary": "Accept"}
+    if _wants_html(request, format):
+        return HTMLResponse(render_check_html(check), headers=headers)
+    return JSONResponse(check.model_dump(mode="json"), headers=headers)
 
 
 def activity_out(state: ActivityState, bookings: Sequence[tuple[Booking, str]] = ()) -> ActivityOut:
@@ -278,6 +348,9 @@ def certificate_out(issued: domain.Issued) -> CertificateOut:
         total_hours=data.total_hours,
         lines=data.lines,
         organisation=data.organisation,
+        # Issued: both are set (a preview has neither, and is never answered here).
+        check_code=data.check_code or "",
+        verification_url=data.verification_url or "",
     )
 
 

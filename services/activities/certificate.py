@@ -2,45 +2,49 @@
 
 The content follows the Ministry of Civil Affairs' 志愿服务记录办法 (Decree No. 67) and
 志愿服务记录与证明出具办法 (2015): who the volunteer is, when and what they served,
-the certified total, and who issues the certificate, signed and sealed.
+the certified total, and who issues the certificate, signed and sealed. An issued
+certificate also carries its check code and a QR code of the address where anyone can
+check it (`render_check_html` is that address's page).
 """
 
 from __future__ import annotations
 
-import functools
 import html
 import io
-import os
-import zlib
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+import segno
+from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Circle, Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from services.activities.certificate_data import CertificateData, ServiceLine
+from services.activities.schemas import CertificateCheck
 from shared.chinese_dates import chinese_date, chinese_period
-from shared.printed_page import a4_page_css
+from shared.pdf_fonts import pdf_font
+from shared.printed_page import a4_document, a4_page_css, draw_footer
 
 TITLE = "志愿服务证明"
-FONT_ENV = "QISE_CERTIFICATE_FONT"
+CHECK_TITLE = "志愿服务证明核验"
 BLANK_SIGNATURE = "________"
 SEAL_TEXT = "（单位印章）"
 # A certificate not issued yet is shown as a preview: no number, and said so on every page.
 PREVIEW = "预览"
 PREVIEW_NUMBER = "（未编号，预览）"
 NOT_ISSUED = "（尚未出具）"
+VERIFY_NOTICE = "扫描二维码或访问以下网址，可核验本证明的真伪与当前状态："
 
-_CID_FONT = "STSong-Light"
+# Medium error correction: a smudged or folded print still scans.
+QR_ERROR_LEVEL = "M"
+QR_SIZE_MM = 30
 _TABLE_HEADERS = ("日期", "活动名称", "服务类别", "服务类型", "服务队伍", "时长（小时）")
 _SEAL_RED = colors.HexColor("#c0392b")
 
@@ -69,10 +73,10 @@ def _format_hours(hours: float) -> str:
     return f"{hours:.2f}".rstrip("0").rstrip(".")
 
 
-def _format_period(data: CertificateData) -> str:
+def _format_period(period_from: date | None, period_to: date | None) -> str:
     return chinese_period(
-        data.period_from,
-        data.period_to,
+        period_from,
+        period_to,
         between="{start} 至 {end}",
         since="{start} 起",
         until="截至 {end}",
@@ -113,9 +117,21 @@ def _fact_rows(data: CertificateData) -> list[tuple[str, str]]:
     return [
         ("姓名", data.volunteer_name),
         ("志愿者编号", data.volunteer_number),
-        ("服务时间段", _format_period(data)),
+        ("服务时间段", _format_period(data.period_from, data.period_to)),
         ("累计志愿服务时长", f"{_format_hours(data.total_hours)} 小时"),
     ]
+
+
+def grouped_code(code: str) -> str:
+    """The check code as printed, in two groups of four (ABCD-EFGH): easier to copy."""
+    return f"{code[:4]}-{code[4:]}" if len(code) > 4 else code
+
+
+def _number_line(data: CertificateData) -> str:
+    line = f"证明编号：{_number(data)}"
+    if data.check_code is not None:
+        line += f"　核验码：{grouped_code(data.check_code)}"
+    return line
 
 
 def _issuer_rows(data: CertificateData) -> list[tuple[str, str]]:
@@ -160,6 +176,10 @@ h2 { font-size: 12pt; margin: 6mm 0 2mm; }
 .watermark { position: fixed; top: 40%; left: 0; right: 0; text-align: center;
   font-size: 96pt; color: rgba(192, 57, 43, 0.12); transform: rotate(-30deg);
   pointer-events: none; }
+.verify { display: flex; align-items: center; gap: 5mm; margin-top: 10mm; font-size: 9.5pt;
+  color: #444; break-inside: avoid; }
+.verify svg { flex: none; }
+.verify .url { word-break: break-all; font-family: monospace; }
 """
 )
 
@@ -211,6 +231,29 @@ def _html_issuer(data: CertificateData) -> str:
     )
 
 
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as inline SVG, 30 mm square when printed: no image to fetch."""
+    code = segno.make(url, error=QR_ERROR_LEVEL)
+    # Modules plus the quiet zone of four the standard asks for around them.
+    scale = QR_SIZE_MM / (code.symbol_size(scale=1, border=4)[0])
+    return str(code.svg_inline(scale=scale, unit="mm", border=4, svgclass="qr", lineclass=None))
+
+
+def _html_verification(data: CertificateData) -> str:
+    if data.verification_url is None or data.check_code is None:
+        return ""
+    url = html.escape(data.verification_url)
+    return (
+        '<div class="verify">'
+        f"{qr_svg(data.verification_url)}"
+        f"<p>{html.escape(VERIFY_NOTICE)}<br>"
+        f'<span class="url">{url}</span><br>'
+        f"证明编号：{html.escape(data.number or '')}　"
+        f"核验码：{html.escape(grouped_code(data.check_code))}</p>"
+        "</div>"
+    )
+
+
 def _html_preview(data: CertificateData) -> str:
     if data.number is not None:
         return ""
@@ -228,34 +271,95 @@ def render_html(data: CertificateData) -> str:
         '<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{TITLE} {number}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         f"{_html_preview(data)}"
-        f'<p class="number">证明编号：{number}</p>\n'
+        f'<p class="number">{html.escape(_number_line(data))}</p>\n'
         f"<h1>{TITLE}</h1>\n"
         f"{_html_facts(data)}\n"
         f'<p class="statement">{html.escape(_statement(data))}</p>\n'
         f"<h2>服务内容</h2>\n{_html_lines(data)}\n"
         f"{_html_issuer(data)}\n"
+        f"{_html_verification(data)}\n"
+        "</body>\n</html>\n"
+    )
+
+
+# ---------------------------------------------------------------- the check page
+
+_CHECK_CSS = (
+    a4_page_css(font_size="12pt", line_height="1.7")
+    + """\
+h1 { text-align: center; font-size: 20pt; margin: 4mm 0 6mm; }
+.status { padding: 3mm 5mm; border: 2px solid; font-size: 13pt; }
+.valid { color: #1e7b34; border-color: #1e7b34; }
+.superseded { color: #b35c00; border-color: #b35c00; }
+.unknown { color: #555; border-color: #999; }
+.facts { border-collapse: collapse; margin: 5mm 0; }
+.facts th { text-align: left; font-weight: normal; color: #444; padding: 1mm 4mm 1mm 0; }
+form { margin-top: 6mm; }
+input { font-size: 12pt; padding: 1mm 2mm; letter-spacing: 0.1em; }
+.note { font-size: 10pt; color: #555; }
+/* Opened from the QR code, mostly on a phone: keep the text off the screen's edges. */
+@media screen { body { padding: 6mm 4mm; } }
+"""
+)
+
+CHECK_VERDICTS = {
+    "valid": "该证明真实有效：由出具单位出具，所计入的志愿服务记录至今有效。",
+    "superseded": (
+        "该证明确由出具单位出具，但已失效：其计入的活动此后被作废或更正，"
+        "所证明的时长已不成立。请向出具单位索取新的证明。"
+    ),
+    "unknown": "未找到与该证明编号和核验码相符的证明。请核对证明上印的编号和核验码。",
+}
+
+
+def _check_rows(check: CertificateCheck) -> list[tuple[str, str]]:
+    period = check.period
+    return [
+        ("证明编号", check.number),
+        ("志愿者", check.volunteer_name or ""),
+        ("服务时间段", _format_period(period.start, period.end) if period else ""),
+        ("累计志愿服务时长", f"{_format_hours(check.certified_hours or 0.0)} 小时"),
+        ("出具单位", check.organisation or ""),
+        ("出具日期", chinese_date(check.issued_on) if check.issued_on else ""),
+    ]
+
+
+def render_check_html(check: CertificateCheck) -> str:
+    """The page of `GET /certificates/{number}` in a browser: the verdict, what the
+    certificate certified (the name masked), and a box to type the check code into."""
+    facts = ""
+    if check.status != "unknown":
+        rows = "".join(
+            f"<tr><th>{html.escape(label)}：</th><td>{html.escape(value)}</td></tr>"
+            for label, value in _check_rows(check)
+        )
+        facts = f'<table class="facts">{rows}</table>\n'
+    verdict = html.escape(CHECK_VERDICTS[check.status])
+    number = html.escape(check.number)
+    # The form asks the same address again: through the console or not, it stays right.
+    form = (
+        '<form method="get">'
+        '<input type="hidden" name="format" value="html">'
+        f'<label>证明编号 {number} 的核验码：<input name="code" maxlength="20" '
+        'autocomplete="off" placeholder="XXXX-XXXX" required></label> '
+        '<button type="submit">核验</button></form>\n'
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="robots" content="noindex">\n'
+        f"<title>{CHECK_TITLE} {number}</title>\n<style>{_CHECK_CSS}</style>\n</head>\n<body>\n"
+        f"<h1>{CHECK_TITLE}</h1>\n"
+        f'<p class="status {check.status}">{verdict}</p>\n'
+        f"{facts}"
+        f"{form if check.status == 'unknown' else ''}"
+        '<p class="note">为保护个人信息，姓名部分隐去；本页不显示电话、证件号码等个人信息。</p>\n'
         "</body>\n</html>\n"
     )
 
 
 # ---------------------------------------------------------------- PDF
-
-
-@functools.cache
-def _registered_font(path: str | None) -> str:
-    """Registers the certificate font once per path and returns its name."""
-    if path is None:
-        pdfmetrics.registerFont(UnicodeCIDFont(_CID_FONT))
-        return _CID_FONT
-    # A distinct name per path, since reportlab's registry is process-wide.
-    name = f"QiseCertificate-{zlib.crc32(path.encode()):08x}"
-    pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
-    return name
-
-
-def _font_name() -> str:
-    # Read at render time so an operator can switch fonts without a code change.
-    return _registered_font(os.environ.get(FONT_ENV) or None)
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
@@ -273,6 +377,9 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         "heading": ParagraphStyle("heading", parent=base, fontSize=12, spaceBefore=4 * mm),
         "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=12),
         "hours": ParagraphStyle("hours", parent=base, fontSize=9, leading=12, alignment=TA_RIGHT),
+        "small": ParagraphStyle("small", parent=base, fontSize=9, leading=13),
+        # An address has no spaces to break at: CJK wrapping breaks it anywhere.
+        "url": ParagraphStyle("url", parent=base, fontSize=8.5, leading=12),
         "preview": ParagraphStyle(
             "preview",
             parent=base,
@@ -378,9 +485,41 @@ def _pdf_issuer(data: CertificateData, styles: dict[str, ParagraphStyle]) -> Tab
     return outer
 
 
+def qr_drawing(url: str, size: float = QR_SIZE_MM * mm) -> Drawing:
+    """The QR code of `url`, `size` square, drawn as vector shapes into the PDF."""
+    widget = QrCodeWidget(url, barLevel=QR_ERROR_LEVEL)
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    return drawing
+
+
+def _pdf_verification(data: CertificateData, styles: dict[str, ParagraphStyle]) -> list[Any]:
+    if data.verification_url is None or data.check_code is None:
+        return []
+    text = styles["small"]
+    words = Table(
+        [
+            [_p(VERIFY_NOTICE, text)],
+            [_p(data.verification_url, styles["url"])],
+            [_p(f"证明编号：{data.number}　核验码：{grouped_code(data.check_code)}", text)],
+        ],
+        hAlign="LEFT",
+    )
+    outer = Table(
+        [[qr_drawing(data.verification_url), words]],
+        colWidths=[(QR_SIZE_MM + 4) * mm, None],
+        hAlign="LEFT",
+    )
+    outer.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (0, 0), 0)])
+    )
+    return [Spacer(1, 8 * mm), outer]
+
+
 def _footer(data: CertificateData, font: str) -> Callable[[Any, Any], None]:
     # Every page carries the number (or says "preview"), so no loose page is untraceable.
-    number = _number(data)
+    number = _number_line(data)
 
     def draw(canvas: Any, doc: Any) -> None:
         if data.number is None:
@@ -391,39 +530,29 @@ def _footer(data: CertificateData, font: str) -> Callable[[Any, Any], None]:
             canvas.rotate(30)
             canvas.drawCentredString(0, 0, PREVIEW)
             canvas.restoreState()
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.setFillColor(colors.HexColor("#666666"))
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"证明编号：{number}    第 {doc.page} 页")
-        canvas.restoreState()
+        draw_footer(canvas, font, f"{number}    第 {doc.page} 页", size=8)
 
     return draw
 
 
 def render_pdf(data: CertificateData) -> bytes:
     """The certificate as an A4 PDF; long service tables flow onto further pages."""
-    font = _font_name()
+    font = pdf_font()
     styles = _styles(font)
     number = _number(data)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = a4_document(
         buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=20 * mm,
         title=f"{TITLE} {number}",
         # The title is written as UTF-16; the subject keeps the ASCII number searchable.
         subject=file_name(data),
         author=data.organisation,
-        creator="Qise",
     )
     story: list[Any] = []
     if data.number is None:
         story.append(_p(_preview_notice(data), styles["preview"]))
     story += [
-        _p(f"证明编号：{number}", styles["number"]),
+        _p(_number_line(data), styles["number"]),
         Spacer(1, 6 * mm),
         _p(TITLE, styles["title"]),
         _pdf_facts(data, styles),
@@ -433,6 +562,7 @@ def render_pdf(data: CertificateData) -> bytes:
         _pdf_lines(data, styles),
         Spacer(1, 12 * mm),
         _pdf_issuer(data, styles),
+        *_pdf_verification(data, styles),
     ]
     footer = _footer(data, font)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)

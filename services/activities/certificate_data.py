@@ -31,3 +31,7 @@ class CertificateData:
     organisation: str  # e.g. "龙泉社区（城南大支部）"
     person_in_charge: str | None  # 负责人; None leaves a line to sign
     handler: str | None  # 经办人; None leaves a line to sign
+    # With the number, what lets anyone check it (GET /certificates/{number}?code=...);
+    # None on a preview, which has neither.
+    check_code: str | None = None
+    verification_url: str | None = None  # absolute: the QR code on the certificate holds it

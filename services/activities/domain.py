@@ -11,6 +11,8 @@ it with a row lock first.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 import uuid
 import weakref
 from collections.abc import Sequence
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, cast
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, Table, and_, func, insert, or_, select
@@ -44,10 +47,12 @@ from services.activities.outbox import OUTBOX
 from services.activities.schemas import (
     ActivityIn,
     BookingIn,
+    CertificateCheck,
     CorrectionIn,
     HoursEntry,
     KindIn,
     OpeningHours,
+    Period,
     ResourceIn,
     ResourcePatch,
     VolunteerHours,
@@ -56,6 +61,7 @@ from shared.auth import ADMINS, Principal, Role
 from shared.db import insert_for, utcnow
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, NotYetKnown
 from shared.ids import new_id
+from shared.names import mask_name
 from shared.pagination import SortKey, Sorts
 from shared.scoping import get_in_scope, scoped
 from shared.uow import flush_unique
@@ -459,6 +465,7 @@ async def certificate(
     zone: str,
     person_in_charge: str | None,
     handler: str | None,
+    public_url: str,
 ) -> CertificateData:
     """The service certificate of a volunteer's certified hours in a period, to read.
 
@@ -468,7 +475,9 @@ async def certificate(
     volunteer = await _volunteer(session, principal, volunteer_id)
     content = await _content(session, volunteer, start, end, zone)
     issued = await _issued(session, content)
-    return await _certificate_data(session, content, issued, zone, person_in_charge, handler)
+    return await _certificate_data(
+        session, content, issued, zone, person_in_charge, handler, public_url
+    )
 
 
 @dataclass(frozen=True)
@@ -487,6 +496,7 @@ async def issue_certificate(
     start: date | None,
     end: date | None,
     zone: str,
+    public_url: str,
 ) -> Issued:
     """Issue the service certificate of a volunteer's certified hours in a period.
 
@@ -504,7 +514,7 @@ async def issue_certificate(
     fresh = issued is None
     if issued is None:
         issued = await _issue(session, principal, content, zone)
-    data = await _certificate_data(session, content, issued, zone, None, None)
+    data = await _certificate_data(session, content, issued, zone, None, None, public_url)
     return Issued(data, issued.number, fresh)
 
 
@@ -543,6 +553,8 @@ async def _issue(
         content_digest=content.digest,
         issued_on=today,
         issued_by=principal.sub,
+        check_code=new_check_code(),
+        counted=_counted(content.entries),
     )
     session.add(issued)
     # Taken only if an older version still counts numbers itself: then a 409, never a 500.
@@ -566,6 +578,7 @@ async def _certificate_data(
     zone: str,
     person_in_charge: str | None,
     handler: str | None,
+    public_url: str,
 ) -> CertificateData:
     """What the certificate says; not issued yet, it is a preview dated today."""
     tz = ZoneInfo(zone)
@@ -593,7 +606,17 @@ async def _certificate_data(
         organisation=names.organisation,
         person_in_charge=person_in_charge,
         handler=handler,
+        check_code=issued.check_code if issued else None,
+        verification_url=verification_url(public_url, issued) if issued else None,
     )
+
+
+async def _organisation(session: AsyncSession, community_id: str) -> str:
+    """Who issues a community's certificates: 龙泉社区（城南大支部）."""
+    community = await session.get(Community, community_id)
+    if community is None:
+        return community_id
+    return community.name + (f"（{community.branch}）" if community.branch else "")
 
 
 @dataclass(frozen=True)
@@ -607,10 +630,7 @@ class _Names:
 async def _names(
     session: AsyncSession, entries: Sequence[tuple[Activity, Decimal]], community_id: str
 ) -> _Names:
-    community = await session.get(Community, community_id)
-    organisation = community_id
-    if community is not None:
-        organisation = community.name + (f"（{community.branch}）" if community.branch else "")
+    organisation = await _organisation(session, community_id)
     team_ids = {a.team_id for a, _ in entries}
     teams = (
         {t.id: t.name for t in await session.scalars(select(Team).where(Team.id.in_(team_ids)))}
@@ -620,6 +640,87 @@ async def _names(
     categories = {c.code: c.name for c in await session.scalars(select(Category))}
     kinds = {k.code: k.name for k in await session.scalars(select(ActivityKind))}
     return _Names(organisation, categories, kinds, teams)
+
+
+# -- checking a certificate (no token: anyone holding one) ------------------------------
+
+# 31 characters none of which reads as another (no 0/O, 1/I/L): 8 of them are ~40 bits,
+# short enough to type from paper, and too many to guess at the pace a client is allowed.
+CHECK_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CHECK_CODE_LENGTH = 8
+# Through the console, the one origin the public reaches (`/api/<service>/...`).
+VERIFICATION_PATH = "/api/activities/certificates/"
+
+
+def new_check_code() -> str:
+    return "".join(secrets.choice(CHECK_CODE_ALPHABET) for _ in range(CHECK_CODE_LENGTH))
+
+
+def normalise_check_code(typed: str) -> str:
+    """The code as stored, from what a person typed: any case, spaces and dashes between."""
+    return "".join(typed.split()).replace("-", "").upper()
+
+
+def verification_url(public_url: str, issued: Certificate) -> str:
+    """The absolute address that checks an issued certificate (what its QR code holds)."""
+    number = quote(issued.number, safe="")
+    return f"{public_url.rstrip('/')}{VERIFICATION_PATH}{number}?code={issued.check_code}"
+
+
+def _counted(entries: Sequence[tuple[Activity, Decimal]]) -> list[dict[str, str]]:
+    return [{"activity_id": str(a.id), "hours": str(hours)} for a, hours in entries]
+
+
+def still_holds(counted: Sequence[dict[str, str]], counting_now: dict[str, Decimal]) -> bool:
+    """Whether every activity a certificate counted still counts, with the same hours.
+
+    `counting_now` maps the verified activities among them to the volunteer's hours now.
+    Activities verified since do not matter: the certificate never claimed them.
+    """
+    return all(counting_now.get(c["activity_id"]) == Decimal(c["hours"]) for c in counted)
+
+
+async def _holds(session: AsyncSession, issued: Certificate, zone: str) -> bool:
+    if issued.counted is None:
+        # Issued before what it counted was recorded: it holds while its content is unchanged.
+        volunteer = await session.get(Volunteer, issued.volunteer_id)
+        if volunteer is None:
+            return False
+        content = await _content(session, volunteer, issued.period_from, issued.period_to, zone)
+        return content.digest == issued.content_digest
+    ids = [uuid.UUID(c["activity_id"]) for c in issued.counted]
+    rows = await session.execute(
+        select(Participation.activity_id, Participation.hours)
+        .join(Activity, Activity.id == Participation.activity_id)
+        .where(
+            Participation.volunteer_id == issued.volunteer_id,
+            Participation.activity_id.in_(ids),
+            Activity.status == "verified",
+        )
+    )
+    return still_holds(issued.counted, {str(a): hours for a, hours in rows})
+
+
+async def check_certificate(
+    session: AsyncSession, number: str, code: str | None, zone: str
+) -> CertificateCheck:
+    """What a certificate's number and check code tell anyone: whether it holds, and what
+    it certified, the name masked. A wrong code answers as an unknown number does, so
+    that no one learns which numbers exist."""
+    issued = await session.scalar(select(Certificate).where(Certificate.number == number))
+    typed = normalise_check_code(code or "")
+    if issued is None or not hmac.compare_digest(typed.encode(), issued.check_code.encode()):
+        return CertificateCheck(number=number, status="unknown")
+    volunteer = await session.get(Volunteer, issued.volunteer_id)
+    return CertificateCheck(
+        number=issued.number,
+        status="valid" if await _holds(session, issued, zone) else "superseded",
+        volunteer_name=mask_name(volunteer.name) if volunteer is not None else None,
+        certified_hours=float(issued.certified_hours),
+        period=Period(start=issued.period_from, end=issued.period_to),
+        organisation=await _organisation(session, issued.community_id),
+        issued_on=issued.issued_on,
+    )
 
 
 # -- activity kinds ---------------------------------------------------------------------

@@ -122,6 +122,11 @@ class Certificate(Base):
     content_digest: Mapped[str] = mapped_column(String(64), index=True)
     issued_on: Mapped[date] = mapped_column(Date)
     issued_by: Mapped[str] = mapped_column(String(100))
+    # Printed on the certificate: with the number, anyone may check it (GET /certificates/...).
+    check_code: Mapped[str] = mapped_column(String(16))
+    # What it counted, [{"activity_id", "hours"}], to tell later whether it still holds;
+    # None for a certificate issued before they were recorded (migration 0010).
+    counted: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
 
 
 class CertificateCounter(Base):

@@ -167,6 +167,29 @@ class CertificateOut(BaseModel):
     total_hours: float  # certified hours only
     lines: list[ServiceLine]
     organisation: str
+    check_code: str = Field(
+        description="Printed on the certificate: with the number, anyone"
+        " may check it at `verification_url`."
+    )
+    verification_url: str = Field(description="The address the certificate's QR code holds.")
+
+
+CheckStatus = Literal["valid", "superseded", "unknown"]
+
+
+class CertificateCheck(BaseModel):
+    """What anyone holding a certificate's number and check code may learn of it."""
+
+    number: str
+    status: CheckStatus = Field(
+        description="valid: it holds as issued; superseded: an activity it counted was voided"
+        " (or its hours changed) since; unknown: no certificate has this number and code."
+    )
+    volunteer_name: str | None = Field(None, description="Masked: 张*明.")
+    certified_hours: float | None = None
+    period: Period | None = None
+    organisation: str | None = Field(None, description="Who issued it, as on the certificate.")
+    issued_on: date | None = None
 
 
 # -- shared resources (资源联享) -----------------------------------------------------------

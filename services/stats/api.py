@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from services.stats import domain, rebuild
 from services.stats.public_page import PublicAnswers, render_public_html
-from services.stats.report import render_report_html, render_report_markdown
+from services.stats.report import render_report_html, render_report_markdown, render_report_pdf
 from services.stats.schemas import (
     Areas,
     ConsumerLag,
@@ -29,7 +29,7 @@ from services.stats.schemas import (
 from services.stats.settings import StatsSettings
 from shared.auth import CurrentUser
 from shared.db import utcnow
-from shared.openapi import problem_response
+from shared.openapi import too_many_response
 from shared.service import RuntimeDep, SessionDep
 
 router = APIRouter()
@@ -154,7 +154,7 @@ async def rebuild_projections(runtime: RuntimeDep, user: CurrentUser) -> dict[st
     "/reports/summary",
     tags=["reports"],
     response_class=Response,
-    responses={200: {"content": {"text/markdown": {}, "text/html": {}}}},
+    responses={200: {"content": {"text/markdown": {}, "text/html": {}, "application/pdf": {}}}},
 )
 async def summary_report(
     request: Request,
@@ -164,13 +164,20 @@ async def summary_report(
     area_id: AreaId = None,
     start: Start = None,
     end: End = None,
-    format: Literal["markdown", "html"] = "markdown",
+    format: Literal["markdown", "html", "pdf"] = "markdown",
 ) -> Response:
-    """A report in Chinese in the style of the source document's own summary."""
+    """A report in Chinese in the style of the source document's own summary: Markdown,
+    a printable HTML page, or an A4 PDF that embeds its font."""
     # The report says in words what the overview gives in figures, for the same query.
     figures = await overview(request, session, user, scope, area_id, start, end)
     if format == "html":
         return HTMLResponse(render_report_html(figures))
+    if format == "pdf":
+        return Response(
+            render_report_pdf(figures),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="summary-{scope}.pdf"'},
+        )
     return PlainTextResponse(
         render_report_markdown(figures), media_type="text/markdown; charset=utf-8"
     )
@@ -183,7 +190,7 @@ PUBLIC_ANSWERS: dict[int | str, dict[str, Any]] = {
         "content": {"text/html": {}},
         "headers": {"Cache-Control": {"schema": {"type": "string"}}},
     },
-    429: problem_response(429) | {"headers": {"Retry-After": {"schema": {"type": "integer"}}}},
+    429: too_many_response(),
 }
 PublicFormat = Annotated[
     Literal["html", "json"], Query(description="html (default, printable on A4) or json")

@@ -1,24 +1,34 @@
-"""The summary report (志愿服务工作情况报告) as Markdown and as HTML.
+"""The summary report (志愿服务工作情况报告) as Markdown, as HTML and as PDF.
 
 The wording follows the source document's own summary ("已吸收志愿者500余人，注册队伍21支，
 开展活动100余次，服务群众2万余人次") and its paragraph per color team, but with exact figures
 for the chosen scope and period. One function decides what the report says (`report_blocks`);
-the two renderers only lay those blocks out, so both formats always say the same thing.
+the three renderers only lay those blocks out, so every format always says the same thing.
+The PDF embeds its Chinese font (`shared.pdf_fonts`): it shows the same on any viewer.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
+from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph
 
 from services.stats.schemas import CategoryFigures, Overview
 from shared.chinese_dates import chinese_date, chinese_period
-from shared.printed_page import a4_page_css
+from shared.pdf_fonts import pdf_font
+from shared.printed_page import a4_document, a4_page_css, draw_footer
 
 # Reports are read by county and community staff, who think in Beijing time.
 REPORT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -250,3 +260,76 @@ def render_report_html(figures: Overview) -> str:
         f"{body}\n"
         "</body>\n</html>\n"
     )
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def _pdf_styles(font: str) -> dict[BlockKind, ParagraphStyle]:
+    # As the HTML's CSS: CJK word wrap (Chinese breaks between any characters), an indented
+    # first line, a centred title and period, a heading with room above it.
+    body = ParagraphStyle(
+        "paragraph",
+        fontName=font,
+        fontSize=12,
+        leading=21,
+        firstLineIndent=24,
+        spaceAfter=3 * mm,
+        wordWrap="CJK",
+    )
+    return {
+        "paragraph": body,
+        "title": ParagraphStyle(
+            "title", parent=body, fontSize=20, leading=28, alignment=TA_CENTER, firstLineIndent=0
+        ),
+        "meta": ParagraphStyle(
+            "meta",
+            parent=body,
+            fontSize=10.5,
+            leading=15,
+            alignment=TA_CENTER,
+            firstLineIndent=0,
+            textColor=colors.HexColor("#444444"),
+            spaceAfter=6 * mm,
+        ),
+        "heading": ParagraphStyle(
+            "heading",
+            parent=body,
+            fontSize=13,
+            leading=18,
+            firstLineIndent=0,
+            spaceBefore=3 * mm,
+            spaceAfter=2 * mm,
+        ),
+    }
+
+
+def render_report_pdf(figures: Overview) -> bytes:
+    """The report as an A4 PDF, the same blocks as the other formats, page numbers below."""
+    font = pdf_font()
+    styles = _pdf_styles(font)
+    blocks = report_blocks(figures)
+    # Paragraph reads its text as markup: every block is escaped, names and prose alike.
+    flowables: list[Any] = []
+    pending_heading: Paragraph | None = None
+    for block in blocks:
+        paragraph = Paragraph(xml_escape(block.text), styles[block.kind])
+        if block.kind == "heading":
+            pending_heading = paragraph
+            continue
+        if pending_heading is not None:
+            # A heading never ends a page without its paragraph.
+            flowables.append(KeepTogether([pending_heading, paragraph]))
+            pending_heading = None
+        else:
+            flowables.append(paragraph)
+    if pending_heading is not None:
+        flowables.append(pending_heading)
+
+    def footer(canvas: Any, doc: Any) -> None:
+        draw_footer(canvas, font, f"第 {doc.page} 页")
+
+    buffer = io.BytesIO()
+    doc = a4_document(buffer, title=blocks[0].text)
+    doc.build(flowables, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()

@@ -89,7 +89,7 @@ COMMUNITY = "fuzzville"
 _OPEN = {"GET /healthz", "GET /readyz", "GET /metrics", "GET /asyncapi.json"}
 PUBLIC = {
     "registry": _OPEN,
-    "activities": _OPEN,
+    "activities": _OPEN | {"GET /certificates/{number}"},
     "requests": _OPEN,
     "stats": _OPEN | {"GET /", "GET /public/{community_id}", "GET /public/branches/{branch}"},
 }
@@ -313,6 +313,7 @@ async def fuzz_stack(postgres: str, broker: Broker) -> AsyncIterator[FuzzStack]:
                 consumer_group=f"qise-{name}-{stack.databases.prefix}",
                 anonymous_per_minute=0,
                 **({"public_per_minute": 0} if name == "stats" else {}),
+                **({"certificate_checks_per_minute": 0} if name == "activities" else {}),
             )
         known = await _seed(stack.services)
         targets: dict[str, Target] = {}

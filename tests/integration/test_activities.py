@@ -531,6 +531,20 @@ async def test_certificates_issued_at_once_get_one_number_each(
     assert sorted(issued) == sorted([*numbers, again])
 
 
+def certificate_row(number: str) -> dict[str, Any]:
+    """A certificate as an early version stored it: what every version's table has."""
+    return {
+        "id": uuid.uuid4(),
+        "number": number,
+        "community_id": "a",
+        "volunteer_id": uuid.uuid4(),
+        "certified_hours": 1,
+        "content_digest": "0" * 64,
+        "issued_on": datetime.now(UTC).date(),
+        "issued_by": "tester",
+    }
+
+
 async def test_the_counters_go_on_from_the_numbers_issued_before(stack: Stack) -> None:
     """Migration 0005 seeds each prefix's counter with its highest serial issued so far."""
     url = await stack.databases.create("activities_counters")
@@ -541,20 +555,7 @@ async def test_the_counters_go_on_from_the_numbers_issued_before(stack: Stack) -
     try:
         async with engine.begin() as connection:
             await connection.execute(
-                insert(Certificate),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "number": number,
-                        "community_id": "a",
-                        "volunteer_id": uuid.uuid4(),
-                        "certified_hours": 1,
-                        "content_digest": "0" * 64,
-                        "issued_on": datetime.now(UTC).date(),
-                        "issued_by": "tester",
-                    }
-                    for number in numbers
-                ],
+                insert(Certificate), [certificate_row(number) for number in numbers]
             )
         await asyncio.to_thread(command.upgrade, config, "head")
         async with engine.connect() as connection:

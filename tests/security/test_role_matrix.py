@@ -528,6 +528,9 @@ PUBLIC: frozenset[tuple[str, str, str]] = frozenset(
     | {("stats", "GET", "/"), ("stats", "GET", "/dashboard/{name}")}
     # The notice board (公示栏): figures only, for residents (tests/integration/test_public.py).
     | {("stats", "GET", "/public/{community_id}"), ("stats", "GET", "/public/branches/{branch}")}
+    # Checking a certificate by its number and check code (tests/integration/
+    # test_certificate_check.py): a masked name and what it certified.
+    | {("activities", "GET", "/certificates/{number}")}
 )
 DOCS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 

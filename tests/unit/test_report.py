@@ -1,4 +1,4 @@
-"""The summary report (志愿服务工作情况报告) as Markdown and as HTML."""
+"""The summary report (志愿服务工作情况报告) as Markdown, as HTML and as PDF."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from services.stats.report import render_report_html, render_report_markdown
+from services.stats.report import (
+    render_report_html,
+    render_report_markdown,
+    render_report_pdf,
+    report_blocks,
+)
 from services.stats.schemas import (
     BranchWork,
     CareRegisterFigures,
@@ -16,6 +21,15 @@ from services.stats.schemas import (
     Overview,
     RequestFigures,
     UnitWork,
+)
+from tests.pdfs import (
+    STANDARD_FONTS,
+    dark_pixels,
+    fonts_of,
+    needs_poppler,
+    render_pages,
+    save_for_review,
+    text_of,
 )
 
 EVIL = "<script>alert(1)</script>"
@@ -271,3 +285,35 @@ def test_html_says_what_the_markdown_says() -> None:
     assert "按时办结率92.3%" in page
     assert "<h2>红色先锋</h2>" in page
     assert "<p>紫色文体暂无注册服务队伍，本期暂无活动记录。</p>" in page
+
+
+# ---------------------------------------------------------------- the PDF
+
+
+@needs_poppler
+@pytest.mark.usefixtures("default_font")
+def test_pdf_says_what_the_markdown_says() -> None:
+    figures = _figures(by_category=[_red(), _red(category="purple", name="紫色文体")])
+    text = text_of(render_report_pdf(figures))
+    for block in report_blocks(figures):
+        assert "".join(block.text.split()) in text, block.text
+
+
+@needs_poppler
+@pytest.mark.usefixtures("default_font")
+def test_pdf_embeds_its_chinese_font_and_draws_without_any_installed() -> None:
+    pdf = render_report_pdf(_figures())
+    fonts = fonts_of(pdf)
+    assert [f.name for f in fonts if "WenQuanYi" in f.name and f.embedded], fonts
+    assert {f.name for f in fonts if not f.embedded} <= STANDARD_FONTS, fonts
+    pages = render_pages(pdf, dpi=50)
+    save_for_review(pages, "summary-report")
+    # The title, centred at the top of page one.
+    assert dark_pixels(pages[0], (0.25, 0.05, 0.75, 0.11)) > 200
+
+
+@pytest.mark.usefixtures("default_font")
+def test_pdf_takes_markup_in_names_as_text() -> None:
+    # Paragraph would reject or interpret the tags were they not escaped.
+    pdf = render_report_pdf(_figures(name=EVIL + " & <b>", by_category=[_red(name=EVIL)]))
+    assert pdf.startswith(b"%PDF")

@@ -1,0 +1,14 @@
+"""People's names, shown masked where anyone may read them (`张*明`, `张*`)."""
+
+from __future__ import annotations
+
+
+def mask_name(name: str) -> str:
+    """The first character, and the last of a name of three or more; a star for each
+    one between. Enough to match a name on paper, too little to learn a stranger's."""
+    name = name.strip()
+    if len(name) <= 1:
+        return "*" if name else ""
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
