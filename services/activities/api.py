@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from services.activities import domain
+from services.activities import domain, personal_data
 from services.activities.certificate import file_name, render_html, render_pdf
 from services.activities.lifecycle import ActivityState
 from services.activities.models import Activity, ActivityKind, Booking, Resource
 from services.activities.schemas import (
+    ActivitiesPersonalData,
     ActivityBooking,
     ActivityIn,
     ActivityOut,
@@ -24,10 +25,13 @@ from services.activities.schemas import (
     BookingOut,
     CertificateOut,
     CorrectionIn,
+    HeldCertificate,
+    HeldVolunteer,
     KindIn,
     KindOut,
     Period,
     ReasonIn,
+    RecordedActivity,
     ResourceIn,
     ResourceKind,
     ResourceOut,
@@ -37,6 +41,7 @@ from services.activities.schemas import (
 )
 from services.activities.settings import ActivitiesSettings
 from shared.auth import CurrentUser
+from shared.db import utcnow
 from shared.pagination import (
     DEFAULT_LIMIT,
     SORT_DESCRIPTION,
@@ -237,6 +242,49 @@ async def certificate(
             headers={"Content-Disposition": f'inline; filename="{file_name(data)}.pdf"'},
         )
     return HTMLResponse(render_html(data))
+
+
+@router.get("/volunteer-hours/{volunteer_id}/personal-data", tags=["personal data"])
+async def export_personal_data(
+    volunteer_id: PathId, session: SessionDep, user: CurrentUser
+) -> ActivitiesPersonalData:
+    """Everything activities holds on a volunteer (PIPL): the name it keeps, hours on every
+    activity (voided ones too), certificates issued, and activities they logged, verified
+    or voided. For the community's admins and the volunteer themself; audited."""
+    async with unit_of_work(session):
+        held = await personal_data.export_volunteer(session, user, volunteer_id)
+    volunteer = held.volunteer
+    return ActivitiesPersonalData(
+        exported_at=utcnow(),
+        volunteer=HeldVolunteer(
+            id=str(volunteer.id),
+            community_id=volunteer.community_id,
+            name=volunteer.name,
+            active=volunteer.active,
+        ),
+        participations=[domain.hours_entry(a, hours) for a, hours in held.participations],
+        certificates=[
+            HeldCertificate(
+                number=c.number,
+                period_from=c.period_from,
+                period_to=c.period_to,
+                certified_hours=float(c.certified_hours),
+                issued_on=c.issued_on,
+                issued_by=c.issued_by,
+            )
+            for c in held.certificates
+        ],
+        recorded=[
+            RecordedActivity(
+                activity_id=str(a.id),
+                title=a.title,
+                logged=a.logged_by == str(volunteer.id),
+                verified=a.verified_by == str(volunteer.id),
+                voided=a.voided_by == str(volunteer.id),
+            )
+            for a in held.recorded
+        ],
+    )
 
 
 def activity_out(state: ActivityState, bookings: Sequence[tuple[Booking, str]] = ()) -> ActivityOut:

@@ -139,6 +139,48 @@ class VolunteerHours(BaseModel):
     entries: list[HoursEntry]
 
 
+class HeldVolunteer(BaseModel):
+    """The volunteer as this service keeps them (a replica of the registry's record)."""
+
+    id: str
+    community_id: str
+    name: str
+    active: bool
+
+
+class HeldCertificate(BaseModel):
+    """A service certificate issued to the volunteer."""
+
+    number: str
+    period_from: date | None
+    period_to: date | None
+    certified_hours: float
+    issued_on: date
+    issued_by: str
+
+
+class RecordedActivity(BaseModel):
+    """An activity the volunteer logged, verified or voided themself (as a team leader)."""
+
+    activity_id: str
+    title: str
+    logged: bool
+    verified: bool
+    voided: bool
+
+
+class ActivitiesPersonalData(BaseModel):
+    """Everything activities holds on one volunteer: hours on every activity (voided ones
+    too), the certificates issued to them, and what they recorded themself."""
+
+    service: Literal["activities"] = "activities"
+    exported_at: datetime
+    volunteer: HeldVolunteer
+    participations: list[HoursEntry]
+    certificates: list[HeldCertificate]
+    recorded: list[RecordedActivity]
+
+
 class KindIn(Strict):
     code: Slug
     name: Name

@@ -282,3 +282,40 @@ class PublicPage(BaseModel):
     )
     care_register: PublicCare = Field(description="People under care and their visits, all time")
     as_of: datetime | None
+
+
+# -- a volunteer's part of a PIPL export -------------------------------------------------
+
+
+class KeptVolunteer(BaseModel):
+    """The volunteer as stats keeps them (a replica of the registry's record)."""
+
+    id: str
+    community_id: str
+    name: str
+    active: bool
+    is_party_member: bool
+
+
+class CountedHours(BaseModel):
+    activity_id: str
+    title: str | None
+    day: date | None
+    hours: float
+
+
+class CountedMembership(BaseModel):
+    team_id: str
+    member: bool
+
+
+class StatsPersonalData(BaseModel):
+    """Everything stats keeps on one volunteer: the replica, their hours as counted, teams."""
+
+    service: Literal["stats"] = "stats"
+    exported_at: datetime
+    volunteer: KeptVolunteer
+    hours: float = Field(description="Hours on activities that count (voided ones do not).")
+    certified_hours: float
+    activities: list[CountedHours]
+    teams: list[CountedMembership]
