@@ -14,16 +14,17 @@ whom it was about by name.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 import orjson
-from pydantic import Field
+from pydantic import Field, StringConstraints
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import ADMINS, Principal
 from shared.errors import Forbidden
 from shared.events import EventData
+from shared.scoping import get_in_scope
 from shared.tables import outbox
 
 # What an erased person is called from then on: a placeholder, the same for everyone.
@@ -32,6 +33,21 @@ ERASED_RESIDENT_NAME = "已删除的居民"
 
 # Rewrites an event's `data` (as logged) into what it would have said without the person.
 Scrub = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+# Why an erasure was asked for: it goes to the audit log, so no personal data in it.
+ErasureReason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    Field(description="Why, for the audit log (e.g. 本人申请); no personal data here."),
+]
+
+
+class AVolunteer(Protocol):
+    id: Any
+    community_id: Any
+
+
+V = TypeVar("V", bound=AVolunteer)
 
 
 def may_see_personal_data(principal: Principal, community_id: str, volunteer_id: str) -> bool:
@@ -56,6 +72,17 @@ def require_eraser(principal: Principal, community_id: str) -> None:
     """Erasing is for the community's admins (county and community admins who see it)."""
     principal.require_write(community_id)
     principal.require_role(*ADMINS)
+
+
+async def volunteer_to_export(
+    session: AsyncSession, model: type[V], volunteer_id: str, principal: Principal
+) -> V:
+    """The volunteer (a service's record or replica of them) whose data the caller may
+    export: 404 outside the token's communities, 403 for anyone but the community's admins
+    and the volunteer themself."""
+    volunteer = await get_in_scope(session, model, volunteer_id, principal, "volunteer")
+    require_personal_data_reader(principal, volunteer.community_id, str(volunteer.id))
+    return volunteer
 
 
 class PersonalDataExported(EventData):

@@ -26,7 +26,6 @@ from services.activities.schemas import (
     CertificateOut,
     CorrectionIn,
     HeldCertificate,
-    HeldVolunteer,
     KindIn,
     KindOut,
     Period,
@@ -40,6 +39,7 @@ from services.activities.schemas import (
     VolunteerHours,
 )
 from services.activities.settings import ActivitiesSettings
+from services.registry.replicas import ReplicaVolunteerOut
 from shared.auth import CurrentUser
 from shared.db import utcnow
 from shared.pagination import (
@@ -256,12 +256,7 @@ async def export_personal_data(
     volunteer = held.volunteer
     return ActivitiesPersonalData(
         exported_at=utcnow(),
-        volunteer=HeldVolunteer(
-            id=str(volunteer.id),
-            community_id=volunteer.community_id,
-            name=volunteer.name,
-            active=volunteer.active,
-        ),
+        volunteer=ReplicaVolunteerOut.model_validate(volunteer),
         participations=[domain.hours_entry(a, hours) for a, hours in held.participations],
         certificates=[
             HeldCertificate(

@@ -21,8 +21,7 @@ from services.activities.domain import hours_on_every_activity
 from services.activities.models import Activity, Certificate, Volunteer
 from services.activities.outbox import OUTBOX
 from shared.auth import Principal
-from shared.personal_data import require_personal_data_reader
-from shared.scoping import get_in_scope
+from shared.personal_data import volunteer_to_export
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,7 @@ async def export_volunteer(
 ) -> HeldOnVolunteer:
     """Everything on the volunteer, for the community's admins and the volunteer themself
     (404 outside the token's communities, 403 for anyone else); the export is audited."""
-    volunteer = await get_in_scope(session, Volunteer, volunteer_id, principal, "volunteer")
-    require_personal_data_reader(principal, volunteer.community_id, str(volunteer.id))
+    volunteer = await volunteer_to_export(session, Volunteer, volunteer_id, principal)
     participations = await hours_on_every_activity(session, volunteer.id)
     certificates = (
         await session.scalars(

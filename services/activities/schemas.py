@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from services.activities.certificate_data import ServiceLine
+from services.registry.replicas import ReplicaVolunteerOut
 from shared.schemas import NEVER_NULL, Name, ShortText, Slug
 
 Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -139,15 +140,6 @@ class VolunteerHours(BaseModel):
     entries: list[HoursEntry]
 
 
-class HeldVolunteer(BaseModel):
-    """The volunteer as this service keeps them (a replica of the registry's record)."""
-
-    id: str
-    community_id: str
-    name: str
-    active: bool
-
-
 class HeldCertificate(BaseModel):
     """A service certificate issued to the volunteer."""
 
@@ -175,7 +167,7 @@ class ActivitiesPersonalData(BaseModel):
 
     service: Literal["activities"] = "activities"
     exported_at: datetime
-    volunteer: HeldVolunteer
+    volunteer: ReplicaVolunteerOut
     participations: list[HoursEntry]
     certificates: list[HeldCertificate]
     recorded: list[RecordedActivity]

@@ -22,8 +22,8 @@ from shared.auth import Principal
 from shared.db import utcnow
 from shared.personal_data import (
     require_eraser,
-    require_personal_data_reader,
     rewrite_logged_events,
+    volunteer_to_export,
 )
 from shared.scoping import get_in_scope
 
@@ -47,8 +47,7 @@ async def export_volunteer(
 ) -> HeldOnVolunteer:
     """Everything on the volunteer, for the community's admins and the volunteer themself
     (404 outside the token's communities, 403 for anyone else); the export is audited."""
-    volunteer = await get_in_scope(session, Volunteer, volunteer_id, principal, "volunteer")
-    require_personal_data_reader(principal, volunteer.community_id, str(volunteer.id))
+    volunteer = await volunteer_to_export(session, Volunteer, volunteer_id, principal)
     memberships = (
         await session.scalars(
             select(TeamMember)

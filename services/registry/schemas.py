@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from shared.db import utcnow
+from shared.personal_data import ErasureReason
 from shared.schemas import NEVER_NULL, Id, Name, Phone, ShortText, Slug
 
 Gender = Literal["male", "female"]
@@ -320,11 +321,7 @@ class VolunteerOut(BaseModel):
 
 
 class EraseIn(Strict):
-    reason: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-        Field(description="Why, for the audit log (e.g. 本人申请); no personal data here."),
-    ]
+    reason: ErasureReason
 
 
 class ImportError_(BaseModel):

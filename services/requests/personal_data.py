@@ -15,8 +15,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.requests import events as ev
@@ -35,9 +36,7 @@ from services.requests.outbox import OUTBOX
 from services.requests.personal_data_schemas import ResidentEraseIn, ResidentLookup
 from shared.auth import ADMINS, Principal
 from shared.ids import new_id
-from shared.personal_data import ERASED_VOLUNTEER_NAME, require_personal_data_reader
-from shared.scoping import get_in_scope
-
+from shared.personal_data import ERASED_VOLUNTEER_NAME, volunteer_to_export
 
 # How many orders one retention round anonymises at most: the next round goes on.
 RETENTION_BATCH = 500
@@ -60,8 +59,7 @@ async def export_volunteer(
 ) -> HeldOnVolunteer:
     """Everything on the volunteer, for the community's admins and the volunteer themself
     (404 outside the token's communities, 403 for anyone else); the export is audited."""
-    volunteer = await get_in_scope(session, Volunteer, volunteer_id, principal, "volunteer")
-    require_personal_data_reader(principal, volunteer.community_id, str(volunteer.id))
+    volunteer = await volunteer_to_export(session, Volunteer, volunteer_id, principal)
     memberships = [
         (membership, name)
         for membership, name in await session.execute(
@@ -136,10 +134,21 @@ def _require_resident_admin(principal: Principal, community_id: str, *, write: b
     principal.require_role(*ADMINS)
 
 
-async def _orders_of(
+T = TypeVar("T", ServiceRequest, CareRecipient)
+
+
+async def _rows(session: AsyncSession, query: Select[T], *, for_update: bool) -> Sequence[T]:
+    if for_update:
+        # Locked: an order moving meanwhile waits, then finds the resident gone.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.scalars(query)).all()
+
+
+async def _records_of(
     session: AsyncSession, lookup: ResidentLookup, *, for_update: bool = False
-) -> Sequence[ServiceRequest]:
-    query = (
+) -> tuple[Sequence[ServiceRequest], Sequence[CareRecipient]]:
+    """The resident's orders and care-register records: theirs is the phone in the community."""
+    orders = (
         select(ServiceRequest)
         .where(
             ServiceRequest.community_id == lookup.community_id,
@@ -147,25 +156,17 @@ async def _orders_of(
         )
         .order_by(ServiceRequest.submitted_at, ServiceRequest.id)
     )
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.scalars(query)).all()
-
-
-async def _recipients_of(
-    session: AsyncSession, lookup: ResidentLookup, *, for_update: bool = False
-) -> Sequence[CareRecipient]:
-    query = (
+    people = (
         select(CareRecipient)
         .where(
-            CareRecipient.community_id == lookup.community_id,
-            CareRecipient.phone == lookup.phone,
+            CareRecipient.community_id == lookup.community_id, CareRecipient.phone == lookup.phone
         )
         .order_by(CareRecipient.registered_at, CareRecipient.id)
     )
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.scalars(query)).all()
+    return (
+        await _rows(session, orders, for_update=for_update),
+        await _rows(session, people, for_update=for_update),
+    )
 
 
 async def export_resident(
@@ -175,8 +176,7 @@ async def export_resident(
     community, with their history and visits (its admins); the export is audited by the
     records' ids."""
     _require_resident_admin(principal, lookup.community_id, write=False)
-    orders = await _orders_of(session, lookup)
-    recipients = await _recipients_of(session, lookup)
+    orders, recipients = await _records_of(session, lookup)
     history: dict[uuid.UUID, list[RequestHistory]] = defaultdict(list)
     if orders:
         for line in await session.scalars(
@@ -267,9 +267,7 @@ async def erase_resident(
     and care records keep everything but who they are. Erasing again finds nobody (the
     phone is gone) and changes nothing; each request is audited all the same."""
     _require_resident_admin(principal, command.community_id, write=True)
-    # Locked: an order moving meanwhile waits, then finds the resident gone.
-    orders = await _orders_of(session, command, for_update=True)
-    recipients = await _recipients_of(session, command, for_update=True)
+    orders, recipients = await _records_of(session, command, for_update=True)
     return await _anonymise(
         session,
         command.community_id,
@@ -290,10 +288,8 @@ async def apply_retention(
     cutoff = lc.retention_cutoff(now, months)
     if cutoff is None:
         return []
-    closed_long_ago = (
-        select(RequestHistory.request_id)
-        .where(RequestHistory.action.in_(lc.CLOSING_MOVES), RequestHistory.at < cutoff)
-        .scalar_subquery()
+    closed_long_ago = select(RequestHistory.request_id).where(
+        RequestHistory.action.in_(lc.CLOSING_MOVES), RequestHistory.at < cutoff
     )
     orders = (
         await session.execute(

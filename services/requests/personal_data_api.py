@@ -38,17 +38,9 @@ async def export_volunteer_records(
     on orders. For the community's admins and the volunteer themself; audited."""
     async with unit_of_work(session):
         held = await personal_data.export_volunteer(session, user, volunteer_id)
-    volunteer = held.volunteer
     return VolunteerRecordsPersonalData(
         exported_at=utcnow(),
-        volunteer=KeptVolunteer(
-            id=str(volunteer.id),
-            community_id=volunteer.community_id,
-            name=volunteer.name,
-            active=volunteer.active,
-            is_party_member=volunteer.is_party_member,
-            party_joined_on=volunteer.party_joined_on,
-        ),
+        volunteer=KeptVolunteer.model_validate(held.volunteer),
         teams=[
             KeptMembership(team_id=str(m.team_id), team_name=name, member=m.member)
             for m, name in held.memberships

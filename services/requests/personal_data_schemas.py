@@ -4,31 +4,20 @@ resident's export and erasure by phone number."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
+from services.registry.replicas import ReplicaVolunteerOut
 from services.requests.care_schemas import CareRecipientOut, CareVisitOut
 from services.requests.schemas import CareTaskOut, RequestOut, Strict
+from shared.personal_data import ErasureReason
 from shared.schemas import Phone, Slug
-
-ErasureReason = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    Field(description="Why, for the audit log (e.g. 本人申请); no personal data here."),
-]
-
 
 # -- a volunteer ----------------------------------------------------------------------
 
 
-class KeptVolunteer(BaseModel):
-    """The volunteer as this service keeps them (a replica of the registry's record)."""
-
-    id: str
-    community_id: str
-    name: str
-    active: bool
+class KeptVolunteer(ReplicaVolunteerOut):
     is_party_member: bool
     party_joined_on: date | None
 

@@ -42,6 +42,8 @@ async def apply_retention(runtime: Runtime, now: datetime | None = None) -> int:
     0 turns it off): how many orders and care records it anonymised."""
     settings = runtime.settings
     assert isinstance(settings, RequestsSettings)
+    if settings.resident_retention_months == 0:
+        return 0
     async with runtime.sessionmaker() as session, unit_of_work(session):
         erased = await personal_data.apply_retention(
             session, now or utcnow(), settings.resident_retention_months

@@ -81,13 +81,7 @@ async def export_personal_data(
     volunteer, totals = held.volunteer, held.totals
     return StatsPersonalData(
         exported_at=utcnow(),
-        volunteer=KeptVolunteer(
-            id=str(volunteer.id),
-            community_id=volunteer.community_id,
-            name=volunteer.name,
-            active=volunteer.active,
-            is_party_member=volunteer.is_party_member,
-        ),
+        volunteer=KeptVolunteer.model_validate(volunteer),
         hours=float(totals.hours) if totals else 0.0,
         certified_hours=float(totals.certified_hours) if totals else 0.0,
         activities=[

@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.stats.models import Activity, ActivityHours, TeamMember, Volunteer, VolunteerHours
 from shared.auth import Principal
-from shared.personal_data import require_personal_data_reader
-from shared.scoping import get_in_scope
+from shared.personal_data import volunteer_to_export
 
 
 @dataclass(frozen=True)
@@ -35,8 +34,7 @@ async def volunteer_figures(
     """What stats keeps on the volunteer, for the community's admins and the volunteer
     themself (404 outside the token's communities or before the registry's news came,
     403 for anyone else)."""
-    volunteer = await get_in_scope(session, Volunteer, volunteer_id, principal, "volunteer")
-    require_personal_data_reader(principal, volunteer.community_id, str(volunteer.id))
+    volunteer = await volunteer_to_export(session, Volunteer, volunteer_id, principal)
     totals = await session.get(VolunteerHours, volunteer.id)
     hours = [
         (entry, title, day)

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from services.registry.replicas import ReplicaVolunteerOut
+
 Scope = Literal["county", "branch", "community"]
 Interval = Literal["day", "week", "month"]
 Metric = Literal[
@@ -287,13 +289,7 @@ class PublicPage(BaseModel):
 # -- a volunteer's part of a PIPL export -------------------------------------------------
 
 
-class KeptVolunteer(BaseModel):
-    """The volunteer as stats keeps them (a replica of the registry's record)."""
-
-    id: str
-    community_id: str
-    name: str
-    active: bool
+class KeptVolunteer(ReplicaVolunteerOut):
     is_party_member: bool
 
 
