@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from services.activities import domain
+from services.activities import domain, personal_data
 from services.activities.certificate import (
     file_name,
     render_check_html,
@@ -21,6 +21,7 @@ from services.activities.certificate import (
 from services.activities.lifecycle import ActivityState
 from services.activities.models import Activity, ActivityKind, Booking, Resource
 from services.activities.schemas import (
+    ActivitiesPersonalData,
     ActivityBooking,
     ActivityIn,
     ActivityOut,
@@ -30,10 +31,12 @@ from services.activities.schemas import (
     CertificateCheck,
     CertificateOut,
     CorrectionIn,
+    HeldCertificate,
     KindIn,
     KindOut,
     Period,
     ReasonIn,
+    RecordedActivity,
     ResourceIn,
     ResourceKind,
     ResourceOut,
@@ -42,7 +45,9 @@ from services.activities.schemas import (
     VolunteerHours,
 )
 from services.activities.settings import ActivitiesSettings
+from services.registry.replicas import ReplicaVolunteerOut
 from shared.auth import CurrentUser
+from shared.db import utcnow
 from shared.limits import ClientBuckets
 from shared.openapi import too_many_response
 from shared.pagination import (
@@ -307,6 +312,44 @@ async def check_certificate(
     if _wants_html(request, format):
         return HTMLResponse(render_check_html(check), headers=headers)
     return JSONResponse(check.model_dump(mode="json"), headers=headers)
+
+
+@router.get("/volunteer-hours/{volunteer_id}/personal-data", tags=["personal data"])
+async def export_personal_data(
+    volunteer_id: PathId, session: SessionDep, user: CurrentUser
+) -> ActivitiesPersonalData:
+    """Everything activities holds on a volunteer (PIPL): the name it keeps, hours on every
+    activity (voided ones too), certificates issued, and activities they logged, verified
+    or voided. For the community's admins and the volunteer themself; audited."""
+    async with unit_of_work(session):
+        held = await personal_data.export_volunteer(session, user, volunteer_id)
+    volunteer = held.volunteer
+    return ActivitiesPersonalData(
+        exported_at=utcnow(),
+        volunteer=ReplicaVolunteerOut.model_validate(volunteer),
+        participations=[domain.hours_entry(a, hours) for a, hours in held.participations],
+        certificates=[
+            HeldCertificate(
+                number=c.number,
+                period_from=c.period_from,
+                period_to=c.period_to,
+                certified_hours=float(c.certified_hours),
+                issued_on=c.issued_on,
+                issued_by=c.issued_by,
+            )
+            for c in held.certificates
+        ],
+        recorded=[
+            RecordedActivity(
+                activity_id=str(a.id),
+                title=a.title,
+                logged=a.logged_by == str(volunteer.id),
+                verified=a.verified_by == str(volunteer.id),
+                voided=a.voided_by == str(volunteer.id),
+            )
+            for a in held.recorded
+        ],
+    )
 
 
 def activity_out(state: ActivityState, bookings: Sequence[tuple[Booking, str]] = ()) -> ActivityOut:

@@ -388,6 +388,13 @@ async def _entries(
     return [(activity, hours) for activity, hours in await session.execute(query)]
 
 
+async def hours_on_every_activity(
+    session: AsyncSession, volunteer_id: uuid.UUID
+) -> Sequence[tuple[Activity, Decimal]]:
+    """A volunteer's hours on each activity they took part in, voided ones too."""
+    return await _entries(session, volunteer_id, ("logged", "verified", "voided"))
+
+
 async def volunteer_hours(
     session: AsyncSession, principal: Principal, volunteer_id: str
 ) -> VolunteerHours:
@@ -399,20 +406,22 @@ async def volunteer_hours(
         volunteer_id=str(volunteer.id),
         total_hours=float(total),
         certified_hours=float(certified),
-        entries=[
-            HoursEntry(
-                activity_id=str(a.id),
-                title=a.title,
-                kind=a.kind,
-                category=a.category,
-                team_id=str(a.team_id),
-                started_at=a.started_at,
-                ended_at=a.ended_at,
-                hours=float(hours),
-                status=a.status,
-            )
-            for a, hours in entries
-        ],
+        entries=[hours_entry(a, hours) for a, hours in entries],
+    )
+
+
+def hours_entry(activity: Activity, hours: Decimal) -> HoursEntry:
+    """A volunteer's hours on one activity, as answered."""
+    return HoursEntry(
+        activity_id=str(activity.id),
+        title=activity.title,
+        kind=activity.kind,
+        category=activity.category,
+        team_id=str(activity.team_id),
+        started_at=activity.started_at,
+        ended_at=activity.ended_at,
+        hours=float(hours),
+        status=activity.status,
     )
 
 

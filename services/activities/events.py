@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from services.activities.schemas import Status
 from shared.events import EventCatalog, EventData, Versioned
+from shared.personal_data import PersonalDataExported
 
 TOPIC = "qise.activities.events"
 
@@ -76,6 +77,14 @@ class CertificateIssued(EventData):
     certified_hours: float
     period_from: date | None = None
     period_to: date | None = None
+
+
+class VolunteerHoursPersonalDataExported(PersonalDataExported):
+    event_type = "qise.volunteer_hours.personal_data_exported.v1"
+    summary = (
+        "What activities holds on a volunteer (hours, certificates) was exported (PIPL): the"
+        " audit record, with no personal data; the actor is who asked."
+    )
 
 
 # -- shared resources (资源联享): the resource's community is the event's --------------
@@ -148,6 +157,7 @@ CATALOG = EventCatalog(
         ActivityVoided,
         ActivityKindDefined,
         CertificateIssued,
+        VolunteerHoursPersonalDataExported,
         ResourceOffered,
         ResourceChanged,
         ResourceBooked,

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from services.activities.certificate_data import ServiceLine
+from services.registry.replicas import ReplicaVolunteerOut
 from shared.schemas import NEVER_NULL, Name, ShortText, Slug
 
 Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -137,6 +138,39 @@ class VolunteerHours(BaseModel):
     total_hours: float
     certified_hours: float
     entries: list[HoursEntry]
+
+
+class HeldCertificate(BaseModel):
+    """A service certificate issued to the volunteer."""
+
+    number: str
+    period_from: date | None
+    period_to: date | None
+    certified_hours: float
+    issued_on: date
+    issued_by: str
+
+
+class RecordedActivity(BaseModel):
+    """An activity the volunteer logged, verified or voided themself (as a team leader)."""
+
+    activity_id: str
+    title: str
+    logged: bool
+    verified: bool
+    voided: bool
+
+
+class ActivitiesPersonalData(BaseModel):
+    """Everything activities holds on one volunteer: hours on every activity (voided ones
+    too), the certificates issued to them, and what they recorded themself."""
+
+    service: Literal["activities"] = "activities"
+    exported_at: datetime
+    volunteer: ReplicaVolunteerOut
+    participations: list[HoursEntry]
+    certificates: list[HeldCertificate]
+    recorded: list[RecordedActivity]
 
 
 class KindIn(Strict):

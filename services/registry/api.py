@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
-from services.registry import domain
+from services.registry import domain, personal_data
 from services.registry.lifecycle import TeamState, VolunteerState
 from services.registry.models import (
     Branch,
@@ -32,12 +32,16 @@ from services.registry.schemas import (
     CommunityIn,
     CommunityOut,
     DeactivateIn,
+    EraseIn,
     ImportResult,
     LifeEventIn,
     LifeEventOut,
     MemberIn,
     MemberOut,
     PathBranch,
+    PersonalTeam,
+    PersonalUnit,
+    RegistryPersonalData,
     ResidentUnitDetail,
     ResidentUnitIn,
     ResidentUnitOut,
@@ -74,15 +78,20 @@ def community_out(community: Community) -> CommunityOut:
     return CommunityOut.model_validate(community, from_attributes=True)
 
 
-def volunteer_out(volunteer: Volunteer, principal: Principal, team_ids: list[str]) -> VolunteerOut:
+def volunteer_out(
+    volunteer: Volunteer, principal: Principal, team_ids: list[str], *, whole_phone: bool = False
+) -> VolunteerOut:
     """The answer: what the volunteer's events carry, and what stays in the registry."""
     state = VolunteerState.of(volunteer)
     joined = state.party_joined_on
+    phone = state.phone or ""  # none once erased
+    # Whole to the community's admins, masked to anyone else (events carry it masked).
+    if phone and not (whole_phone or principal.is_admin_of(state.community_id)):
+        phone = mask_phone(phone)
     return VolunteerOut(
         **state.shown(),
         id=str(state.id),
-        # Whole to the community's admins, masked to anyone else (events carry it masked).
-        phone=state.phone if principal.is_admin_of(state.community_id) else mask_phone(state.phone),
+        phone=phone,
         availability=state.availability,
         political_birthday=joined.strftime("%m-%d") if joined else None,
         deactivated_reason=state.deactivated_reason,
@@ -90,6 +99,7 @@ def volunteer_out(volunteer: Volunteer, principal: Principal, team_ids: list[str
         team_ids=team_ids,
         created_at=state.created_at,
         updated_at=state.updated_at,
+        erased_at=state.erased_at,
     )
 
 
@@ -543,3 +553,58 @@ async def list_life_events(
 ) -> Page[LifeEventOut]:
     events = await domain.list_life_events(session, user, volunteer_id)
     return Page(items=[life_event_out(e) for e in events])
+
+
+# -- personal data (PIPL) ----------------------------------------------------------
+
+
+@router.get("/volunteers/{volunteer_id}/personal-data", tags=["personal data"])
+async def export_personal_data(
+    volunteer_id: PathId, session: SessionDep, user: CurrentUser
+) -> RegistryPersonalData:
+    """Everything the registry holds on a volunteer (个人信息导出): the record with the phone
+    whole, teams, resident unit, life events. For the community's admins and the volunteer
+    themself; recorded in the audit log. The other services answer their parts at
+    `/volunteer-hours/{id}/personal-data` (activities), `/volunteer-records/{id}/personal-data`
+    (requests) and `/stats/volunteers/{id}/personal-data` (stats)."""
+    async with unit_of_work(session):
+        held = await personal_data.export_volunteer(session, user, volunteer_id)
+    volunteer = held.volunteer
+    joined = {m.team_id: m.joined_at for m in held.memberships}
+    return RegistryPersonalData(
+        exported_at=utcnow(),
+        volunteer=volunteer_out(volunteer, user, [str(t) for t in joined], whole_phone=True),
+        teams=[
+            PersonalTeam(
+                team_id=str(t.id),
+                community_id=t.community_id,
+                name=t.name,
+                category=t.category,
+                member=t.id in joined,
+                joined_at=joined.get(t.id),
+                leader=t.leader_volunteer_id == volunteer.id,
+            )
+            for t in held.teams
+        ],
+        unit=(
+            PersonalUnit(id=str(held.unit.id), name=held.unit.name, kind=held.unit.kind)
+            if held.unit is not None
+            else None
+        ),
+        life_events=[life_event_out(e) for e in held.life_events],
+    )
+
+
+@router.post("/volunteers/{volunteer_id}/erase", tags=["personal data"])
+async def erase_personal_data(
+    volunteer_id: PathId, body: EraseIn, session: SessionDep, user: CurrentUser
+) -> VolunteerOut:
+    """Erase a volunteer's personal data on request (删除个人信息; the community's admins):
+    anonymised in place, the name a placeholder, phone, gender, birth year, skills,
+    availability, party joining date, resident unit and life-event notes gone; id,
+    community, party membership, status, teams, activities, hours and statistics stay.
+    Every service's replica drops the name through `qise.volunteer.erased.v1`. Erasing an
+    erased volunteer changes nothing."""
+    async with unit_of_work(session):
+        volunteer = await personal_data.erase_volunteer(session, user, volunteer_id, body.reason)
+    return await _volunteer_out(session, volunteer, user)

@@ -5,7 +5,8 @@ changes, so a reader can apply them in any order and keep the newest; volunteer
 and team events carry the whole state. A join or a leave is a change of the team
 (made under the team's lock), so membership events carry the team's version: of
 two events about one (team, volunteer), the higher version is the later. Phones
-travel masked: whole numbers never leave the registry.
+travel masked: whole numbers never leave the registry. An erased volunteer's last
+event (`qise.volunteer.erased.v1`) carries the anonymised state: replicas keep it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Literal
 from pydantic import Field
 
 from shared.events import EventCatalog, EventData, Reports, Versioned
+from shared.personal_data import PersonalDataExported
 
 TOPIC = "qise.registry.events"
 
@@ -109,6 +111,24 @@ class VolunteerDeactivated(VolunteerState):
     reason: str = ""
 
 
+class VolunteerErased(VolunteerState):
+    event_type = "qise.volunteer.erased.v1"
+    summary = (
+        "A volunteer's personal data was erased on request (PIPL): carries the anonymised state"
+        " (a placeholder name, no phone, birth year, skills or unit) for every replica to keep;"
+        " id, community, party membership and active status are unchanged."
+    )
+    reason: str = ""
+
+
+class VolunteerPersonalDataExported(PersonalDataExported):
+    event_type = "qise.volunteer.personal_data_exported.v1"
+    summary = (
+        "What the registry holds on a volunteer was exported (PIPL): the audit record, with"
+        " no personal data; the actor is who asked."
+    )
+
+
 class TeamMemberJoined(Versioned):
     event_type = "qise.team.member_joined.v1"
     summary = "A volunteer joined a team."
@@ -167,6 +187,7 @@ REPLICA: dict[str, Reports] = {
     VolunteerRegistered.event_type: Reports("volunteer", "volunteer_id"),
     VolunteerUpdated.event_type: Reports("volunteer", "volunteer_id"),
     VolunteerDeactivated.event_type: Reports("volunteer", "volunteer_id"),
+    VolunteerErased.event_type: Reports("volunteer", "volunteer_id"),
 }
 MEMBERSHIPS = (TeamMemberJoined.event_type, TeamMemberLeft.event_type)
 
@@ -183,6 +204,8 @@ CATALOG = EventCatalog(
         VolunteerRegistered,
         VolunteerUpdated,
         VolunteerDeactivated,
+        VolunteerErased,
+        VolunteerPersonalDataExported,
         TeamMemberJoined,
         TeamMemberLeft,
         PartyMemberLifeEventRecorded,

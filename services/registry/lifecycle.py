@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from services.registry import events as ev
 from services.registry.schemas import LifeEventIn, VolunteerIn, VolunteerPatch
 from shared.errors import Conflict, Invalid
+from shared.personal_data import ERASED_VOLUNTEER_NAME, Scrub
 from shared.phones import mask_phone
 from shared.state import RowState
 
@@ -62,7 +63,7 @@ class VolunteerState(RowState):
     id: uuid.UUID
     community_id: str
     name: str
-    phone: str
+    phone: str | None  # none once erased
     gender: str | None
     birth_year: int | None
     skills: tuple[str, ...]  # a JSON list on the row
@@ -75,6 +76,7 @@ class VolunteerState(RowState):
     version: int
     created_at: datetime
     updated_at: datetime
+    erased_at: datetime | None
 
     @classmethod
     def of(cls, row: object, **not_columns: Any) -> Self:
@@ -110,7 +112,7 @@ class VolunteerState(RowState):
             volunteer_id=str(self.id),
             **self.shown(),
             # Whole phones never leave the registry; the answer shows them to admins.
-            phone_masked=mask_phone(self.phone),
+            phone_masked=mask_phone(self.phone) if self.phone is not None else "",
             version=self.version,
             **extra,
         )
@@ -136,6 +138,7 @@ def register_volunteer(
         version=1,
         created_at=at,
         updated_at=at,
+        erased_at=None,
     )
     return state, state.event(ev.VolunteerRegistered)
 
@@ -144,6 +147,7 @@ def update_volunteer(
     state: VolunteerState, patch: VolunteerPatch, *, at: datetime
 ) -> tuple[VolunteerState, ev.VolunteerUpdated]:
     """The fields the PATCH set, on top of the current state; the result must be valid whole."""
+    check_not_erased(state)
     changes = patch.model_dump(exclude_unset=True)
     for required in REQUIRED:
         if required in changes and changes[required] is None:
@@ -183,6 +187,7 @@ def record_life_event(
     state: VolunteerState, command: LifeEventIn, *, life_event_id: uuid.UUID
 ) -> ev.PartyMemberLifeEventRecorded:
     """A life event of a party member; it changes nothing in the volunteer's own state."""
+    check_not_erased(state)
     if not state.is_party_member:
         raise Invalid("life events are recorded for party members only", field="volunteer_id")
     return ev.PartyMemberLifeEventRecorded(
@@ -193,6 +198,77 @@ def record_life_event(
         occurred_on=command.occurred_on,
         note=command.note,
     )
+
+
+# -- erasure on request (PIPL) -------------------------------------------------------
+
+# What erasing a volunteer keeps: the id, community, party membership and whether active
+# (what statistics count), memberships (rows of their own) and history. The rest is the
+# person's and goes: these fields become these values.
+ERASED: dict[str, Any] = {
+    "name": ERASED_VOLUNTEER_NAME,
+    "phone": None,
+    "gender": None,
+    "birth_year": None,
+    "skills": (),
+    "availability": None,
+    "party_joined_on": None,
+    "deactivated_reason": None,
+    "unit_id": None,
+}
+# The same, as the volunteer's events carry them; a deactivation's reason goes too.
+ERASED_IN_EVENTS = (
+    "name",
+    "phone_masked",
+    "gender",
+    "birth_year",
+    "skills",
+    "party_joined_on",
+    "unit_id",
+)
+STATE_EVENTS = (
+    ev.VolunteerRegistered.event_type,
+    ev.VolunteerUpdated.event_type,
+    ev.VolunteerDeactivated.event_type,
+)
+
+
+def check_not_erased(state: VolunteerState) -> None:
+    """An erased volunteer's details stay erased: nobody writes a person back into them."""
+    if state.erased_at is not None:
+        raise Conflict("the volunteer's personal data was erased", current_status="erased")
+
+
+def erase_volunteer(
+    state: VolunteerState, *, reason: str, at: datetime
+) -> tuple[VolunteerState, ev.VolunteerErased | None]:
+    """Anonymise a volunteer in place: one change, one version, its event carrying the
+    anonymised state so every replica drops the name. Erasing again changes nothing."""
+    if state.erased_at is not None:
+        return state, None
+    new = replace(state, **ERASED, erased_at=at, version=state.version + 1, updated_at=at)
+    return new, new.event(ev.VolunteerErased, reason=reason)
+
+
+def scrub_logged_event(erased: VolunteerState) -> Scrub:
+    """How the volunteer's logged events read once they are erased: each state event with
+    the erased fields as the erasure's event has them, each life event without the name
+    and the note. Events about anyone else, or of other types, stay as they are."""
+    blank = erased.event(ev.VolunteerUpdated).model_dump(mode="json")
+    person = str(erased.id)
+
+    def scrub(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+        if data.get("volunteer_id") != person:
+            return data
+        if event_type in STATE_EVENTS:
+            data.update({name: blank[name] for name in ERASED_IN_EVENTS})
+            if "reason" in data:
+                data["reason"] = ""
+        elif event_type == ev.PartyMemberLifeEventRecorded.event_type:
+            data.update(volunteer_name=ERASED_VOLUNTEER_NAME, note=None)
+        return data
+
+    return scrub
 
 
 # -- teams -------------------------------------------------------------------------

@@ -115,7 +115,8 @@ class Volunteer(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     community_id: Mapped[str] = mapped_column(ForeignKey("communities.id"), index=True)
     name: Mapped[str] = mapped_column(String(50), index=True)
-    phone: Mapped[str] = mapped_column(String(20))
+    # None once erased: the unique constraint then holds no number of theirs.
+    phone: Mapped[str | None] = mapped_column(String(20))
     gender: Mapped[str | None] = mapped_column(String(10))
     birth_year: Mapped[int | None] = mapped_column(Integer)
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -131,6 +132,8 @@ class Volunteer(Base):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the volunteer's personal data was erased on request (PIPL); None while it is held.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Team(Base):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Boolean, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,3 +46,16 @@ class VolunteerReplicaColumns:
     name: Mapped[str] = mapped_column(String(50))
     active: Mapped[bool] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(Integer)
+
+
+class ReplicaVolunteerOut(BaseModel):
+    """A volunteer as a replica keeps them, in a service's part of a personal-data export
+    (PIPL); a service adds the columns only it keeps. The name is the placeholder once the
+    registry erased the volunteer."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    community_id: str
+    name: str
+    active: bool

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from shared.db import utcnow
+from shared.personal_data import ErasureReason
 from shared.schemas import NEVER_NULL, Id, Name, Phone, ShortText, Slug
 
 Gender = Literal["male", "female"]
@@ -296,7 +297,9 @@ class VolunteerOut(BaseModel):
     id: str
     community_id: str
     name: str
-    phone: str
+    phone: str = Field(
+        description="Whole to the community's admins, masked to others; '' once erased."
+    )
     gender: str | None
     birth_year: int | None
     skills: list[str]
@@ -312,6 +315,13 @@ class VolunteerOut(BaseModel):
     team_ids: list[str] = []
     created_at: datetime
     updated_at: datetime
+    erased_at: datetime | None = Field(
+        None, description="When the volunteer's personal data was erased on request (PIPL)."
+    )
+
+
+class EraseIn(Strict):
+    reason: ErasureReason
 
 
 class ImportError_(BaseModel):
@@ -349,3 +359,37 @@ class LifeEventOut(BaseModel):
     note: str | None
     recorded_by: str
     created_at: datetime
+
+
+# -- personal data (PIPL) ----------------------------------------------------------
+
+
+class PersonalTeam(BaseModel):
+    """A team the volunteer is on or leads."""
+
+    team_id: str
+    community_id: str
+    name: str
+    category: str
+    member: bool
+    joined_at: datetime | None = Field(None, description="When they joined, if a member.")
+    leader: bool
+
+
+class PersonalUnit(BaseModel):
+    """The resident unit whose working party member they are (双报到)."""
+
+    id: str
+    name: str
+    kind: str
+
+
+class RegistryPersonalData(BaseModel):
+    """Everything the registry holds on one volunteer."""
+
+    service: Literal["registry"] = "registry"
+    exported_at: datetime
+    volunteer: VolunteerOut = Field(description="The record, the phone whole.")
+    teams: list[PersonalTeam]
+    unit: PersonalUnit | None
+    life_events: list[LifeEventOut]

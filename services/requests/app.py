@@ -13,6 +13,7 @@ from services.requests.events import CATALOG
 from services.requests.handlers import subscriptions
 from services.requests.models import Base
 from services.requests.outbox import OUTBOX
+from services.requests.personal_data_api import router as personal_data_router
 from services.requests.scheduler import run_forever
 from services.requests.settings import RequestsSettings
 from shared.service import create_service_app
@@ -31,7 +32,7 @@ def create_app(settings: RequestsSettings | None = None) -> FastAPI:
             "Resident service orders, dispatch to color teams, SLAs, care tasks, and the"
             " people under care (关爱对象) with their visits."
         ),
-        routers=[router, care_router],
+        routers=[router, care_router, personal_data_router],
         outbox=OUTBOX,
         publishes=CATALOG,
         subscriptions=subscriptions(settings),

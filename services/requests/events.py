@@ -15,6 +15,7 @@ from pydantic import Field
 from services.requests.care_events import CARE_REGISTER_EVENTS
 from services.requests.schemas import CareStatus, Channel, Mode, RequestStatus, Resident, Urgency
 from shared.events import EventCatalog, EventData, Versioned
+from shared.personal_data import PersonalDataExported
 
 TOPIC = "qise.requests.events"
 INBOUND_TOPIC = "qise.county.inbound"
@@ -147,6 +148,44 @@ class ServiceKindRouted(Versioned):
     category: str
 
 
+# -- PIPL: the audit records of exports and erasures, which name nobody -----------------
+
+
+class VolunteerRecordsPersonalDataExported(PersonalDataExported):
+    event_type = "qise.volunteer_records.personal_data_exported.v1"
+    summary = (
+        "What requests holds on a volunteer (care tasks, visits, order actions) was exported"
+        " (PIPL): the audit record, with no personal data; the actor is who asked."
+    )
+
+
+class ResidentPersonalDataExported(PersonalDataExported):
+    event_type = "qise.resident.personal_data_exported.v1"
+    summary = (
+        "A resident's orders and care-register record, found by their phone number, were"
+        " exported (PIPL): the audit record, naming the records by id, never the phone."
+    )
+    request_ids: list[str] = Field(default_factory=list)
+    care_recipient_ids: list[str] = Field(default_factory=list)
+
+
+class ResidentErased(EventData):
+    event_type = "qise.resident.erased.v1"
+    summary = (
+        "A resident's name, phone and address were removed from their orders and care-register"
+        " record (PIPL): on request, or by the retention rule (`actor` system). Orders, visits"
+        " and every count stay; the records are named by id, never the phone."
+    )
+    erasure_id: str = Field(description="This erasure's own id (the event's subject).")
+    community_id: str
+    request_ids: list[str] = Field(default_factory=list)
+    care_recipient_ids: list[str] = Field(default_factory=list)
+    reason: str
+    retention: bool = Field(
+        False, description="True: the retention rule, for orders closed long enough ago."
+    )
+
+
 CATALOG = EventCatalog(
     [
         ServiceKindRouted,
@@ -163,6 +202,9 @@ CATALOG = EventCatalog(
         CareTaskCompleted,
         CareTaskOverdue,
         *CARE_REGISTER_EVENTS,
+        VolunteerRecordsPersonalDataExported,
+        ResidentPersonalDataExported,
+        ResidentErased,
     ]
 )
 

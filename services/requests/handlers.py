@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry import events as registry
-from services.requests import domain
+from services.requests import domain, personal_data
 from services.requests import events as ev
 from services.requests.lifecycle import Sla
 from services.requests.models import CareTask, Community, Team, TeamMember, Volunteer
@@ -81,15 +81,28 @@ async def on_membership(session: AsyncSession, event: Event[Any]) -> None:
     )
 
 
+REPLICA_HANDLERS = replica_handlers(
+    registry.REPLICA, {"community": Community, "team": Team, "volunteer": Volunteer}
+)
+
+
+async def on_volunteer_erased(
+    session: AsyncSession, event: Event[registry.VolunteerErased]
+) -> None:
+    """The replica takes the erased state like any other; the care tasks, which keep the
+    name they were made with, forget it too."""
+    await REPLICA_HANDLERS[registry.VolunteerErased.event_type](session, event)
+    await personal_data.forget_volunteer_name(session, uuid.UUID(event.data.volunteer_id))
+
+
 def subscriptions(settings: RequestsSettings) -> list[Subscription]:
     return [
         subscribe(
             name="registry",
             topics=[registry.TOPIC],
             handlers={
-                **replica_handlers(
-                    registry.REPLICA, {"community": Community, "team": Team, "volunteer": Volunteer}
-                ),
+                **REPLICA_HANDLERS,
+                registry.VolunteerErased.event_type: on_volunteer_erased,
                 **dict.fromkeys(registry.MEMBERSHIPS, on_membership),
                 registry.PartyMemberLifeEventRecorded.event_type: on_life_event(settings),
             },

@@ -9,6 +9,7 @@ writes the state back onto the row and records the event.
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 from services.requests import events as ev
 from services.requests.schemas import OPEN_STATUSES, RequestIn
 from shared.errors import Conflict, Invalid
+from shared.personal_data import ERASED_RESIDENT_NAME
 from shared.state import RowState
 
 # -- orders: the lifecycle as a table: action -> (statuses it may start from, status it leads to)
@@ -487,3 +489,36 @@ def mark_care_task_overdue(
         )
     marked = replace(state, overdue_at=at, version=state.version + 1)
     return marked, marked.event(ev.CareTaskOverdue)
+
+
+# -- residents' personal data (PIPL): what erasing removes, and when retention does it --
+
+# An order keeps everything but who the resident is; a person under care keeps their plan
+# and visits but not who they are, nor the notes about them.
+ORDER_RESIDENT_ERASED: dict[str, Any] = {
+    "resident_name": ERASED_RESIDENT_NAME,
+    "resident_phone": "",
+    "resident_address": None,
+}
+CARE_RECIPIENT_ERASED: dict[str, Any] = {
+    "name": ERASED_RESIDENT_NAME,
+    "phone": "",
+    "address": None,
+    "notes": None,
+}
+# The moves that close an order: its resident is kept for the retention period after.
+CLOSING_MOVES = ("complete", "cancel")
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same time `months` calendar months earlier; a day the month lacks becomes its
+    last (31 May less 3 months is 28 or 29 February)."""
+    count = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(count, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return moment.replace(year=year, month=month + 1, day=min(moment.day, last_day))
+
+
+def retention_cutoff(now: datetime, months: int) -> datetime | None:
+    """Residents of orders closed before this moment are anonymised; None: retention off."""
+    return months_before(now, months) if months > 0 else None

@@ -125,6 +125,9 @@ class ServiceRequest(Base):
     # The resident unit whose team is assigned, when a unit's team serves it.
     serving_unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     inbound_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
+    # When the resident's name, phone and address were removed (PIPL: on request or by the
+    # retention rule); None while the order holds them.
+    resident_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Our code sets the version (events carry it); an UPDATE also checks the one it read.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
@@ -203,6 +206,8 @@ class CareRecipient(Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(String(500))
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the person's name, phone, address and notes were removed (PIPL); None until then.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Our code sets the version (events carry it); an UPDATE also checks the one it read.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012

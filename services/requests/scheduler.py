@@ -1,6 +1,6 @@
 """The requests service's clock: marks overdue orders and care tasks, flags escalations
-the branch left waiting, and creates
-political-birthday talks ahead of the anniversary.
+the branch left waiting, creates political-birthday talks ahead of the anniversary, and
+anonymises the residents of orders closed longer than the retention period (PIPL).
 
 Each step is its own unit of work. Several replicas may run rounds at once:
 the overdue step skips rows someone else holds (they are looked at next round)
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.requests import domain
+from services.requests import domain, personal_data
 from services.requests.settings import RequestsSettings
 from shared.db import utcnow
 from shared.service import Runtime
@@ -37,6 +37,20 @@ async def run_once(runtime: Runtime) -> tuple[int, int]:
     return marked, talks
 
 
+async def apply_retention(runtime: Runtime, now: datetime | None = None) -> int:
+    """One round of the residents' retention rule (`REQUESTS_RESIDENT_RETENTION_MONTHS`;
+    0 turns it off): how many orders and care records it anonymised."""
+    settings = runtime.settings
+    assert isinstance(settings, RequestsSettings)
+    if settings.resident_retention_months == 0:
+        return 0
+    async with runtime.sessionmaker() as session, unit_of_work(session):
+        erased = await personal_data.apply_retention(
+            session, now or utcnow(), settings.resident_retention_months
+        )
+    return sum(len(e.request_ids) + len(e.care_recipient_ids) for e in erased)
+
+
 async def run_forever(runtime: Runtime) -> None:
     settings = runtime.settings
     assert isinstance(settings, RequestsSettings)
@@ -45,6 +59,8 @@ async def run_forever(runtime: Runtime) -> None:
             marked, talks = await run_once(runtime)
             if marked or talks:
                 log.info("scheduler: %d marked overdue, %d birthday talks created", marked, talks)
+            if anonymised := await apply_retention(runtime):
+                log.info("scheduler: %d residents' records anonymised (retention)", anonymised)
         except asyncio.CancelledError:
             raise
         except Exception as error:

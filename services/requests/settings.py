@@ -24,6 +24,15 @@ class RequestsSettings(ServiceSettings):
             "Hours an order escalated to the branch may wait for a team before it is flagged."
         ),
     )
+    resident_retention_months: int = Field(
+        0,
+        ge=0,
+        description=(
+            "Months after an order was completed or cancelled (or a person's care ended) that"
+            " the resident's name, phone and address are removed (PIPL retention; the order"
+            " and every count stay). 0: kept until erased on request."
+        ),
+    )
     scheduler_seconds: float = Field(
         30, description="How often overdue orders and tasks are marked and birthdays looked at."
     )

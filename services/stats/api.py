@@ -9,13 +9,16 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from services.stats import domain, rebuild
+from services.stats import domain, personal_data, rebuild
 from services.stats.public_page import PublicAnswers, render_public_html
 from services.stats.report import render_report_html, render_report_markdown, render_report_pdf
 from services.stats.schemas import (
     Areas,
     ConsumerLag,
+    CountedHours,
+    CountedMembership,
     Interval,
+    KeptVolunteer,
     Lag,
     Metric,
     OpenRequest,
@@ -25,11 +28,13 @@ from services.stats.schemas import (
     RankBy,
     Ranked,
     Scope,
+    StatsPersonalData,
 )
 from services.stats.settings import StatsSettings
 from shared.auth import CurrentUser
 from shared.db import utcnow
 from shared.openapi import too_many_response
+from shared.schemas import PathId
 from shared.service import RuntimeDep, SessionDep
 
 router = APIRouter()
@@ -63,6 +68,30 @@ async def overview(
     """
     area = await domain.resolve_area(session, user, scope, area_id)
     return await domain.overview(session, area, domain.period(start, end, _zone(request)))
+
+
+@router.get("/stats/volunteers/{volunteer_id}/personal-data", tags=["personal data"])
+async def export_personal_data(
+    volunteer_id: PathId, session: SessionDep, user: CurrentUser
+) -> StatsPersonalData:
+    """What stats keeps on a volunteer (PIPL): the name it shows on the leaderboard, their
+    hours as counted, their teams. For the community's admins and the volunteer themself.
+    Stats has no audit log of its own: the registry records each export."""
+    held = await personal_data.volunteer_figures(session, user, volunteer_id)
+    volunteer, totals = held.volunteer, held.totals
+    return StatsPersonalData(
+        exported_at=utcnow(),
+        volunteer=KeptVolunteer.model_validate(volunteer),
+        hours=float(totals.hours) if totals else 0.0,
+        certified_hours=float(totals.certified_hours) if totals else 0.0,
+        activities=[
+            CountedHours(activity_id=str(h.activity_id), title=title, day=day, hours=float(h.hours))
+            for h, title, day in held.hours
+        ],
+        teams=[
+            CountedMembership(team_id=str(m.team_id), member=m.member) for m in held.memberships
+        ],
+    )
 
 
 @router.get("/stats/timeseries", tags=["stats"])

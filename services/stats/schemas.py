@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from services.registry.replicas import ReplicaVolunteerOut
+
 Scope = Literal["county", "branch", "community"]
 Interval = Literal["day", "week", "month"]
 Metric = Literal[
@@ -282,3 +284,34 @@ class PublicPage(BaseModel):
     )
     care_register: PublicCare = Field(description="People under care and their visits, all time")
     as_of: datetime | None
+
+
+# -- a volunteer's part of a PIPL export -------------------------------------------------
+
+
+class KeptVolunteer(ReplicaVolunteerOut):
+    is_party_member: bool
+
+
+class CountedHours(BaseModel):
+    activity_id: str
+    title: str | None
+    day: date | None
+    hours: float
+
+
+class CountedMembership(BaseModel):
+    team_id: str
+    member: bool
+
+
+class StatsPersonalData(BaseModel):
+    """Everything stats keeps on one volunteer: the replica, their hours as counted, teams."""
+
+    service: Literal["stats"] = "stats"
+    exported_at: datetime
+    volunteer: KeptVolunteer
+    hours: float = Field(description="Hours on activities that count (voided ones do not).")
+    certified_hours: float
+    activities: list[CountedHours]
+    teams: list[CountedMembership]

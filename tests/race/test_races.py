@@ -467,6 +467,48 @@ async def test_two_deactivations_one_wins(system: Stack, place: str) -> None:
     await stats_agree(system, place)
 
 
+async def test_an_edit_and_an_erasure_of_one_volunteer(system: Stack, place: str) -> None:
+    """The edit lands before the erasure (both 200), or after it finds the person erased
+    (409, `erased`): never a name written back over the erasure."""
+    registry = system["registry"]
+    for round_ in range(ROUNDS):
+        person = await create_volunteer(registry, place, name="原名")
+        path = f"/volunteers/{person['id']}"
+        edit, erase = await together(
+            registry.patch(path, json={"name": f"新名{round_}"}, headers=ADMIN),
+            registry.post(f"{path}/erase", json={"reason": "本人申请"}, headers=ADMIN),
+        )
+        assert erase.status_code == 200, erase.text
+        if edit.status_code != 200:
+            lost(edit, "erased")
+        final = (await registry.get(path, headers=ADMIN)).json()
+        assert final["name"] == "已删除的志愿者" and final == erase.json()
+        events = await events_of(system, "registry", place, person["id"])
+        assert climbs(events) == list(range(1, len(events) + 1))
+        assert events[-1]["type"] == "qise.volunteer.erased.v1"
+    await stats_agree(system, place)
+
+
+async def test_two_erasures_of_one_volunteer_erase_once(system: Stack, place: str) -> None:
+    registry = system["registry"]
+    for _ in range(ROUNDS):
+        person = await create_volunteer(registry, place)
+        path = f"/volunteers/{person['id']}/erase"
+        answers = await together(
+            registry.post(path, json={"reason": "本人申请"}, headers=ADMIN),
+            registry.post(path, json={"reason": "家属代为申请"}, headers=ADMIN),
+        )
+        assert codes(*answers) == [200, 200]
+        assert answers[0].json() == answers[1].json()
+        events = await events_of(system, "registry", place, person["id"])
+        assert [e["type"] for e in events] == [
+            "qise.volunteer.registered.v1",
+            "qise.volunteer.erased.v1",
+        ]
+        assert climbs(events) == [1, 2]
+    await stats_agree(system, place)
+
+
 async def test_a_rename_and_a_deactivation_of_one_team(system: Stack, place: str) -> None:
     registry = system["registry"]
     for round_ in range(ROUNDS):

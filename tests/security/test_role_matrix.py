@@ -34,6 +34,8 @@ TEAM: frozenset[Role] = LEADER | {"volunteer"}
 # The branch's admins: a branch_admin's token holds the communities of its branch.
 BRANCH: frozenset[Role] = COUNTY | {"branch_admin"}
 CO_BUILDERS: frozenset[Role] = ADMINS | BRANCH
+# ... or the volunteer in question themself (PIPL export): the `volunteer` token is `member`'s.
+SELF: frozenset[Role] = ADMINS | {"volunteer"}
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,35 @@ async def end_care(world: World, allowed: bool) -> Call:
     return Call(f"/care-recipients/{recipient['id']}/end", json={"reason": "已迁出本社区"})
 
 
+async def erase_volunteer(world: World, allowed: bool) -> Call:
+    volunteer = await world.volunteer(name="待删除志愿者")
+    return Call(f"/volunteers/{volunteer['id']}/erase", json={"reason": "本人申请"})
+
+
+async def stats_personal_data(world: World, allowed: bool) -> Call:
+    await known(world.stack, "stats", _stats_volunteer(), uuid.UUID(world.member["id"]))
+    return Call(f"/stats/volunteers/{world.member['id']}/personal-data")
+
+
+def _stats_volunteer() -> type[Any]:
+    from services.stats.models import Volunteer
+
+    return Volunteer
+
+
+def resident_of(order: dict[str, Any], world: World, **fields: str) -> dict[str, str]:
+    return {"community_id": world.community, "phone": order["resident"]["phone"], **fields}
+
+
+async def export_resident(world: World, allowed: bool) -> Call:
+    return Call("/residents/personal-data", json=resident_of(world.order, world))
+
+
+async def erase_resident(world: World, allowed: bool) -> Call:
+    order = await world.new_order()
+    return Call("/residents/erase", json=resident_of(order, world, reason="居民本人申请"))
+
+
 # -- the table -------------------------------------------------------------------------
 
 
@@ -322,6 +353,14 @@ RULES: list[Rule] = [
         ALL,
         fixed("/volunteers/{w.party[id]}/life-events"),
     ),
+    Rule(
+        "registry",
+        "GET",
+        "/volunteers/{volunteer_id}/personal-data",
+        SELF,
+        fixed("/volunteers/{w.member[id]}/personal-data"),
+    ),
+    Rule("registry", "POST", "/volunteers/{volunteer_id}/erase", ADMINS, erase_volunteer),
     # activities
     *operations("activities"),
     Rule("activities", "POST", "/activities", LEADER, log_activity),
@@ -352,6 +391,13 @@ RULES: list[Rule] = [
         "/volunteer-hours/{volunteer_id}/certificate",
         ADMINS,
         fixed("/volunteer-hours/{w.member[id]}/certificate"),
+    ),
+    Rule(
+        "activities",
+        "GET",
+        "/volunteer-hours/{volunteer_id}/personal-data",
+        SELF,
+        fixed("/volunteer-hours/{w.member[id]}/personal-data"),
     ),
     Rule("activities", "GET", "/activity-kinds", ALL, fixed("/activity-kinds")),
     Rule("activities", "POST", "/activity-kinds", COUNTY, new_kind),
@@ -483,6 +529,15 @@ RULES: list[Rule] = [
         ALL,
         fixed("/care-recipients/{w.care_recipient[id]}/visits"),
     ),
+    Rule(
+        "requests",
+        "GET",
+        "/volunteer-records/{volunteer_id}/personal-data",
+        SELF,
+        fixed("/volunteer-records/{w.member[id]}/personal-data"),
+    ),
+    Rule("requests", "POST", "/residents/personal-data", ADMINS, export_resident),
+    Rule("requests", "POST", "/residents/erase", ADMINS, erase_resident),
     # stats
     Rule("stats", "GET", "/stats/overview", ALL, fixed("/stats/overview", params=community_scope)),
     Rule(
@@ -505,6 +560,13 @@ RULES: list[Rule] = [
         "/stats/open-requests",
         ALL,
         fixed("/stats/open-requests", params=community_scope),
+    ),
+    Rule(
+        "stats",
+        "GET",
+        "/stats/volunteers/{volunteer_id}/personal-data",
+        SELF,
+        stats_personal_data,
     ),
     Rule("stats", "GET", "/stats/areas", ALL, fixed("/stats/areas")),
     Rule("stats", "GET", "/stats/lag", ALL, fixed("/stats/lag")),
