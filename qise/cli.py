@@ -122,7 +122,9 @@ def serve(
         port=settings.port,
         log_level="info",
         log_config=None,
-        proxy_headers=True,
+        # The app reads X-Forwarded-For itself, from QISE_TRUSTED_PROXIES only
+        # (shared.limits.trust_forwarded_for); uvicorn's own would trust 127.0.0.1 besides.
+        proxy_headers=False,
     )
 
 
@@ -136,6 +138,9 @@ def up(
     env = dict(os.environ)
     # Local development: the services may check tokens with the built-in secret.
     env.setdefault("QISE_ALLOW_DEV_SECRET", "1")
+    # The console forwards to the services over 127.0.0.1: they count its callers by the
+    # address it forwards, not all as 127.0.0.1.
+    env.setdefault("QISE_TRUSTED_PROXIES", "127.0.0.1,::1")
     broker = None
     if "KAFKA_BOOTSTRAP_SERVERS" not in os.environ:
         port = int(os.environ.get("QISE_BROKER_PORT", "9092"))

@@ -124,7 +124,7 @@ def _default(field: FieldInfo) -> str:
     if isinstance(value, str):
         return f"`{value}`" if value else '`""`'
     if isinstance(value, tuple):  # read from a comma list
-        return f"`{','.join(map(str, value))}`"
+        return f"`{','.join(map(str, value))}`" if value else "(none)"
     return f"`{json.dumps(value)}`"
 
 

@@ -57,3 +57,15 @@ CLAIMS_PRUNED = Counter(
     "Applied event ids removed from processed_events past their retention.",
     ["service"],
 )
+RATE_LIMITED = Counter(
+    "qise_rate_limited_total",
+    "Requests answered 429 by the per-address limit before the app saw them: anonymous"
+    " (no token), bad_token (a token not seen valid, from an address whose budget of"
+    " failed tokens is spent).",
+    ["service", "reason"],
+)
+BAD_TOKENS = Counter(
+    "qise_bad_tokens_total",
+    "Requests with a token that was refused (401), as the per-address limit counts them.",
+    ["service"],
+)

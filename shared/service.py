@@ -29,7 +29,7 @@ from shared.events import EventCatalog
 from shared.failures import is_transient
 from shared.faults import crash_before_offset_commit
 from shared.kafka import ClusterId, broker_answers, create_producer, dlq_topic, ensure_topics
-from shared.limits import AnonymousRateLimit, BodyLimit
+from shared.limits import AnonymousRateLimit, BodyLimit, trust_forwarded_for
 from shared.metrics import HTTP_REQUEST_SECONDS
 from shared.openapi import install_openapi
 from shared.outbox import Outbox, OutboxRelay, republish
@@ -238,14 +238,17 @@ def create_service_app(
     if configure_tracing(settings.service, settings.otel_exporter):
         instrument(app)
     install_problem_handlers(app, unavailable=is_transient)
-    # The last added runs first: BodyLimit, then AnonymousRateLimit, then RequestTimer.
+    # The last added runs first: the client's address behind a trusted proxy, BodyLimit,
+    # AnonymousRateLimit, then RequestTimer.
     app.add_middleware(RequestTimer, service=settings.service)
     app.add_middleware(
         AnonymousRateLimit,
         per_minute=settings.anonymous_per_minute,
         burst=settings.anonymous_burst,
+        service=settings.service,
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=larger_bodies)
+    trust_forwarded_for(app, settings.trusted_proxies)
 
     def events_document() -> dict[str, Any]:
         return service_asyncapi(

@@ -7,15 +7,45 @@ its prefix, e.g. `REGISTRY_DATABASE_URL`, `STATS_PORT`.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Published in the source: a service accepts it only when `qise up` runs it locally.
 DEV_JWT_SECRET = "qise-dev-secret-change-me-in-production"
 
 JwtAlgorithm = Literal["HS256", "RS256", "ES256"]
+
+
+def address_list(value: object) -> object:
+    """`10.0.0.0/8, 192.0.2.7` from the environment: each an IP address or network, written
+    the standard way (uvicorn would silently take a mistyped one as a name to match)."""
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    if not isinstance(value, list | tuple):
+        return value
+    addresses = []
+    for item in value:
+        try:
+            addresses.append(
+                str(ipaddress.ip_network(item) if "/" in item else ipaddress.ip_address(item))
+            )
+        except ValueError as error:
+            raise ValueError(f"{item!r} is not an IP address or network: {error}") from None
+    return tuple(addresses)
+
+
+TrustedProxies = Annotated[tuple[str, ...], NoDecode, BeforeValidator(address_list)]
+TRUSTED_PROXIES_HELP = (
+    "The reverse proxies (IP addresses or CIDR networks, comma separated) whose"
+    " X-Forwarded-For is believed: when a request comes from one, its client is the"
+    " right-most address in that header that is not itself a trusted proxy; that address"
+    " is what the rate limits, the public pages' limit and the logs count. Empty: the"
+    " header is ignored and the client is the connection's peer. In Kubernetes: the"
+    " cluster's pod network (the ingress controller and the console run there)."
+)
 
 
 class ServiceSettings(BaseSettings):
@@ -122,9 +152,18 @@ class ServiceSettings(BaseSettings):
     )
     anonymous_per_minute: int = Field(
         120,
-        description="Requests per minute and address without a valid token before 429 (0: off).",
+        description="Per address and minute, once the burst is spent: requests without a"
+        " token, and requests whose token fails (401), each a budget of its own; beyond, 429"
+        " (0: off).",
     )
-    anonymous_burst: int = Field(60, description="Requests without a valid token allowed at once.")
+    anonymous_burst: int = Field(
+        60,
+        description="Per address: requests without a token, and tokens that fail, allowed"
+        " at once (each a budget of its own).",
+    )
+    trusted_proxies: TrustedProxies = Field(
+        (), validation_alias=AliasChoices("QISE_TRUSTED_PROXIES"), description=TRUSTED_PROXIES_HELP
+    )
     otel_exporter: str = Field(
         "none",
         validation_alias=AliasChoices("QISE_OTEL_EXPORTER"),

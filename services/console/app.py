@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from services.console.proxy import forward
 from services.console.settings import ConsoleSettings
 from shared.errors import PROBLEM_BASE, PROBLEM_JSON
+from shared.limits import trust_forwarded_for
 from shared.service import RequestTimer
 
 SETTINGS = ConsoleSettings
@@ -78,6 +79,7 @@ def create_app(
     )
     app.state.settings = settings
     app.add_middleware(RequestTimer, service=settings.service)
+    trust_forwarded_for(app, settings.trusted_proxies)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

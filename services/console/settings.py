@@ -1,7 +1,9 @@
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import TRUSTED_PROXIES_HELP, TrustedProxies
 
 # `npm run build` in services/console/web writes the single-page app here.
 WEB_BUILD = Path(__file__).parent / "web" / "dist"
@@ -27,6 +29,10 @@ class ConsoleSettings(BaseSettings):
         None,
         description="Folder of the built web app (`npm run build` output); by default"
         " services/console/web/dist beside the code.",
+    )
+
+    trusted_proxies: TrustedProxies = Field(
+        (), validation_alias=AliasChoices("QISE_TRUSTED_PROXIES"), description=TRUSTED_PROXIES_HELP
     )
 
     @property

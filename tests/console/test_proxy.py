@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from services.console.app import create_app
 from services.console.settings import ConsoleSettings
 from shared.broker import free_port
+from shared.limits import trust_forwarded_for
 
 CLOSED = f"http://127.0.0.1:{free_port()}"  # nothing listens there
 
@@ -37,6 +38,7 @@ def echo_service() -> FastAPI:
                 "authorization": request.headers.get("authorization"),
                 "content_type": request.headers.get("content-type"),
                 "forwarded_for": request.headers.get("x-forwarded-for"),
+                "client": request.client.host if request.client else None,
             },
             status_code=201 if request.method == "POST" else 200,
             headers={"X-Upstream": "echo", "Location": "/volunteers/1"},
@@ -153,3 +155,30 @@ async def test_without_a_build_it_says_how_to_make_one(tmp_path: Path) -> None:
             assert page.status_code == 503
             assert "make web" in page.text
             assert (await client.get("/readyz")).status_code == 503
+
+
+async def test_behind_a_trusted_ingress_the_services_see_the_browsers_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console and a service that trusts it resolve the same client: the browser's,
+    never an address the browser wrote itself."""
+    monkeypatch.setenv("QISE_TRUSTED_PROXIES", "10.0.0.0/8")
+    service = echo_service()
+    trust_forwarded_for(service, ("127.0.0.1",))  # the console reaches it from 127.0.0.1
+    (tmp_path / "dist").mkdir()
+    app = create_app(settings(tmp_path), transport=httpx.ASGITransport(app=service))
+    async with LifespanManager(app) as manager:
+
+        async def seen_by_service(peer: str, forwarded_for: str) -> str:
+            transport = httpx.ASGITransport(app=manager.app, client=(peer, 5000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://console") as c:
+                answer = await c.get(
+                    "/api/registry/communities", headers={"X-Forwarded-For": forwarded_for}
+                )
+            client: str = answer.json()["client"]
+            return client
+
+        # Through the ingress (10.0.0.3), which appended the browser's address.
+        assert await seen_by_service("10.0.0.3", "192.0.2.66, 203.0.113.7") == "203.0.113.7"
+        # Straight from a browser that wrote an address of its choice.
+        assert await seen_by_service("203.0.113.8", "192.0.2.66") == "203.0.113.8"

@@ -42,6 +42,8 @@ def _probe(annotation: Any) -> tuple[str, Any]:
         return "true", True
     if annotation is Path:
         return "/srv/probe", Path("/srv/probe")
+    if typing.get_origin(annotation) is tuple and typing.get_args(annotation)[0] is str:
+        return "10.0.0.0/8, 192.0.2.7", ("10.0.0.0/8", "192.0.2.7")  # the trusted proxies
     if typing.get_origin(annotation) is tuple:  # the JWT algorithms, a comma list
         return "ES256, rs256", ("ES256", "RS256")
     assert annotation is str, annotation

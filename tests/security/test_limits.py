@@ -4,11 +4,13 @@ requests without a valid token (429)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from tests.api import next_phone
 from tests.conftest import ADMIN, RunningService, Stack, auth
@@ -156,13 +158,22 @@ async def test_a_streamed_csv_over_the_limit_is_413(stack: Stack, community: str
 
 # -- the pace of requests without a valid token ----------------------------------------
 
+PROXY = "10.0.0.7"  # an ingress, in the trusted network of `limited`
+
 
 @pytest.fixture(scope="module")
 async def limited(stack: Stack) -> AsyncIterator[RunningService]:
-    """A registry of its own that allows 5 requests without a valid token at once, then
-    one a second (the shared one's budget belongs to the other tests)."""
+    """A registry of its own that allows 5 requests without a token, and 5 tokens that
+    fail, at once, then one a second (the shared one's budget belongs to the other tests);
+    it believes X-Forwarded-For from 10.0.0.0/8, as from an ingress."""
     url = await stack.database("registry_limited")
-    service = await stack.start("registry", url, anonymous_per_minute=60, anonymous_burst=5)
+    service = await stack.start(
+        "registry",
+        url,
+        anonymous_per_minute=60,
+        anonymous_burst=5,
+        trusted_proxies=("10.0.0.0/8",),
+    )
     try:
         yield service
     finally:
@@ -179,6 +190,10 @@ def assert_too_many(response: httpx.Response) -> None:
     assert response.headers["retry-after"] == "1"  # 60 a minute: one more each second
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.json()["type"] == "https://qise.dev/problems/too-many-requests"
+
+
+def metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, {"service": "registry", **labels}) or 0.0
 
 
 async def test_requests_without_a_token_are_limited(limited: RunningService) -> None:
@@ -201,20 +216,106 @@ async def test_requests_without_a_token_are_limited(limited: RunningService) -> 
         assert (await neighbour.get("/communities")).status_code == 401
 
 
-async def test_repeated_bad_tokens_end_in_429(limited: RunningService) -> None:
-    bad = {"Authorization": "Bearer not.a.token"}
+async def test_a_token_guesser_is_slowed_while_a_colleague_keeps_working(
+    limited: RunningService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verifier = limited.app.state.tokens
+    checked: list[str] = []
+    verify = verifier.verify
+
+    async def counted(token: str) -> Any:
+        checked.append(token)
+        return await verify(token)
+
+    monkeypatch.setattr(verifier, "verify", counted)
+    colleague = auth("community_admin", ["c-guessed"], sub="colleague")
+    refused_before = metric("qise_rate_limited_total", reason="bad_token")
     async with client_of(limited, "192.0.2.3") as client:
-        for _ in range(5):
-            assert (await client.get("/communities", headers=bad)).status_code == 401
-        assert_too_many(await client.get("/communities", headers=bad))
-        assert (await client.get("/communities", headers=ADMIN)).status_code == 200
+        assert (await client.get("/communities", headers=colleague)).status_code == 200
+        started = time.monotonic()
+        statuses = []
+        for n in range(500):
+            guess = {"Authorization": f"Bearer eyJhbGciOiJIUzI1NiJ9.e30.guess{n}"}
+            answer = await client.get("/communities", headers=guess)
+            statuses.append(answer.status_code)
+            if n % 50 == 0:
+                assert (await client.get("/communities", headers=colleague)).status_code == 200
+        elapsed = time.monotonic() - started
+        # Guesses checked: the burst, and one a second while they ran; each was a 401.
+        guesses = len([token for token in checked if "guess" in token])
+        assert 5 <= guesses <= 5 + elapsed + 1, (guesses, elapsed)
+        assert statuses.count(401) == guesses and statuses.count(429) == 500 - guesses
+        assert_too_many(answer)
+        assert metric("qise_rate_limited_total", reason="bad_token") - refused_before == (
+            500 - guesses
+        )
+        exposed = (await client.get("/metrics")).text
+        assert 'qise_rate_limited_total{reason="bad_token",service="registry"}' in exposed
+        # After the window the address is heard again, one token a second.
+        await asyncio.sleep(1.1)
+        assert (await client.get("/communities", headers=guess)).status_code == 401
+        assert_too_many(await client.get("/communities", headers=guess))
 
 
-async def test_healthz_is_never_limited(limited: RunningService) -> None:
-    async with client_of(limited, "192.0.2.4") as client:
-        for _ in range(30):
-            assert (await client.get("/healthz")).status_code == 200
-        for _ in range(5):
-            await client.get("/communities")
-        assert_too_many(await client.get("/communities"))
-        assert (await client.get("/healthz")).status_code == 200
+async def test_a_spoofed_forwarded_for_does_not_buy_a_fresh_budget(
+    limited: RunningService,
+) -> None:
+    async with client_of(limited, "192.0.2.5") as spoofer:
+        statuses = [
+            (
+                await spoofer.get("/communities", headers={"X-Forwarded-For": f"198.51.100.{n}"})
+            ).status_code
+            for n in range(8)
+        ]
+    assert statuses == [401] * 5 + [429] * 3
+
+
+async def test_behind_a_trusted_proxy_each_client_has_its_own_budget(
+    limited: RunningService,
+) -> None:
+    async with client_of(limited, PROXY) as ingress:
+
+        async def forwarded(chain: str) -> int:
+            answer = await ingress.get("/communities", headers={"X-Forwarded-For": chain})
+            return answer.status_code
+
+        first = [await forwarded("203.0.113.1") for _ in range(5)]
+        assert first == [401] * 5
+        assert await forwarded("203.0.113.1") == 429
+        # What the client wrote left of the address the ingress appended does not count.
+        assert await forwarded("198.51.100.99, 203.0.113.1") == 429
+        # Another client behind the same ingress is limited apart.
+        assert await forwarded("203.0.113.2") == 401
+
+
+@pytest.fixture(scope="module")
+async def public_stats(stack: Stack) -> AsyncIterator[RunningService]:
+    """A stats of its own whose public pages allow 2 requests at once per address, behind
+    an ingress in 10.0.0.0/8."""
+    url = await stack.database("stats_proxied")
+    service = await stack.start(
+        "stats",
+        url,
+        consumer_group="qise-stats-proxied",
+        public_per_minute=60,
+        public_burst=2,
+        trusted_proxies=("10.0.0.0/8",),
+    )
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+async def test_the_public_pages_count_the_same_forwarded_client(
+    public_stats: RunningService,
+) -> None:
+    transport = httpx.ASGITransport(app=public_stats.manager.app, client=(PROXY, 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://stats") as ingress:
+
+        async def page(client: str) -> int:
+            answer = await ingress.get("/public/nowhere", headers={"X-Forwarded-For": client})
+            return answer.status_code
+
+        assert [await page("203.0.113.1") for _ in range(3)] == [404, 404, 429]
+        assert await page("203.0.113.2") == 404
