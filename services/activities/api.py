@@ -37,15 +37,7 @@ from services.activities.schemas import (
 )
 from services.activities.settings import ActivitiesSettings
 from shared.auth import CurrentUser
-from shared.pagination import (
-    DEFAULT_LIMIT,
-    SORT_DESCRIPTION,
-    Cursor,
-    Limit,
-    Page,
-    paginate,
-    sort_by,
-)
+from shared.pagination import Page, Paging, SortBy, paginate, sort_by
 from shared.schemas import PathId, ShortText, Slug
 from shared.service import SessionDep
 from shared.uow import unit_of_work
@@ -86,6 +78,7 @@ async def list_activities(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
+    paging: Paging,
     community_id: Slug | None = None,
     team_id: uuid.UUID | None = None,
     category: Slug | None = None,
@@ -93,9 +86,7 @@ async def list_activities(
     status: Status | None = None,
     start: Start = None,
     end: End = None,
-    sort: Annotated[ActivitySort | None, Query(description=SORT_DESCRIPTION)] = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    sort: SortBy[ActivitySort] = None,
 ) -> Page[ActivityOut]:
     """Activities in scope, filtered by community, team, category, kind, status and period;
     oldest logged first, or sorted by when they took place, people served or hours."""
@@ -105,8 +96,7 @@ async def list_activities(
         session,
         query,
         Activity.id,
-        limit=limit,
-        cursor=cursor,
+        paging,
         to_item=lambda a: a,
         sort=sort_by(sort, domain.ACTIVITY_SORTS),
     )
@@ -319,17 +309,14 @@ async def offer_resource(body: ResourceIn, session: SessionDep, user: CurrentUse
 async def list_resources(
     session: SessionDep,
     user: CurrentUser,
+    paging: Paging,
     community_id: Slug | None = None,
     kind: ResourceKind | None = None,
     active: bool | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> Page[ResourceOut]:
     """The resources of the caller's communities, and those others of its branch share."""
     query = await domain.list_resources(session, user, community_id, kind, active)
-    return await paginate(
-        session, query, Resource.id, limit=limit, cursor=cursor, to_item=resource_out
-    )
+    return await paginate(session, query, Resource.id, paging, to_item=resource_out)
 
 
 @router.get("/resources/{resource_id}", tags=["resources"])
@@ -378,10 +365,9 @@ async def list_bookings(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
+    paging: Paging,
     start: Start = None,
     end: End = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> Page[BookingOut]:
     """A resource's bookings, live and cancelled, that touch a period of days."""
     resource, query = await domain.list_bookings(
@@ -391,8 +377,7 @@ async def list_bookings(
         session,
         query,
         Booking.id,
-        limit=limit,
-        cursor=cursor,
+        paging,
         to_item=lambda b: booking_out(b, resource.name),
     )
 
