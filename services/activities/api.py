@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, timedelta
-from typing import Annotated, Literal
+from datetime import timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from services.activities import domain
@@ -38,14 +38,11 @@ from services.activities.schemas import (
 from services.activities.settings import ActivitiesSettings
 from shared.auth import CurrentUser
 from shared.pagination import Page, Paging, SortBy, paginate, sort_by
-from shared.schemas import PathId, ShortText, Slug
+from shared.schemas import End, PathId, ShortText, Slug, Start
 from shared.service import SessionDep
 from shared.uow import unit_of_work
 
 router = APIRouter()
-
-Start = Annotated[date | None, Query(alias="from", description="First day (inclusive)")]
-End = Annotated[date | None, Query(alias="to", description="Last day (inclusive)")]
 
 
 def _settings(request: Request) -> ActivitiesSettings:
