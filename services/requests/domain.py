@@ -44,7 +44,7 @@ from shared.errors import Forbidden, Invalid, NotFound, NotYetKnown
 from shared.events import EventData
 from shared.ids import new_id
 from shared.pagination import PINYIN, SortKey, Sorts
-from shared.scoping import get_in_scope, scoped
+from shared.scoping import get_by_id, get_to_change, scoped
 
 # Who may assign an order: its community's admins to their own teams; a county admin or the
 # admin of the order's branch also to a team of any community of the branch (escalated).
@@ -223,18 +223,7 @@ async def _order_in_reach(
     session: AsyncSession, principal: Principal, request_id: str, *, for_update: bool
 ) -> ServiceRequest:
     """The order when it is of the caller's communities or the caller serves it; else 404."""
-    try:
-        key = uuid.UUID(request_id)
-    except ValueError:
-        raise NotFound("request not found") from None
-    order = await session.get(
-        ServiceRequest,
-        key,
-        with_for_update=True if for_update else None,
-        populate_existing=for_update,
-    )
-    if order is None:
-        raise NotFound("request not found")
+    order = await get_by_id(session, ServiceRequest, request_id, "request", for_update=for_update)
     if principal.sees(order.community_id):
         return order
     if serves(principal, order, await teams_of(session, principal)):
@@ -263,11 +252,7 @@ async def _order_for_change(
     session: AsyncSession, principal: Principal, request_id: str
 ) -> ServiceRequest:
     """The order, locked until the unit of work ends: a second writer decides on our result."""
-    order = await get_in_scope(
-        session, ServiceRequest, request_id, principal, "request", for_update=True
-    )
-    principal.require_write(order.community_id)
-    return order
+    return await get_to_change(session, ServiceRequest, request_id, principal, "request")
 
 
 async def _order_to_work(
@@ -509,8 +494,7 @@ async def create_care_task(
 async def complete_care_task(
     session: AsyncSession, principal: Principal, task_id: str, note: str | None
 ) -> CareTask:
-    task = await get_in_scope(session, CareTask, task_id, principal, "care task", for_update=True)
-    principal.require_write(task.community_id)
+    task = await get_to_change(session, CareTask, task_id, principal, "care task")
     principal.require_role(*ADMINS)
     state, data = lifecycle.complete_care_task(
         CareTaskState.of(task), by=principal.sub, at=utcnow(), note=note
