@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 from services.registry import events as registry
+from services.registry.replicas import membership_row
 from services.requests import care_events as care
 from services.requests import events as requests
 from services.requests.schemas import OPEN_STATUSES
@@ -241,16 +242,6 @@ REGISTRY_STATE.update(
     }
 )
 REGISTRY_TYPES = frozenset([*REGISTRY_STATE, *registry.MEMBERSHIPS])
-
-
-def membership_row(event: Event[Any]) -> Row:
-    data = event.data
-    return {
-        "team_id": uuid.UUID(data.team_id),
-        "volunteer_id": uuid.UUID(data.volunteer_id),
-        "member": event.envelope.type == registry.TeamMemberJoined.event_type,
-        "version": data.version,
-    }
 
 
 async def apply_registry(session: AsyncSession, events: list[Event[Any]]) -> None:
