@@ -752,6 +752,13 @@ async def _resource_for_change(
     return row
 
 
+async def _resource_changed(session: AsyncSession, row: Resource) -> None:
+    """A change of a resource is its next version, which its event reports."""
+    row.version += 1
+    await session.flush()
+    await _record_resource(session, row, ev.ResourceChanged)
+
+
 async def change_resource(
     session: AsyncSession, principal: Principal, resource_id: str, patch: ResourcePatch
 ) -> Resource:
@@ -761,9 +768,7 @@ async def change_resource(
         changes["availability"] = _window_rows(patch.availability)
     for name, value in changes.items():
         setattr(row, name, value)
-    row.version += 1
-    await session.flush()
-    await _record_resource(session, row, ev.ResourceChanged)
+    await _resource_changed(session, row)
     return row
 
 
@@ -773,9 +778,7 @@ async def deactivate_resource(
     """No longer bookable; bookings made stay (cancel them one by one if need be)."""
     row = await _resource_for_change(session, principal, resource_id)
     row.active = False
-    row.version += 1
-    await session.flush()
-    await _record_resource(session, row, ev.ResourceChanged)
+    await _resource_changed(session, row)
     return row
 
 
