@@ -127,6 +127,18 @@ def income_share(row: Mapping[str, Any]) -> tuple[int, Decimal]:
     return 1, ZERO if price is None else Decimal(str(price))
 
 
+# What `request_share` adds to request_counts, in its order (the status is in its key).
+REQUEST_COUNT_AMOUNTS = [
+    "requests",
+    "overdue",
+    "on_time",
+    "rating_sum",
+    "ratings",
+    "paid_orders",
+    "income",
+]
+
+
 def request_share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
     completed_at, rating = row["completed_at"], row["rating"]
     on_time = row["status"] == "completed" and completed_at is not None
@@ -433,28 +445,14 @@ async def apply_requests(session: AsyncSession, events: list[Event[Any]], zone: 
                 "community_id": community,
                 "category": category,
                 "status": status,
-                "requests": d[0],
-                "overdue": d[1],
-                "on_time": d[2],
-                "rating_sum": d[3],
-                "ratings": d[4],
-                "paid_orders": d[5],
-                "income": d[6],
+                **dict(zip(REQUEST_COUNT_AMOUNTS, d, strict=True)),
             }
             for (community, category, status), d in rollup_deltas(
                 before, fresh, request_share
             ).items()
         ],
         key=["community_id", "category", "status"],
-        amounts=[
-            "requests",
-            "overdue",
-            "on_time",
-            "rating_sum",
-            "ratings",
-            "paid_orders",
-            "income",
-        ],
+        amounts=REQUEST_COUNT_AMOUNTS,
     )
     await add_to_days_and_months(
         session,
