@@ -127,16 +127,10 @@ def income_share(row: Mapping[str, Any]) -> tuple[int, Decimal]:
     return 1, ZERO if price is None else Decimal(str(price))
 
 
-# What `request_share` adds to request_counts, in its order (the status is in its key).
-REQUEST_COUNT_AMOUNTS = [
-    "requests",
-    "overdue",
-    "on_time",
-    "rating_sum",
-    "ratings",
-    "paid_orders",
-    "income",
-]
+# What every request rollup adds up after its count and per-status columns, in order.
+REQUEST_TALLY = ["overdue", "on_time", "rating_sum", "ratings", "paid_orders", "income"]
+# What `request_share` adds to request_counts (the status is in its key).
+REQUEST_COUNT_AMOUNTS = ["requests", *REQUEST_TALLY]
 
 
 def request_share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
@@ -152,18 +146,8 @@ def request_share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, .
     )
 
 
-REQUEST_DAY_AMOUNTS = [
-    "requests",
-    "open",
-    "completed",
-    "cancelled",
-    "overdue",
-    "on_time",
-    "rating_sum",
-    "ratings",
-    "paid_orders",
-    "income",
-]
+# What `request_day_share` adds to the request days and months (statuses are columns).
+REQUEST_DAY_AMOUNTS = ["requests", "open", "completed", "cancelled", *REQUEST_TALLY]
 
 
 def request_day_share(zone: ZoneInfo) -> Contribution:
