@@ -263,7 +263,6 @@ _KINDS: dict[str, _Kind] = {
         titles=("健康咨询进小区", "高血压防治咨询", "健康知识讲座"),
         served=(20, 80),
         hours=(2, 3),
-        places=("{c}党群服务中心",),
         group="elderly",
         outputs={"brochures": (50, 200)},
     ),
@@ -303,7 +302,6 @@ _KINDS: dict[str, _Kind] = {
         titles=("柳编技能培训", "土疙瘩布鞋制作培训", "家政服务技能培训"),
         served=(10, 35),
         hours=(3, 6),
-        places=("{c}党群服务中心",),
         group="unemployed",
         trainees=True,
     ),
@@ -354,7 +352,6 @@ _KINDS: dict[str, _Kind] = {
         titles=("青少年帮教谈心", "暑期青少年法治课堂"),
         served=(5, 40),
         hours=(1, 3),
-        places=("{c}党群服务中心",),
         group="youth",
     ),
     # blue: security at large events, missing people, night patrols
