@@ -286,13 +286,13 @@ async def paginate(
     session: AsyncSession,
     statement: Select[Any],
     id_column: InstrumentedAttribute[uuid.UUID],
-    page: PageQuery,
+    paging: PageQuery,
     *,
     to_item: Callable[[Any], T],
     sort: Sort | None = None,
 ) -> Page[T]:
     """One page of `statement`'s rows: in id order, or in the order `sort` names."""
-    limit, cursor = page.limit, page.cursor
+    limit, cursor = paging.limit, paging.cursor
     if sort is not None:
         found, next_cursor = await _sorted_page(
             session, statement, id_column, sort, limit=limit, cursor=cursor
