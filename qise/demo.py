@@ -212,6 +212,13 @@ class _Kind:
     trainees: bool = False  # outputs["trainees"] = people_served
     start: tuple[int, int] = (8, 16)  # hour the activity starts, from..to
 
+    def outputs_for(self, served: int, rng: random.Random) -> dict[str, float]:
+        """What an activity of this kind produced, for `served` people."""
+        outputs: dict[str, float] = {k: rng.randint(lo, hi) for k, (lo, hi) in self.outputs.items()}
+        if self.trainees:
+            outputs["trainees"] = served
+        return outputs
+
 
 _KINDS: dict[str, _Kind] = {
     # red: party policy, study delivered to old party members' homes, daily services
@@ -256,7 +263,6 @@ _KINDS: dict[str, _Kind] = {
         titles=("健康咨询进小区", "高血压防治咨询", "健康知识讲座"),
         served=(20, 80),
         hours=(2, 3),
-        places=("{c}党群服务中心",),
         group="elderly",
         outputs={"brochures": (50, 200)},
     ),
@@ -296,7 +302,6 @@ _KINDS: dict[str, _Kind] = {
         titles=("柳编技能培训", "土疙瘩布鞋制作培训", "家政服务技能培训"),
         served=(10, 35),
         hours=(3, 6),
-        places=("{c}党群服务中心",),
         group="unemployed",
         trainees=True,
     ),
@@ -347,7 +352,6 @@ _KINDS: dict[str, _Kind] = {
         titles=("青少年帮教谈心", "暑期青少年法治课堂"),
         served=(5, 40),
         hours=(1, 3),
-        places=("{c}党群服务中心",),
         group="youth",
     ),
     # blue: security at large events, missing people, night patrols
@@ -497,6 +501,14 @@ _ESCALATION_REASON = "本社区没有橙色关爱服务队，无法上门服务�
 
 def _weighted(rng: random.Random, choices: Sequence[tuple[T, float]]) -> T:
     return rng.choices([c for c, _ in choices], [w for _, w in choices])[0]
+
+
+def _address(rng: random.Random) -> str:
+    """A flat in one of the county town's estates: building, entrance, floor and door."""
+    return (
+        f"{rng.choice(_ESTATES)}{rng.randint(1, 12)}号楼"
+        f"{rng.randint(1, 4)}单元{rng.randint(1, 6)}0{rng.randint(1, 4)}"
+    )
 
 
 def _half_hours(rng: random.Random, low: float, high: float) -> float:
@@ -869,9 +881,7 @@ def _draw_activities(
         crew = rng.sample(team.members, min(len(team.members), rng.randint(2, 8)))
         hours = tuple((p, _half_hours(rng, max(0.5, length / 2), length)) for p in crew)
         served = rng.randint(*kind.served)
-        outputs: dict[str, float] = {k: rng.randint(lo, hi) for k, (lo, hi) in kind.outputs.items()}
-        if kind.trainees:
-            outputs["trainees"] = served
+        outputs = kind.outputs_for(served, rng)
         beneficiaries = {kind.group: round(served * rng.uniform(0.5, 1.0))} if kind.group else {}
         roll = rng.random()
         fate: Literal["logged", "verified", "voided"] = (
@@ -951,8 +961,7 @@ def _draw_orders(
             "resident": {
                 "name": rng.choice(surnames) + rng.choice(_ELDER_TITLES),
                 "phone": f"{rng.choice((135, 136, 138, 150, 158, 186))}{resident_phones[i]:08d}",
-                "address": f"{rng.choice(_ESTATES)}{rng.randint(1, 12)}号楼"
-                f"{rng.randint(1, 4)}单元{rng.randint(1, 6)}0{rng.randint(1, 4)}",
+                "address": _address(rng),
             },
             "channel": _weighted(
                 rng, [("walk_in", 35), ("phone", 35), ("online", 25), ("county_platform", 5)]
@@ -1111,9 +1120,7 @@ def _booked_activity(
     length = (ended - started).total_seconds() / 3600
     crew = rng.sample(teams[team].members, min(len(teams[team].members), rng.randint(3, 6)))
     served = rng.randint(*kind.served)
-    outputs: dict[str, float] = {k: rng.randint(lo, hi) for k, (lo, hi) in kind.outputs.items()}
-    if kind.trainees:
-        outputs["trainees"] = served
+    outputs = kind.outputs_for(served, rng)
     body = {
         "community_id": community.id,
         "kind": code,
@@ -1168,8 +1175,7 @@ def _draw_care(
             "community_id": community.id,
             "name": rng.choice(_SURNAMES) + given,
             "phone": f"{rng.choice((130, 131, 155, 156, 177))}{phones[i]:08d}",
-            "address": f"{rng.choice(_ESTATES)}{rng.randint(1, 12)}号楼"
-            f"{rng.randint(1, 4)}单元{rng.randint(1, 6)}0{rng.randint(1, 4)}",
+            "address": _address(rng),
             "kind": kind,
             "consent": True,
             "consent_on": (since - timedelta(days=rng.randint(0, 7))).isoformat(),
@@ -1463,24 +1469,25 @@ async def _catalogue(api: _Api) -> _Catalogue:
     )
 
 
-async def _create_branch(api: _Api, branch: Mapping[str, Any]) -> None:
+async def _register_new(api: _Api, path: str, body: Mapping[str, Any], what: str) -> None:
+    """Register what `_refuse_if_loaded` found missing; a 409 means another load created
+    it meanwhile: DemoAlreadyLoaded, as if it had been there before."""
     try:
-        await api.call("registry", "POST", "/branches", json=branch)
+        await api.call("registry", "POST", path, json=body)
     except DemoError as error:
-        if error.status == 409:  # created meanwhile by someone else
-            raise DemoAlreadyLoaded(f"branch {branch['id']} exists already") from None
+        if error.status == 409:
+            raise DemoAlreadyLoaded(f"{what} exists already") from None
         raise
+
+
+async def _create_branch(api: _Api, branch: Mapping[str, Any]) -> None:
+    await _register_new(api, "/branches", branch, f"branch {branch['id']}")
 
 
 async def _create_community(api: _Api, plan: DemoPlan, community: _Community) -> dict[str, str]:
     """Register a community of the branch and its resident units; answer name -> unit id."""
     body = {"id": community.id, "name": community.name, "branch": plan.branch_key}
-    try:
-        await api.call("registry", "POST", "/communities", json=body)
-    except DemoError as error:
-        if error.status == 409:  # created meanwhile by someone else
-            raise DemoAlreadyLoaded(f"community {community.id} exists already") from None
-        raise
+    await _register_new(api, "/communities", body, f"community {community.id}")
     ids = {}
     for name, kind in community.units:
         unit = {"community_id": community.id, "name": name, "kind": kind}

@@ -26,7 +26,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +36,7 @@ from shared.db import on_postgresql
 from shared.errors import Invalid
 
 T = TypeVar("T")
+S = TypeVar("S")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 # A sorted page's cursor holds its key: a name of 100 Chinese characters fits with room.
@@ -63,6 +64,24 @@ SORT_DESCRIPTION = (
     "for the key come last either way, and rows with the same value in the order they "
     "were created (newest first when descending). Without it, the order rows were created in."
 )
+# A list route's `?sort=`, of the values it enumerates: `sort: SortBy[TeamSort] = None`.
+SortBy = Annotated[S | None, Query(description=SORT_DESCRIPTION)]
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """The page a list route is asked for: at most `limit` rows after `cursor`."""
+
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+
+def _page_query(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> PageQuery:
+    return PageQuery(limit, cursor)
+
+
+# A list route's `?limit=&cursor=`, as one parameter: `paging: Paging`.
+Paging = Annotated[PageQuery, Depends(_page_query)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -267,13 +286,13 @@ async def paginate(
     session: AsyncSession,
     statement: Select[Any],
     id_column: InstrumentedAttribute[uuid.UUID],
+    paging: PageQuery,
     *,
-    limit: int,
-    cursor: str | None,
     to_item: Callable[[Any], T],
     sort: Sort | None = None,
 ) -> Page[T]:
     """One page of `statement`'s rows: in id order, or in the order `sort` names."""
+    limit, cursor = paging.limit, paging.cursor
     if sort is not None:
         found, next_cursor = await _sorted_page(
             session, statement, id_column, sort, limit=limit, cursor=cursor

@@ -1,11 +1,14 @@
-"""Field types that the request and response models of every service use."""
+"""Field types that the request and response models of every service use, and the
+query parameters several services take alike."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from shared.ids import SLUG_PATTERN
@@ -52,3 +55,7 @@ NEVER_NULL = Field(None, json_schema_extra=_never_null)
 # for an unknown resource), so the schema states the form and the route looks it up.
 PathId = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
 PathSlug = Annotated[str, WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN})]
+
+# A period of days in a query, `?from=&to=`, each end optional.
+Start = Annotated[date | None, Query(alias="from", description="First day (inclusive)")]
+End = Annotated[date | None, Query(alias="to", description="Last day (inclusive)")]

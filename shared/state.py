@@ -10,10 +10,14 @@ leaves it out, so the state's own class maps it, explicitly.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Self
+from typing import Any, Self, TypeVar
+
+from shared.errors import Conflict
 
 NOT_A_COLUMN = {"column": False}
+S = TypeVar("S", bound=str)
 
 
 @dataclass(frozen=True)
@@ -37,3 +41,18 @@ class RowState:
         """Put the state onto its row; the ORM leaves unchanged columns out of the UPDATE."""
         for name, value in self.columns().items():
             setattr(row, name, value)
+
+
+# A lifecycle as a table: action -> (statuses it may start from, status it leads to).
+Moves = Mapping[str, tuple[Collection[S], S]]
+
+
+def check_move_in(moves: Moves[S], action: str, status: S, what: str) -> S:
+    """The status `action` leads to from `status` in a lifecycle's table, or Conflict naming
+    the current status and the action; `what` names the entity ("an order")."""
+    allowed, target = moves[action]
+    if status not in allowed:
+        raise Conflict(
+            f"cannot {action} {what} that is {status}", current_status=status, action=action
+        )
+    return target

@@ -7,9 +7,9 @@ so a change and the events that report it commit together, or neither does,
 and the same domain function serves HTTP and Kafka alike.
 
 Two people changing one record at once: the domain reads the record it will
-change with a row lock (`get_in_scope(..., for_update=True)`), so on
-PostgreSQL the second writer waits and then decides on the first one's result
-(on SQLite every transaction holds the write lock from its start). Versioned
+change with a row lock (`shared.scoping.get_to_change`), so on PostgreSQL the
+second writer waits and then decides on the first one's result (on SQLite
+every transaction holds the write lock from its start). Versioned
 entities also map `version` as SQLAlchemy's version counter, so an UPDATE that
 was not preceded by a lock still checks the version it read; losing that check
 is the 409 below.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -51,22 +51,17 @@ from shared.db import utcnow
 from shared.limits import ClientBuckets
 from shared.openapi import too_many_response
 from shared.pagination import (
-    DEFAULT_LIMIT,
-    SORT_DESCRIPTION,
-    Cursor,
-    Limit,
     Page,
+    Paging,
+    SortBy,
     paginate,
     sort_by,
 )
-from shared.schemas import PathId, ShortText, Slug
+from shared.schemas import End, PathId, ShortText, Slug, Start
 from shared.service import SessionDep
 from shared.uow import unit_of_work
 
 router = APIRouter()
-
-Start = Annotated[date | None, Query(alias="from", description="First day (inclusive)")]
-End = Annotated[date | None, Query(alias="to", description="Last day (inclusive)")]
 
 
 def _settings(request: Request) -> ActivitiesSettings:
@@ -99,6 +94,7 @@ async def list_activities(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
+    paging: Paging,
     community_id: Slug | None = None,
     team_id: uuid.UUID | None = None,
     category: Slug | None = None,
@@ -106,9 +102,7 @@ async def list_activities(
     status: Status | None = None,
     start: Start = None,
     end: End = None,
-    sort: Annotated[ActivitySort | None, Query(description=SORT_DESCRIPTION)] = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    sort: SortBy[ActivitySort] = None,
 ) -> Page[ActivityOut]:
     """Activities in scope, filtered by community, team, category, kind, status and period;
     oldest logged first, or sorted by when they took place, people served or hours."""
@@ -118,8 +112,7 @@ async def list_activities(
         session,
         query,
         Activity.id,
-        limit=limit,
-        cursor=cursor,
+        paging,
         to_item=lambda a: a,
         sort=sort_by(sort, domain.ACTIVITY_SORTS),
     )
@@ -435,17 +428,14 @@ async def offer_resource(body: ResourceIn, session: SessionDep, user: CurrentUse
 async def list_resources(
     session: SessionDep,
     user: CurrentUser,
+    paging: Paging,
     community_id: Slug | None = None,
     kind: ResourceKind | None = None,
     active: bool | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> Page[ResourceOut]:
     """The resources of the caller's communities, and those others of its branch share."""
     query = await domain.list_resources(session, user, community_id, kind, active)
-    return await paginate(
-        session, query, Resource.id, limit=limit, cursor=cursor, to_item=resource_out
-    )
+    return await paginate(session, query, Resource.id, paging, to_item=resource_out)
 
 
 @router.get("/resources/{resource_id}", tags=["resources"])
@@ -494,10 +484,9 @@ async def list_bookings(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
+    paging: Paging,
     start: Start = None,
     end: End = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> Page[BookingOut]:
     """A resource's bookings, live and cancelled, that touch a period of days."""
     resource, query = await domain.list_bookings(
@@ -507,8 +496,7 @@ async def list_bookings(
         session,
         query,
         Booking.id,
-        limit=limit,
-        cursor=cursor,
+        paging,
         to_item=lambda b: booking_out(b, resource.name),
     )
 

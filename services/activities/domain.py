@@ -63,7 +63,7 @@ from shared.errors import Conflict, Forbidden, Invalid, NotFound, NotYetKnown
 from shared.ids import new_id
 from shared.names import mask_name
 from shared.pagination import SortKey, Sorts
-from shared.scoping import get_in_scope, scoped
+from shared.scoping import get_by_id, get_in_scope, get_to_change, scoped
 from shared.uow import flush_unique
 
 ACTIVITIES = cast(Table, Activity.__table__)
@@ -291,16 +291,6 @@ def list_activities(principal: Principal, where: ActivityFilter, zone: str) -> S
 # -- lifecycle --------------------------------------------------------------------------
 
 
-async def _activity_for_change(
-    session: AsyncSession, principal: Principal, activity_id: str
-) -> Activity:
-    """The activity row, locked until the unit of work ends: a second writer waits for
-    the first one's result and decides on it."""
-    row = await get_in_scope(session, Activity, activity_id, principal, "activity", for_update=True)
-    principal.require_write(row.community_id)
-    return row
-
-
 async def _save(
     session: AsyncSession, row: Activity, state: ActivityState, event: ev.ActivityState
 ) -> None:
@@ -312,7 +302,7 @@ async def _save(
 async def verify_activity(
     session: AsyncSession, principal: Principal, activity_id: str
 ) -> ActivityState:
-    row = await _activity_for_change(session, principal, activity_id)
+    row = await get_to_change(session, Activity, activity_id, principal, "activity")
     team = await session.get(Team, row.team_id)
     _require_admin_or_leader(principal, team, "verify this team's activities")
     [before] = await states_of(session, [row])
@@ -324,7 +314,7 @@ async def verify_activity(
 async def void_activity(
     session: AsyncSession, principal: Principal, activity_id: str, reason: str
 ) -> ActivityState:
-    row = await _activity_for_change(session, principal, activity_id)
+    row = await get_to_change(session, Activity, activity_id, principal, "activity")
     principal.require_role(*ADMINS)
     [before] = await states_of(session, [row])
     after, event = lifecycle.void(before, reason=reason, by=principal.sub, at=utcnow())
@@ -340,7 +330,7 @@ async def correct_activity(
     skew: timedelta,
 ) -> ActivityState:
     """Void an activity and log its corrected version, linked both ways, in one step."""
-    row = await _activity_for_change(session, principal, activity_id)
+    row = await get_to_change(session, Activity, activity_id, principal, "activity")
     principal.require_role(*ADMINS)
     [old] = await states_of(session, [row])
     # Answered before the look-ups: they would read another community's team otherwise.
@@ -513,10 +503,7 @@ async def issue_certificate(
     content gets the next number of its community and year.
     """
     # Locked: one volunteer's issuing is serial, so a second issuer finds the first's certificate.
-    volunteer = await get_in_scope(
-        session, Volunteer, volunteer_id, principal, "volunteer", for_update=True
-    )
-    principal.require_write(volunteer.community_id)
+    volunteer = await get_to_change(session, Volunteer, volunteer_id, principal, "volunteer")
     principal.require_role(*ADMINS)
     content = await _content(session, volunteer, start, end, zone)
     issued = await _issued(session, content)
@@ -804,14 +791,8 @@ async def _resource(
 ) -> Resource:
     """The resource when the caller may see it (else 404); `for_update` locks its row until
     the unit of work ends, so bookings of one resource are decided one after the other."""
-    try:
-        key = uuid.UUID(resource_id)
-    except ValueError:
-        raise NotFound("resource not found") from None
-    row = await session.get(
-        Resource, key, with_for_update=True if for_update else None, populate_existing=for_update
-    )
-    if row is None or not await _reaches(session, principal, row):
+    row = await get_by_id(session, Resource, resource_id, "resource", for_update=for_update)
+    if not await _reaches(session, principal, row):
         raise NotFound("resource not found")
     return row
 
@@ -881,6 +862,13 @@ async def _resource_for_change(
     return row
 
 
+async def _resource_changed(session: AsyncSession, row: Resource) -> None:
+    """A change of a resource is its next version, which its event reports."""
+    row.version += 1
+    await session.flush()
+    await _record_resource(session, row, ev.ResourceChanged)
+
+
 async def change_resource(
     session: AsyncSession, principal: Principal, resource_id: str, patch: ResourcePatch
 ) -> Resource:
@@ -890,9 +878,7 @@ async def change_resource(
         changes["availability"] = _window_rows(patch.availability)
     for name, value in changes.items():
         setattr(row, name, value)
-    row.version += 1
-    await session.flush()
-    await _record_resource(session, row, ev.ResourceChanged)
+    await _resource_changed(session, row)
     return row
 
 
@@ -902,9 +888,7 @@ async def deactivate_resource(
     """No longer bookable; bookings made stay (cancel them one by one if need be)."""
     row = await _resource_for_change(session, principal, resource_id)
     row.active = False
-    row.version += 1
-    await session.flush()
-    await _record_resource(session, row, ev.ResourceChanged)
+    await _resource_changed(session, row)
     return row
 
 
@@ -1068,14 +1052,8 @@ async def cancel_booking(
 ) -> tuple[Booking, Resource]:
     """Cancel a booking (the booking community's admins or team leaders, or the resource's
     community's admins): its time is free again."""
-    try:
-        key = uuid.UUID(booking_id)
-    except ValueError:
-        raise NotFound("booking not found") from None
-    row = await session.get(Booking, key, with_for_update=True, populate_existing=True)
-    if row is None or not (
-        principal.sees(row.community_id) or principal.sees(row.resource_community_id)
-    ):
+    row = await get_by_id(session, Booking, booking_id, "booking", for_update=True)
+    if not (principal.sees(row.community_id) or principal.sees(row.resource_community_id)):
         raise NotFound("booking not found")
     booker = principal.sees(row.community_id) and principal.role in BOOKERS
     if not (booker or principal.is_admin_of(row.resource_community_id)):

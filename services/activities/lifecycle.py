@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from services.activities import events as ev
 from services.activities.models import Activity, Participation
 from services.activities.schemas import ActivityIn, CorrectionIn, Status
-from shared.errors import Conflict, Invalid
-from shared.state import NOT_A_COLUMN, RowState
+from shared.errors import Invalid
+from shared.state import NOT_A_COLUMN, RowState, check_move_in
 
 CENT = Decimal("0.01")
 # An activity lasts at most this long; longer work is logged in parts.
@@ -43,12 +43,7 @@ MOVES: dict[str, tuple[tuple[Status, ...], Status]] = {
 
 def check_move(action: str, status: Status) -> Status:
     """The status an action leads to from `status`, or Conflict naming the current status."""
-    allowed, target = MOVES[action]
-    if status not in allowed:
-        raise Conflict(
-            f"cannot {action} an activity that is {status}", current_status=status, action=action
-        )
-    return target
+    return check_move_in(MOVES, action, status, "an activity")
 
 
 def to_hours(value: float) -> Decimal:

@@ -57,15 +57,7 @@ from services.registry.schemas import (
 from shared.auth import CurrentUser, Principal
 from shared.db import utcnow
 from shared.errors import PayloadTooLarge
-from shared.pagination import (
-    DEFAULT_LIMIT,
-    SORT_DESCRIPTION,
-    Cursor,
-    Limit,
-    Page,
-    paginate,
-    sort_by,
-)
+from shared.pagination import Page, Paging, SortBy, paginate, sort_by
 from shared.phones import mask_phone
 from shared.schemas import Id, PathId, PathSlug, Slug
 from shared.service import RuntimeDep, SessionDep
@@ -259,17 +251,15 @@ async def create_resident_unit(
 async def list_resident_units(
     session: SessionDep,
     user: CurrentUser,
+    paging: Paging,
     community_id: Slug | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> Page[ResidentUnitOut]:
     query = domain.list_resident_units(user, community_id)
     return await paginate(
         session,
         query,
         ResidentUnit.id,
-        limit=limit,
-        cursor=cursor,
+        paging,
         to_item=lambda u: unit_out(u, user),
     )
 
@@ -359,13 +349,12 @@ async def register_team(body: TeamIn, session: SessionDep, user: CurrentUser) ->
 async def list_teams(
     session: SessionDep,
     user: CurrentUser,
+    paging: Paging,
     community_id: Slug | None = None,
     category: Slug | None = None,
     status: Annotated[str | None, Query(pattern="^(active|inactive)$")] = None,
     unit_id: Annotated[Id | None, Query(description="Teams formed by this resident unit")] = None,
-    sort: Annotated[TeamSort | None, Query(description=SORT_DESCRIPTION)] = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    sort: SortBy[TeamSort] = None,
 ) -> Page[TeamOut]:
     """Teams in scope, with their active member counts; sorted by name (pinyin order),
     when founded or by member count, or else in the order they were founded."""
@@ -374,8 +363,7 @@ async def list_teams(
         session,
         query,
         Team.id,
-        limit=limit,
-        cursor=cursor,
+        paging,
         to_item=lambda t: t,
         sort=sort_by(sort, domain.TEAM_SORTS),
     )
@@ -454,6 +442,7 @@ async def register_volunteer(
 async def list_volunteers(
     session: SessionDep,
     user: CurrentUser,
+    paging: Paging,
     community_id: Slug | None = None,
     team_id: Id | None = None,
     q: Annotated[
@@ -464,9 +453,7 @@ async def list_volunteers(
     unit_id: Annotated[
         Id | None, Query(description="The resident unit's working party members (双报到)")
     ] = None,
-    sort: Annotated[VolunteerSort | None, Query(description=SORT_DESCRIPTION)] = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    sort: SortBy[VolunteerSort] = None,
 ) -> Page[VolunteerOut]:
     """Volunteers in scope; search by name or phone suffix, team, party membership, unit.
     Sorted by name (pinyin order), when registered or year of birth (those without one
@@ -476,8 +463,7 @@ async def list_volunteers(
         session,
         domain.list_volunteers(user, where),
         Volunteer.id,
-        limit=limit,
-        cursor=cursor,
+        paging,
         to_item=lambda v: v,
         sort=sort_by(sort, domain.VOLUNTEER_SORTS),
     )

@@ -58,19 +58,12 @@ from shared.events import EventData
 from shared.ids import new_id
 from shared.pagination import PINYIN, SortKey, Sorts
 from shared.phones import mask_phone
-from shared.scoping import get_in_scope, scoped
+from shared.scoping import get_in_scope, get_to_change, path_id, scoped
 from shared.uow import flush_unique
 
 
 async def _publish(session: AsyncSession, data: EventData, community: str, subject: Any) -> None:
     await OUTBOX.record(session, data, community=community, subject=str(subject))
-
-
-def _parse_id(value: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound(f"{what} not found") from None
 
 
 def _field_id(value: str, field: str) -> uuid.UUID:
@@ -524,12 +517,6 @@ async def get_team(session: AsyncSession, principal: Principal, team_id: str) ->
     return await get_in_scope(session, Team, team_id, principal, "team")
 
 
-async def _team_for_write(session: AsyncSession, principal: Principal, team_id: str) -> Team:
-    team = await get_in_scope(session, Team, team_id, principal, "team", for_update=True)
-    principal.require_write(team.community_id)
-    return team
-
-
 def _require_team_manager(principal: Principal, team: Team) -> None:
     """Admins of the community, or the leader of this very team."""
     if principal.role in ADMINS:
@@ -543,7 +530,7 @@ def _require_team_manager(principal: Principal, team: Team) -> None:
 async def update_team(
     session: AsyncSession, principal: Principal, team_id: str, patch: TeamPatch
 ) -> Team:
-    team = await _team_for_write(session, principal, team_id)
+    team = await get_to_change(session, Team, team_id, principal, "team")
     principal.require_role(*ADMINS)
     name = team.name
     if patch.name is not None and patch.name != team.name:
@@ -565,7 +552,7 @@ async def update_team(
 
 
 async def deactivate_team(session: AsyncSession, principal: Principal, team_id: str) -> Team:
-    team = await _team_for_write(session, principal, team_id)
+    team = await get_to_change(session, Team, team_id, principal, "team")
     principal.require_role(*ADMINS)
     state, updated = lc.deactivate_team(lc.TeamState.of(team))
     if updated is not None:
@@ -623,7 +610,7 @@ async def member_counts(session: AsyncSession, team_ids: list[uuid.UUID]) -> dic
 async def add_member(
     session: AsyncSession, principal: Principal, team_id: str, command: MemberIn
 ) -> TeamMember:
-    team = await _team_for_write(session, principal, team_id)
+    team = await get_to_change(session, Team, team_id, principal, "team")
     _require_team_manager(principal, team)
     state = lc.TeamState.of(team)
     # The team's own state answers first, whoever the volunteer is.
@@ -644,9 +631,9 @@ async def add_member(
 async def remove_member(
     session: AsyncSession, principal: Principal, team_id: str, volunteer_id: str
 ) -> None:
-    team = await _team_for_write(session, principal, team_id)
+    team = await get_to_change(session, Team, team_id, principal, "team")
     _require_team_manager(principal, team)
-    member = await session.get(TeamMember, (team.id, _parse_id(volunteer_id, "member")))
+    member = await session.get(TeamMember, (team.id, path_id(volunteer_id, "member")))
     if member is None:
         raise NotFound("the volunteer is not a member of this team")
     await session.delete(member)
@@ -699,10 +686,7 @@ async def get_volunteer(
 async def _volunteer_for_write(
     session: AsyncSession, principal: Principal, volunteer_id: str
 ) -> Volunteer:
-    volunteer = await get_in_scope(
-        session, Volunteer, volunteer_id, principal, "volunteer", for_update=True
-    )
-    principal.require_write(volunteer.community_id)
+    volunteer = await get_to_change(session, Volunteer, volunteer_id, principal, "volunteer")
     principal.require_role(*ADMINS)
     return volunteer
 

@@ -178,7 +178,8 @@ class ResidentUnitAgreementSigned(Versioned):
 
 
 # The registry as its replicas keep it: each state event, the entity it reports and the
-# field holding the entity's key. Memberships are pairs, kept by stats alone.
+# field holding the entity's key. Memberships are pairs, which a replica keeps by
+# `replicas.membership_row`.
 REPLICA: dict[str, Reports] = {
     CommunityCreated.event_type: Reports("community", "community_id"),
     CategoryDefined.event_type: Reports("category", "code"),

@@ -9,12 +9,15 @@ event field of the same name; the key columns hold the entity's key field.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Boolean, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.registry.events import TeamMemberJoined
 from shared.db import UNVERSIONED
+from shared.events import Event
 
 
 class CommunityReplicaColumns:
@@ -59,3 +62,27 @@ class ReplicaVolunteerOut(BaseModel):
     community_id: str
     name: str
     active: bool
+
+
+class TeamMemberReplicaColumns:
+    """Who is on a team: a row per (team, volunteer) that ever joined, from the membership
+    events (`membership_row`)."""
+
+    team_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    volunteer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True)
+    # A left membership stays, not a member, so an older "joined" cannot bring it back.
+    member: Mapped[bool] = mapped_column(Boolean)
+    # The team's version of the last join or leave (see services/registry/events.py).
+    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
+
+
+def membership_row(event: Event[Any]) -> dict[str, Any]:
+    """The row a join or a leave (`MEMBERSHIPS`) makes; of two about one (team, volunteer),
+    the higher version is the later."""
+    data = event.data
+    return {
+        "team_id": uuid.UUID(data.team_id),
+        "volunteer_id": uuid.UUID(data.volunteer_id),
+        "member": event.envelope.type == TeamMemberJoined.event_type,
+        "version": data.version,
+    }

@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from services.requests import domain
 from services.requests.lifecycle import CareTaskState, OrderState, Sla
@@ -34,15 +33,7 @@ from services.requests.schemas import (
 )
 from services.requests.settings import RequestsSettings
 from shared.auth import CurrentUser, Principal
-from shared.pagination import (
-    DEFAULT_LIMIT,
-    SORT_DESCRIPTION,
-    Cursor,
-    Limit,
-    Page,
-    paginate,
-    sort_by,
-)
+from shared.pagination import Page, Paging, SortBy, paginate, sort_by
 from shared.phones import mask_phone
 from shared.schemas import PathId, Slug
 from shared.service import SessionDep
@@ -119,6 +110,7 @@ async def submit_request(
 async def list_requests(
     session: SessionDep,
     user: CurrentUser,
+    paging: Paging,
     community_id: Slug | None = None,
     status: RequestStatus | None = None,
     team_id: uuid.UUID | None = None,
@@ -127,9 +119,7 @@ async def list_requests(
     open: bool | None = None,
     escalated: bool | None = None,
     waiting: bool | None = None,
-    sort: Annotated[RequestSort | None, Query(description=SORT_DESCRIPTION)] = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    sort: SortBy[RequestSort] = None,
 ) -> Page[RequestOut]:
     """Orders in scope, and those the caller's teams serve for another community of the
     branch; `unassigned=true` is the queue of orders no team could take; `open=true` the
@@ -144,8 +134,7 @@ async def list_requests(
         session,
         domain.list_requests(user, where, my_teams),
         ServiceRequest.id,
-        limit=limit,
-        cursor=cursor,
+        paging,
         to_item=lambda o: request_out(o, user, my_teams=my_teams),
         sort=sort_by(sort, domain.REQUEST_SORTS),
     )
@@ -253,13 +242,12 @@ def care_out(task: CareTask) -> CareTaskOut:
 async def list_care_tasks(
     session: SessionDep,
     user: CurrentUser,
+    paging: Paging,
     community_id: Slug | None = None,
     status: CareStatus | None = None,
     volunteer_id: uuid.UUID | None = None,
     overdue: bool | None = None,
-    sort: Annotated[CareTaskSort | None, Query(description=SORT_DESCRIPTION)] = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    sort: SortBy[CareTaskSort] = None,
 ) -> Page[CareTaskOut]:
     """Visits and talks party members are owed (三必访五必谈); `overdue=true` those
     marked past their due day. Sorted by due day, when done (open ones last) or the
@@ -269,8 +257,7 @@ async def list_care_tasks(
         session,
         query,
         CareTask.id,
-        limit=limit,
-        cursor=cursor,
+        paging,
         to_item=care_out,
         sort=sort_by(sort, domain.CARE_TASK_SORTS),
     )

@@ -24,7 +24,7 @@ from services.requests.care_schemas import (
 from services.requests.models import CareRecipient, CareVisit
 from shared.auth import CurrentUser, Principal
 from shared.db import utcnow
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import Page, Paging, paginate
 from shared.phones import mask_phone
 from shared.schemas import PathId, Slug
 from shared.service import SessionDep
@@ -97,13 +97,12 @@ async def list_care_recipients(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
+    paging: Paging,
     community_id: Slug | None = None,
     kind: CareKind | None = None,
     status: CareRecipientStatus | None = None,
     team_id: uuid.UUID | None = None,
     overdue: bool | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> Page[CareRecipientOut]:
     """People under care in scope (for a team leader or volunteer, those their teams are
     responsible for); `overdue=true` those still under care whose next visit was due before
@@ -115,8 +114,7 @@ async def list_care_recipients(
         session,
         care_register.list_recipients(user, where, on, mine),
         CareRecipient.id,
-        limit=limit,
-        cursor=cursor,
+        paging,
         to_item=lambda r: recipient_out(r, user, on),
     )
 
@@ -192,11 +190,7 @@ async def log_care_visit(
 
 @router.get("/care-recipients/{recipient_id}/visits")
 async def list_care_visits(
-    recipient_id: PathId,
-    session: SessionDep,
-    user: CurrentUser,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    recipient_id: PathId, session: SessionDep, user: CurrentUser, paging: Paging
 ) -> Page[CareVisitOut]:
     """A person's visits, in the order they were logged."""
     recipient = await care_register.get(session, user, recipient_id)
@@ -204,7 +198,6 @@ async def list_care_visits(
         session,
         care_register.visits_of(recipient),
         CareVisit.id,
-        limit=limit,
-        cursor=cursor,
+        paging,
         to_item=visit_out,
     )

@@ -27,7 +27,7 @@ from shared.db import utcnow
 from shared.errors import Forbidden, Invalid, NotFound, NotYetKnown
 from shared.events import EventData
 from shared.ids import new_id
-from shared.scoping import get_in_scope, scoped
+from shared.scoping import get_in_scope, get_to_change, scoped
 
 CARE_TEAM_CATEGORY = "orange"
 
@@ -113,20 +113,12 @@ async def get(session: AsyncSession, principal: Principal, recipient_id: str) ->
     return recipient
 
 
-async def _for_change(
-    session: AsyncSession, principal: Principal, recipient_id: str
-) -> CareRecipient:
-    recipient = await get_in_scope(
-        session, CareRecipient, recipient_id, principal, "care recipient", for_update=True
-    )
-    principal.require_write(recipient.community_id)
-    return recipient
-
-
 async def change(
     session: AsyncSession, principal: Principal, recipient_id: str, patch: CareRecipientPatch
 ) -> CareRecipient:
-    recipient = await _for_change(session, principal, recipient_id)
+    recipient = await get_to_change(
+        session, CareRecipient, recipient_id, principal, "care recipient"
+    )
     principal.require_role(*ADMINS)
     if "team_id" in patch.model_fields_set:
         await _check_team(session, recipient.community_id, patch.team_id, orange=True)
@@ -140,7 +132,9 @@ async def change(
 async def end(
     session: AsyncSession, principal: Principal, recipient_id: str, reason: str, today: date
 ) -> CareRecipient:
-    recipient = await _for_change(session, principal, recipient_id)
+    recipient = await get_to_change(
+        session, CareRecipient, recipient_id, principal, "care recipient"
+    )
     principal.require_role(*ADMINS)
     state, data = rules.end(RecipientState.of(recipient), reason=reason, today=today)
     state.write_to(recipient)
@@ -157,7 +151,9 @@ async def log_visit(
 ) -> tuple[CareRecipient, CareVisit]:
     """A visit, logged by the community's admins or by the responsible team's leader or one
     of its active members (by default the visiting team and volunteer)."""
-    recipient = await _for_change(session, principal, recipient_id)
+    recipient = await get_to_change(
+        session, CareRecipient, recipient_id, principal, "care recipient"
+    )
     team_id, volunteer_id = command.team_id, command.volunteer_id
     if principal.role not in ADMINS:
         mine = await care_teams_of(session, principal) or frozenset()

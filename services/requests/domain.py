@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
@@ -44,7 +45,7 @@ from shared.errors import Forbidden, Invalid, NotFound, NotYetKnown
 from shared.events import EventData
 from shared.ids import new_id
 from shared.pagination import PINYIN, SortKey, Sorts
-from shared.scoping import get_in_scope, scoped
+from shared.scoping import get_by_id, get_to_change, scoped
 
 # Who may assign an order: its community's admins to their own teams; a county admin or the
 # admin of the order's branch also to a team of any community of the branch (escalated).
@@ -223,18 +224,7 @@ async def _order_in_reach(
     session: AsyncSession, principal: Principal, request_id: str, *, for_update: bool
 ) -> ServiceRequest:
     """The order when it is of the caller's communities or the caller serves it; else 404."""
-    try:
-        key = uuid.UUID(request_id)
-    except ValueError:
-        raise NotFound("request not found") from None
-    order = await session.get(
-        ServiceRequest,
-        key,
-        with_for_update=True if for_update else None,
-        populate_existing=for_update,
-    )
-    if order is None:
-        raise NotFound("request not found")
+    order = await get_by_id(session, ServiceRequest, request_id, "request", for_update=for_update)
     if principal.sees(order.community_id):
         return order
     if serves(principal, order, await teams_of(session, principal)):
@@ -263,11 +253,7 @@ async def _order_for_change(
     session: AsyncSession, principal: Principal, request_id: str
 ) -> ServiceRequest:
     """The order, locked until the unit of work ends: a second writer decides on our result."""
-    order = await get_in_scope(
-        session, ServiceRequest, request_id, principal, "request", for_update=True
-    )
-    principal.require_write(order.community_id)
-    return order
+    return await get_to_change(session, ServiceRequest, request_id, principal, "request")
 
 
 async def _order_to_work(
@@ -509,8 +495,7 @@ async def create_care_task(
 async def complete_care_task(
     session: AsyncSession, principal: Principal, task_id: str, note: str | None
 ) -> CareTask:
-    task = await get_in_scope(session, CareTask, task_id, principal, "care task", for_update=True)
-    principal.require_write(task.community_id)
+    task = await get_to_change(session, CareTask, task_id, principal, "care task")
     principal.require_role(*ADMINS)
     state, data = lifecycle.complete_care_task(
         CareTaskState.of(task), by=principal.sub, at=utcnow(), note=note
@@ -549,6 +534,33 @@ def list_care_tasks(
 # -- the scheduler: overdue marks and birthday talks, each published once --------------
 
 
+# A scheduler's mark: the row's new state and its event, or None when the rule says the
+# row is not due after all (it has the last word over the query).
+Mark = Callable[[Any], tuple[OrderState | CareTaskState, EventData] | None]
+
+
+async def _mark_each(session: AsyncSession, due: Select[Any], mark: Mark) -> int:
+    """Mark each row `due` finds; answer how many were marked.
+
+    The rows are read locked, skipping rows another transaction holds: a second
+    scheduler (another replica) marks the others, and a row an API command holds
+    now is looked at again next round, in its state then. Nobody waits.
+    """
+    rows = await session.scalars(
+        due.with_for_update(skip_locked=True).execution_options(populate_existing=True)
+    )
+    marked = 0
+    for row in rows.all():
+        change = mark(row)
+        if change is None:
+            continue
+        state, data = change
+        state.write_to(row)
+        await _record(session, state, data)
+        marked += 1
+    return marked
+
+
 async def mark_overdue(
     session: AsyncSession,
     now: datetime,
@@ -556,76 +568,58 @@ async def mark_overdue(
     escalation_wait: timedelta = timedelta(hours=ESCALATION_WAIT_HOURS),
 ) -> int:
     """Mark open orders and care tasks past due, and flag escalations the branch left
-    without a team for `escalation_wait`; each is marked (and published) once.
+    without a team for `escalation_wait`; each is marked (and published) once
+    (`_mark_each`: nobody waits for a row another transaction holds)."""
 
-    The rows are read locked, skipping rows another transaction holds: a second
-    scheduler (another replica) marks the others, and an order an API command
-    holds now is looked at again next round, in its state then. Nobody waits.
-    """
-    marked = 0
-    orders = await session.scalars(
-        select(ServiceRequest)
-        .where(
+    today = now.astimezone(ZoneInfo(zone)).date()
+
+    def order_overdue(order: ServiceRequest) -> tuple[OrderState, ev.RequestOverdue] | None:
+        state = OrderState.of(order)
+        return lifecycle.mark_overdue(state, at=now) if lifecycle.is_overdue(state, now) else None
+
+    def escalation_overdue(
+        order: ServiceRequest,
+    ) -> tuple[OrderState, ev.RequestEscalationOverdue] | None:
+        state = OrderState.of(order)
+        if not lifecycle.is_escalation_overdue(state, now, escalation_wait):
+            return None
+        return lifecycle.mark_escalation_overdue(state, at=now, wait=escalation_wait)
+
+    def task_overdue(task: CareTask) -> tuple[CareTaskState, ev.CareTaskOverdue] | None:
+        state = CareTaskState.of(task)
+        if not lifecycle.is_care_task_overdue(state, today):
+            return None
+        return lifecycle.mark_care_task_overdue(state, at=now, today=today)
+
+    orders = select(ServiceRequest).order_by(ServiceRequest.id)
+    marked = await _mark_each(
+        session,
+        orders.where(
             ServiceRequest.status.in_(OPEN_STATUSES),
             ServiceRequest.due_at < now,
             ServiceRequest.overdue_at.is_(None),
-        )
-        .order_by(ServiceRequest.id)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
+        ),
+        order_overdue,
     )
-    for order in orders.all():
-        state = OrderState.of(order)
-        if not lifecycle.is_overdue(state, now):
-            continue  # the rule has the last word over the query
-        overdue, data = lifecycle.mark_overdue(state, at=now)
-        overdue.write_to(order)
-        await _record(session, overdue, data)
-        marked += 1
-    marked += await _flag_waiting_escalations(session, now, escalation_wait)
-    today = now.astimezone(ZoneInfo(zone)).date()
-    tasks = await session.scalars(
-        select(CareTask)
-        .where(CareTask.status == "open", CareTask.due_on < today, CareTask.overdue_at.is_(None))
-        .order_by(CareTask.id)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
-    for task in tasks.all():
-        task_state = CareTaskState.of(task)
-        if not lifecycle.is_care_task_overdue(task_state, today):
-            continue
-        late, late_data = lifecycle.mark_care_task_overdue(task_state, at=now, today=today)
-        late.write_to(task)
-        await _record(session, late, late_data)
-        marked += 1
-    return marked
-
-
-async def _flag_waiting_escalations(session: AsyncSession, now: datetime, wait: timedelta) -> int:
-    """Flag escalated orders the branch has not given a team within `wait`; each once."""
-    flagged = 0
-    orders = await session.scalars(
-        select(ServiceRequest)
-        .where(
+    # Escalated orders the branch has not given a team within the wait.
+    marked += await _mark_each(
+        session,
+        orders.where(
             ServiceRequest.status.in_(OPEN_STATUSES),
-            ServiceRequest.escalated_at < now - wait,
+            ServiceRequest.escalated_at < now - escalation_wait,
             ServiceRequest.branch_assigned_at.is_(None),
             ServiceRequest.escalation_overdue_at.is_(None),
-        )
-        .order_by(ServiceRequest.id)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
+        ),
+        escalation_overdue,
     )
-    for order in orders.all():
-        state = OrderState.of(order)
-        if not lifecycle.is_escalation_overdue(state, now, wait):
-            continue  # the rule has the last word over the query
-        waiting, data = lifecycle.mark_escalation_overdue(state, at=now, wait=wait)
-        waiting.write_to(order)
-        await _record(session, waiting, data)
-        flagged += 1
-    return flagged
+    marked += await _mark_each(
+        session,
+        select(CareTask)
+        .where(CareTask.status == "open", CareTask.due_on < today, CareTask.overdue_at.is_(None))
+        .order_by(CareTask.id),
+        task_overdue,
+    )
+    return marked
 
 
 async def _birthday_talk_exists(session: AsyncSession, volunteer_id: uuid.UUID, year: int) -> bool:

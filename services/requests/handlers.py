@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry import events as registry
+from services.registry.replicas import membership_row
 from services.requests import domain, personal_data
 from services.requests import events as ev
 from services.requests.lifecycle import Sla
@@ -70,14 +71,12 @@ def on_county_request(settings: RequestsSettings) -> Handler:
 
 async def on_membership(session: AsyncSession, event: Event[Any]) -> None:
     """Who is on a team: a join or a leave, the newest of the team's versions winning."""
-    row = {
-        "team_id": uuid.UUID(event.data.team_id),
-        "volunteer_id": uuid.UUID(event.data.volunteer_id),
-        "member": event.envelope.type == registry.TeamMemberJoined.event_type,
-        "version": event.data.version,
-    }
     await upsert(
-        session, TeamMember.__table__, [row], key=["team_id", "volunteer_id"], newer_than="version"
+        session,
+        TeamMember.__table__,
+        [membership_row(event)],
+        key=["team_id", "volunteer_id"],
+        newer_than="version",
     )
 
 

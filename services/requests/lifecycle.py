@@ -21,7 +21,7 @@ from services.requests import events as ev
 from services.requests.schemas import OPEN_STATUSES, RequestIn
 from shared.errors import Conflict, Invalid
 from shared.personal_data import ERASED_RESIDENT_NAME
-from shared.state import RowState
+from shared.state import RowState, check_move_in
 
 # -- orders: the lifecycle as a table: action -> (statuses it may start from, status it leads to)
 
@@ -35,12 +35,7 @@ MOVES: dict[str, tuple[tuple[str, ...], str]] = {
 
 def check_move(action: str, status: str) -> str:
     """The status an action leads to from `status`, or Conflict naming the current status."""
-    allowed, target = MOVES[action]
-    if status not in allowed:
-        raise Conflict(
-            f"cannot {action} an order that is {status}", current_status=status, action=action
-        )
-    return target
+    return check_move_in(MOVES, action, status, "an order")
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.registry.replicas import (
     CommunityReplicaColumns,
+    TeamMemberReplicaColumns,
     TeamReplicaColumns,
     VolunteerReplicaColumns,
 )
-from shared.db import UNVERSIONED, UTCDateTime, new_metadata, utcnow
+from shared.db import UTCDateTime, new_metadata, utcnow
 from shared.ids import new_id
 
 
@@ -51,17 +52,10 @@ class Team(TeamReplicaColumns, Base):
     unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
-class TeamMember(Base):
+class TeamMember(TeamMemberReplicaColumns, Base):
     """Who is on a team: its members work the orders the team serves for another community."""
 
     __tablename__ = "team_members"
-
-    team_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    volunteer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True)
-    # A left membership stays, not a member, so an older "joined" cannot bring it back.
-    member: Mapped[bool] = mapped_column(Boolean)
-    # The team's version of the last join or leave (see services/registry/events.py).
-    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
 class Volunteer(VolunteerReplicaColumns, Base):

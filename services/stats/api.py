@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.types import DecoratedCallable
 
 from services.stats import domain, personal_data, rebuild
 from services.stats.public_page import PublicAnswers, render_public_html
@@ -34,13 +35,11 @@ from services.stats.settings import StatsSettings
 from shared.auth import CurrentUser
 from shared.db import utcnow
 from shared.openapi import too_many_response
-from shared.schemas import PathId
+from shared.schemas import End, PathId, Start
 from shared.service import RuntimeDep, SessionDep
 
 router = APIRouter()
 
-Start = Annotated[date | None, Query(alias="from", description="First day (inclusive)")]
-End = Annotated[date | None, Query(alias="to", description="Last day (inclusive)")]
 AreaId = Annotated[
     str | None, Query(alias="id", max_length=100, description="Branch or community id")
 ]
@@ -254,12 +253,12 @@ async def _public(
     )
 
 
-@router.get(
-    "/public/{community_id}",
-    tags=["public"],
-    response_model=PublicPage,
-    responses=PUBLIC_ANSWERS,
-)
+def _public_page(path: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """A notice board's route: the page as HTML or JSON, cacheable, limited per address."""
+    return router.get(path, tags=["public"], response_model=PublicPage, responses=PUBLIC_ANSWERS)
+
+
+@_public_page("/public/{community_id}")
 async def public_community(
     request: Request,
     session: SessionDep,
@@ -272,12 +271,7 @@ async def public_community(
     return await _public(request, session, "community", community_id, format)
 
 
-@router.get(
-    "/public/branches/{branch}",
-    tags=["public"],
-    response_model=PublicPage,
-    responses=PUBLIC_ANSWERS,
-)
+@_public_page("/public/branches/{branch}")
 async def public_branch(
     request: Request,
     session: SessionDep,

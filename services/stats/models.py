@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from services.registry.replicas import (
     CategoryReplicaColumns,
     CommunityReplicaColumns,
+    TeamMemberReplicaColumns,
     TeamReplicaColumns,
     VolunteerReplicaColumns,
 )
@@ -94,15 +95,8 @@ class CategoryMembers(Base):
     members: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class TeamMember(Base):
+class TeamMember(TeamMemberReplicaColumns, Base):
     __tablename__ = "team_members"
-
-    team_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    volunteer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True)
-    # A left membership stays, not a member, so an older "joined" cannot bring it back.
-    member: Mapped[bool] = mapped_column(Boolean)
-    # The team's version of the last join or leave (see services/registry/events.py).
-    version: Mapped[int] = mapped_column(Integer, default=UNVERSIONED)
 
 
 class Activity(Base):

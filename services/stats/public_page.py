@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from services.stats.report import CARE_KIND_NAMES, _decimal, _moment
-from services.stats.schemas import PublicPage
+from services.stats.schemas import PublicColor, PublicCommunity, PublicPage
 from services.stats.settings import StatsSettings
 from shared.chinese_dates import chinese_date
 from shared.limits import ClientBuckets
@@ -55,6 +55,20 @@ def _table(head: list[str], rows: list[list[str]], name_columns: int = 1) -> str
     return f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
 
 
+# The headline figures of a color and of a community, as the two tables show them.
+_FIGURE_HEADS = ["队伍（支）", "志愿者（人）", "活动（次）", "服务群众（人次）", "服务时长（小时）"]
+
+
+def _figure_cells(row: PublicColor | PublicCommunity) -> list[str]:
+    return [
+        str(row.teams),
+        str(row.volunteers),
+        str(row.activities),
+        str(row.people_served),
+        _decimal(row.volunteer_hours),
+    ]
+
+
 def render_public_html(page: PublicPage) -> str:
     """The notice board as a self-contained HTML page (no external resources)."""
     title = f"{page.name}志愿服务公示栏"
@@ -73,25 +87,8 @@ def render_public_html(page: PublicPage) -> str:
         + "</p>",
         "<h2>七彩服务队</h2>",
         _table(
-            [
-                "服务队",
-                "队伍（支）",
-                "志愿者（人）",
-                "活动（次）",
-                "服务群众（人次）",
-                "服务时长（小时）",
-            ],
-            [
-                [
-                    c.name,
-                    str(c.teams),
-                    str(c.volunteers),
-                    str(c.activities),
-                    str(c.people_served),
-                    _decimal(c.volunteer_hours),
-                ]
-                for c in page.colors
-            ],
+            ["服务队", *_FIGURE_HEADS],
+            [[c.name, *_figure_cells(c)] for c in page.colors],
         ),
     ]
     work = page.branch_work
@@ -99,27 +96,9 @@ def render_public_html(page: PublicPage) -> str:
         parts += [
             "<h2>共建社区</h2>",
             _table(
+                ["社区", *_FIGURE_HEADS, "协助他社区（件）", "获他社区协助（件）"],
                 [
-                    "社区",
-                    "队伍（支）",
-                    "志愿者（人）",
-                    "活动（次）",
-                    "服务群众（人次）",
-                    "服务时长（小时）",
-                    "协助他社区（件）",
-                    "获他社区协助（件）",
-                ],
-                [
-                    [
-                        c.name,
-                        str(c.teams),
-                        str(c.volunteers),
-                        str(c.activities),
-                        str(c.people_served),
-                        _decimal(c.volunteer_hours),
-                        str(c.given),
-                        str(c.received),
-                    ]
+                    [c.name, *_figure_cells(c), str(c.given), str(c.received)]
                     for c in page.communities
                 ],
             ),

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 from services.registry import events as registry
+from services.registry.replicas import membership_row
 from services.requests import care_events as care
 from services.requests import events as requests
 from services.requests.schemas import OPEN_STATUSES
@@ -126,6 +127,12 @@ def income_share(row: Mapping[str, Any]) -> tuple[int, Decimal]:
     return 1, ZERO if price is None else Decimal(str(price))
 
 
+# What every request rollup adds up after its count and per-status columns, in order.
+REQUEST_TALLY = ["overdue", "on_time", "rating_sum", "ratings", "paid_orders", "income"]
+# What `request_share` adds to request_counts (the status is in its key).
+REQUEST_COUNT_AMOUNTS = ["requests", *REQUEST_TALLY]
+
+
 def request_share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
     completed_at, rating = row["completed_at"], row["rating"]
     on_time = row["status"] == "completed" and completed_at is not None
@@ -139,18 +146,8 @@ def request_share(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, .
     )
 
 
-REQUEST_DAY_AMOUNTS = [
-    "requests",
-    "open",
-    "completed",
-    "cancelled",
-    "overdue",
-    "on_time",
-    "rating_sum",
-    "ratings",
-    "paid_orders",
-    "income",
-]
+# What `request_day_share` adds to the request days and months (statuses are columns).
+REQUEST_DAY_AMOUNTS = ["requests", "open", "completed", "cancelled", *REQUEST_TALLY]
 
 
 def request_day_share(zone: ZoneInfo) -> Contribution:
@@ -241,16 +238,6 @@ REGISTRY_STATE.update(
     }
 )
 REGISTRY_TYPES = frozenset([*REGISTRY_STATE, *registry.MEMBERSHIPS])
-
-
-def membership_row(event: Event[Any]) -> Row:
-    data = event.data
-    return {
-        "team_id": uuid.UUID(data.team_id),
-        "volunteer_id": uuid.UUID(data.volunteer_id),
-        "member": event.envelope.type == registry.TeamMemberJoined.event_type,
-        "version": data.version,
-    }
 
 
 async def apply_registry(session: AsyncSession, events: list[Event[Any]]) -> None:
@@ -442,28 +429,14 @@ async def apply_requests(session: AsyncSession, events: list[Event[Any]], zone: 
                 "community_id": community,
                 "category": category,
                 "status": status,
-                "requests": d[0],
-                "overdue": d[1],
-                "on_time": d[2],
-                "rating_sum": d[3],
-                "ratings": d[4],
-                "paid_orders": d[5],
-                "income": d[6],
+                **dict(zip(REQUEST_COUNT_AMOUNTS, d, strict=True)),
             }
             for (community, category, status), d in rollup_deltas(
                 before, fresh, request_share
             ).items()
         ],
         key=["community_id", "category", "status"],
-        amounts=[
-            "requests",
-            "overdue",
-            "on_time",
-            "rating_sum",
-            "ratings",
-            "paid_orders",
-            "income",
-        ],
+        amounts=REQUEST_COUNT_AMOUNTS,
     )
     await add_to_days_and_months(
         session,
