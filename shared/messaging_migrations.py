@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,6 +23,14 @@ from alembic import op
 from shared.db import UTCDateTime
 
 _UNPUBLISHED = sa.text("published_at IS NULL")
+
+
+def _partition() -> list[sa.Column[Any]]:
+    """A partition of the broker's log, as the tables that remember places in it keep it."""
+    return [
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("partition", sa.Integer(), nullable=False),
+    ]
 
 
 @dataclass(frozen=True)
@@ -102,8 +111,7 @@ def _add_brokers_remembered() -> None:
     op.create_table(
         "consumer_brokers",
         sa.Column("group_id", sa.String(length=200), nullable=False),
-        sa.Column("topic", sa.String(length=200), nullable=False),
-        sa.Column("partition", sa.Integer(), nullable=False),
+        *_partition(),
         sa.Column("cluster_id", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("group_id", "topic", "partition", name=op.f("pk_consumer_brokers")),
     )
@@ -120,8 +128,7 @@ def _add_parked_events_and_claim_age() -> None:
         "parked_events",
         sa.Column("consumer", sa.String(length=100), nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("topic", sa.String(length=200), nullable=False),
-        sa.Column("partition", sa.Integer(), nullable=False),
+        *_partition(),
         sa.Column("offset", sa.BigInteger(), nullable=False),
         sa.Column("key", sa.LargeBinary(), nullable=True),
         sa.Column("message", sa.LargeBinary(), nullable=False),
@@ -154,8 +161,7 @@ def _drop_parked_events_and_claim_age() -> None:
 def _add_outbox_positions() -> None:
     op.create_table(
         "outbox_positions",
-        sa.Column("topic", sa.String(length=200), nullable=False),
-        sa.Column("partition", sa.Integer(), nullable=False),
+        *_partition(),
         sa.Column("cluster_id", sa.String(length=200), nullable=False),
         sa.Column("offset", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
