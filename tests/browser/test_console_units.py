@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
+from tests.api import create_community
 from tests.browser.conftest import needs_chromium, needs_console_build, open_page, snap
 from tests.conftest import ADMIN, Stack, token
-from tests.security.world import create_community, slug
+from tests.security.world import slug
 
 pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
 
@@ -51,8 +52,10 @@ async def test_a_working_party_member_and_a_units_team(
     stack: Stack, console_site: str, context: BrowserContext
 ) -> None:
     branch = slug("b")
-    home = await create_community(stack, slug("c"), f"龙泉社区{branch[-4:]}", branch)
-    neighbour = await create_community(stack, slug("c"), f"青山社区{branch[-4:]}", branch)
+    home = await create_community(stack["registry"], slug("c"), f"龙泉社区{branch[-4:]}", branch)
+    neighbour = await create_community(
+        stack["registry"], slug("c"), f"青山社区{branch[-4:]}", branch
+    )
     bank = await unit(stack, home, "农商银行", "金融")
     hospital = await unit(stack, neighbour, "县人民医院", "医院")
     secretary = token("community_admin", [home, neighbour], sub="secretary")
