@@ -9,15 +9,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
 from tests.api import create_community
-from tests.browser.conftest import needs_chromium, needs_console_build, open_page, snap
+from tests.browser.conftest import CONSOLE_TEST
+from tests.browser.pages import only, open_page, rows_of, snap
 from tests.conftest import ADMIN, Stack, token
 from tests.security.world import slug
 
-pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
+pytestmark = CONSOLE_TEST
 
 
 async def choose(page: Page, select: str, option: str) -> None:
@@ -86,9 +86,8 @@ async def test_a_working_party_member_and_a_units_team(
     await choose(page, "filter-unit", f"县人民医院（青山社区{branch[-4:]}）")
     await page.get_by_test_id("filters").get_by_role("button", name="查询").click()
     await expect(page).to_have_url(re.compile(f"unit_id={hospital}"))
-    rows = page.get_by_test_id("volunteer-table").locator("tbody tr")
-    await expect(rows).to_have_count(1)
-    await expect(rows.first).to_contain_text("李在职")
+    rows = rows_of(page, "volunteer-table")
+    await only(rows, "李在职")
     await settled(page)
     await snap(page, "console-volunteers-unit-filter")
 
@@ -137,9 +136,8 @@ async def test_a_working_party_member_and_a_units_team(
     await choose(page, "filter-unit", "县人民医院")
     await page.get_by_test_id("filters").get_by_role("button", name="查询").click()
     await expect(page).to_have_url(re.compile(f"unit_id={hospital}"))
-    teams = page.get_by_test_id("team-table").locator("tbody tr")
-    await expect(teams).to_have_count(1)
-    await expect(teams.first).to_contain_text("医院橙色服务队")
+    teams = rows_of(page, "team-table")
+    await only(teams, "医院橙色服务队")
     await expect(teams.first.get_by_test_id("team-unit")).to_have_text("驻区单位：县人民医院")
     await settled(page)
     await snap(page, "console-teams-unit-filter")
