@@ -29,6 +29,19 @@ async def create(
     return dict(response.json())
 
 
+async def read(client: httpx.AsyncClient, path: str, **params: Any) -> Any:
+    """GET `path` as the county admin, which must answer 200 OK; what it holds."""
+    response = await client.get(path, params=params or None, headers=ADMIN)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def order_of(stack: Stack, order_id: str) -> dict[str, Any]:
+    """The order as the requests service holds it now."""
+    order: dict[str, Any] = await read(stack["requests"], f"/requests/{order_id}")
+    return order
+
+
 async def create_community(
     client: httpx.AsyncClient, community_id: str, name: str, branch: str | None
 ) -> str:

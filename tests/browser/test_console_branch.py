@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, timedelta
-from typing import Any
 
 from playwright.async_api import BrowserContext, Page, expect
 
 from services.requests.models import Team
-from tests.api import create, create_branch, create_team, create_volunteer
+from tests.api import create, create_branch, create_team, create_volunteer, order_of
 from tests.browser.conftest import CONSOLE_TEST
 from tests.browser.pages import open_page, snap
 from tests.conftest import ADMIN, Stack, auth, eventually, token
@@ -40,13 +39,6 @@ async def quiet(page: Page) -> None:
 def unexpected(errors: list[str]) -> list[str]:
     """Script errors and server failures; a refused action (4xx) is the page's to explain."""
     return [e for e in errors if not re.match(r"^4\d\d ", e)]
-
-
-async def order_of(stack: Stack, order_id: str) -> dict[str, Any]:
-    answer = await stack["requests"].get(f"/requests/{order_id}", headers=ADMIN)
-    assert answer.status_code == 200, answer.text
-    result: dict[str, Any] = answer.json()
-    return result
 
 
 async def test_a_hard_order_goes_through_the_branch_to_a_resident_units_team(

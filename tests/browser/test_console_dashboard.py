@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import BrowserContext, Page, Route, expect
 
-from tests.api import next_phone
+from tests.api import next_phone, read
 from tests.browser.conftest import CONSOLE_TEST, ZONE, populate
 from tests.browser.pages import open_page, snap
 from tests.conftest import ADMIN, Stack, eventually, token
@@ -65,15 +64,9 @@ async def populated(stack: Stack, community: str) -> None:
     await stats_caught_up(stack, community)
 
 
-async def stats_say(stack: Stack, path: str, **params: Any) -> Any:
-    response = await stack["stats"].get(path, params=params, headers=ADMIN)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 async def board_matches_the_api(page: Page, stack: Stack, where: dict[str, str]) -> None:
     """Every figure, both charts' data, the leaderboard and the open orders are the API's."""
-    figures = await stats_say(stack, "/stats/overview", **where)
+    figures = await read(stack["stats"], "/stats/overview", **where)
     for key in HEADLINE:
         card = page.get_by_test_id(f"figure-{key}")
         await expect(card).to_have_attribute("data-value", js_number(figures[key]))
@@ -106,17 +99,17 @@ async def board_matches_the_api(page: Page, stack: Stack, where: dict[str, str])
     await expect(row.locator("td")).to_have_text([orange["name"], *map(str, cells)])
 
     shape = {k: v for k, v in hash_query(page).items() if k in ("metric", "interval")}
-    series = await stats_say(stack, "/stats/timeseries", **where, **shape)
+    series = await read(stack["stats"], "/stats/timeseries", **where, **shape)
     chart = page.get_by_test_id("timeseries")
     await expect(chart).to_have_attribute("data-points", str(len(series)))
     total = round(sum(p["value"] for p in series), 2)
     await expect(chart).to_have_attribute("data-total", js_number(total))
 
     area = {k: v for k, v in where.items() if k in ("scope", "id")}
-    ranked = await stats_say(stack, "/stats/leaderboard", **area, limit=10)
+    ranked = await read(stack["stats"], "/stats/leaderboard", **area, limit=10)
     rows = page.get_by_test_id("leaderboard").locator("tbody tr")
     await expect(rows.locator("td:nth-child(2)")).to_have_text([r["name"] for r in ranked])
-    waiting = await stats_say(stack, "/stats/open-requests", **area, limit=20)
+    waiting = await read(stack["stats"], "/stats/open-requests", **area, limit=20)
     await expect(page.get_by_test_id("open-requests").locator("tbody tr")).to_have_count(
         len(waiting)
     )
@@ -154,7 +147,7 @@ async def test_the_dashboard_keeps_scope_and_period_and_shows_the_apis_figures(
     where = {"scope": "community", "id": community, "from": since, "to": until}
     await expect(page.get_by_test_id("board-heading")).to_contain_text(f"{since} 至 {until}")
     assert hash_query(page) == where
-    recent = await stats_say(stack, "/stats/overview", **where)
+    recent = await read(stack["stats"], "/stats/overview", **where)
     assert (recent["activities"], recent["people_served"]) == (1, 1200)
     await board_matches_the_api(page, stack, where)
 
@@ -174,8 +167,8 @@ async def test_the_dashboard_keeps_scope_and_period_and_shows_the_apis_figures(
         f"服务人次 · 按周 · {since} 至 {until}"
     )
     assert hash_query(page) == {**where, "metric": "people_served", "interval": "week"}
-    weeks = await stats_say(
-        stack, "/stats/timeseries", **where, metric="people_served", interval="week"
+    weeks = await read(
+        stack["stats"], "/stats/timeseries", **where, metric="people_served", interval="week"
     )
     await expect(page.get_by_test_id("timeseries")).to_have_attribute(
         "data-total", js_number(round(sum(p["value"] for p in weeks), 2))

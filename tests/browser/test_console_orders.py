@@ -19,7 +19,7 @@ from services.requests import domain
 from services.requests.models import CareTask, ServiceRequest, Team
 from shared.db import utcnow
 from shared.uow import unit_of_work
-from tests.api import create_team, create_volunteer, next_phone
+from tests.api import create_team, create_volunteer, next_phone, order_of
 from tests.browser.conftest import CONSOLE_TEST, ZONE
 from tests.browser.pages import only, open_page, rows_of, snap
 from tests.conftest import ADMIN, Stack, eventually, token
@@ -44,13 +44,6 @@ async def pick(page: Page, radio: str) -> None:
     """Choose a radio button by clicking its words, as a person does."""
     await page.locator("label.el-radio").filter(has=page.get_by_role("radio", name=radio)).click()
     await expect(page.get_by_role("radio", name=radio)).to_be_checked()
-
-
-async def order_of(stack: Stack, order_id: str) -> dict[str, Any]:
-    answer = await stack["requests"].get(f"/requests/{order_id}", headers=ADMIN)
-    assert answer.status_code == 200, answer.text
-    result: dict[str, Any] = answer.json()
-    return result
 
 
 async def known_team(

@@ -7,11 +7,10 @@ workflow ends with what the registry holds."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from playwright.async_api import BrowserContext, Page, expect
 
-from tests.api import create_community
+from tests.api import create_community, read
 from tests.browser.conftest import CONSOLE_TEST
 from tests.browser.pages import only, open_page, rows_of, snap
 from tests.conftest import ADMIN, Stack, token
@@ -40,12 +39,6 @@ async def unit(stack: Stack, community: str, name: str, kind: str) -> str:
     assert made.status_code == 201, made.text
     unit_id: str = made.json()["id"]
     return unit_id
-
-
-async def registry_get(stack: Stack, path: str, **query: str) -> Any:
-    answer = await stack["registry"].get(path, params=query, headers=ADMIN)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 async def test_a_working_party_member_and_a_units_team(
@@ -97,7 +90,7 @@ async def test_a_working_party_member_and_a_units_team(
     await settled(page)
     await snap(page, "console-volunteer-unit-detail")
 
-    (volunteer,) = (await registry_get(stack, "/volunteers", unit_id=hospital))["items"]
+    (volunteer,) = (await read(stack["registry"], "/volunteers", unit_id=hospital))["items"]
     assert (volunteer["name"], volunteer["community_id"]) == ("李在职", home)
     assert volunteer["unit_id"] == hospital and volunteer["is_party_member"] is True
 
@@ -110,7 +103,7 @@ async def test_a_working_party_member_and_a_units_team(
     await choose(page, "field-unit", "农商银行")
     await edit.get_by_role("button", name="保存").click()
     await expect(page.get_by_test_id("volunteer-unit")).to_have_text("农商银行（在职党员双报到）")
-    changed = await registry_get(stack, f"/volunteers/{volunteer['id']}")
+    changed = await read(stack["registry"], f"/volunteers/{volunteer['id']}")
     assert changed["unit_id"] == bank
 
     # -- form the hospital's team in the neighbour community
@@ -142,7 +135,7 @@ async def test_a_working_party_member_and_a_units_team(
     await settled(page)
     await snap(page, "console-teams-unit-filter")
 
-    (team,) = (await registry_get(stack, "/teams", unit_id=hospital))["items"]
+    (team,) = (await read(stack["registry"], "/teams", unit_id=hospital))["items"]
     assert (team["name"], team["community_id"], team["category"]) == (
         "医院橙色服务队",
         neighbour,

@@ -14,7 +14,7 @@ from typing import Any
 
 from playwright.async_api import BrowserContext, Download, Locator, Page, expect
 
-from tests.api import create_team, create_volunteer, join_team, next_phone
+from tests.api import create_team, create_volunteer, join_team, next_phone, read
 from tests.browser.conftest import CONSOLE_TEST
 from tests.browser.pages import only, open_page, rows_of, snap
 from tests.conftest import ADMIN, Stack, eventually, token
@@ -52,13 +52,6 @@ async def snap_settled(page: Page, name: str) -> None:
 async def downloaded(download: Download) -> bytes:
     """What the browser saved."""
     return await asyncio.to_thread(Path(await download.path()).read_bytes)
-
-
-async def registry_volunteer(stack: Stack, volunteer_id: str) -> dict[str, Any]:
-    response = await stack["registry"].get(f"/volunteers/{volunteer_id}", headers=ADMIN)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def test_search_by_phone_suffix_team_and_party_membership(
@@ -152,7 +145,7 @@ async def test_edit_record_a_life_event_and_deactivate(
     await page.get_by_role("button", name="保存").click()
     await expect(toast(page, "已保存 周红 的信息")).to_be_visible()
     await expect(details).to_contain_text("工作日晚上")
-    held = await registry_volunteer(stack, volunteer["id"])
+    held = await read(stack["registry"], f"/volunteers/{volunteer['id']}")
     assert (held["availability"], held["birth_year"]) == ("工作日晚上", 1972)
     assert held["skills"] == ["理发", "维修"]  # the other person's change stands
 
@@ -210,7 +203,7 @@ async def test_edit_record_a_life_event_and_deactivate(
     await expect(page.get_by_test_id("deactivated-reason")).to_have_text("已停用：搬离本社区")
     await expect(page.get_by_test_id("deactivate")).to_have_count(0)
 
-    held = await registry_volunteer(stack, volunteer["id"])
+    held = await read(stack["registry"], f"/volunteers/{volunteer['id']}")
     assert (held["active"], held["deactivated_reason"]) == (False, "搬离本社区")
     assert errors == []
 

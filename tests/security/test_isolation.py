@@ -12,10 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.api import next_phone
+from tests.api import next_phone, read
 from tests.conftest import ADMIN, Stack, eventually
 from tests.security.world import PROBLEM_JSON, World, build_world, past
 
@@ -214,17 +213,11 @@ PROBES: list[Probe] = [
 ]
 
 
-async def answer(client: httpx.AsyncClient, url: str) -> Any:
-    response = await client.get(url, headers=ADMIN)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 @pytest.mark.parametrize("probe", PROBES, ids=[p.id for p in PROBES])
 async def test_another_communitys_data_does_not_exist(worlds: Worlds, probe: Probe) -> None:
     client = worlds.home.stack[probe.service]
     witness = probe.format(probe.witness, worlds) if probe.witness else None
-    before = await answer(client, witness) if witness else None
+    before = await read(client, witness) if witness else None
     params = {k: probe.format(v, worlds) for k, v in (probe.params or {}).items()}
     response = await client.request(
         probe.method,
@@ -240,13 +233,13 @@ async def test_another_communitys_data_does_not_exist(worlds: Worlds, probe: Pro
     for secret in (home.member["name"], home.member["phone"], home.team["name"]):
         assert secret not in response.text
     if witness:
-        assert await answer(client, witness) == before
+        assert await read(client, witness) == before
 
 
 async def test_a_csv_import_into_another_community_is_403(worlds: Worlds) -> None:
     registry = worlds.home.registry
     home = worlds.home.community
-    before = await answer(registry, f"/volunteers?community_id={home}&limit=500")
+    before = await read(registry, f"/volunteers?community_id={home}&limit=500")
     response = await registry.post(
         "/volunteers/import",
         params={"community_id": home},
@@ -254,7 +247,7 @@ async def test_a_csv_import_into_another_community_is_403(worlds: Worlds) -> Non
         headers=worlds.outsider,
     )
     assert response.status_code == 403, response.text
-    assert await answer(registry, f"/volunteers?community_id={home}&limit=500") == before
+    assert await read(registry, f"/volunteers?community_id={home}&limit=500") == before
 
 
 UNFILTERED: list[tuple[str, str, dict[str, str]]] = [
@@ -325,7 +318,7 @@ async def test_writes_in_ones_own_community_cannot_reach_another(worlds: Worlds)
         headers=outsider,
     )
     assert assigned.status_code == 422, assigned.text
-    order = await answer(home.requests, f"/requests/{elsewhere.order['id']}")
+    order = await read(home.requests, f"/requests/{elsewhere.order['id']}")
     assert order["team_id"] == elsewhere.team["id"]
 
 
