@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,6 +23,28 @@ from alembic import op
 from shared.db import UTCDateTime
 
 _UNPUBLISHED = sa.text("published_at IS NULL")
+
+
+def _partition() -> list[sa.Column[Any]]:
+    """A partition of the broker's log, as the tables that remember places in it keep it."""
+    return [
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("partition", sa.Integer(), nullable=False),
+    ]
+
+
+def _event_of_a_consumer() -> list[sa.Column[Any]]:
+    """The key of what a consumer did with an event: its name and the event's id."""
+    return [
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+    ]
+
+
+def _index_by_consumer_and(table: str, column: str, name: str) -> None:
+    """An index of `table` by consumer, then `column`: each consumer's rows in that order."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.create_index(name, ["consumer", column], unique=False)
 
 
 @dataclass(frozen=True)
@@ -61,16 +84,12 @@ def _create_outbox_and_inbox() -> None:
         )
     op.create_table(
         "processed_events",
-        sa.Column("consumer", sa.String(length=100), nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
+        *_event_of_a_consumer(),
         sa.Column("event_time", UTCDateTime(timezone=True), nullable=False),
         sa.Column("processed_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_processed_events")),
     )
-    with op.batch_alter_table("processed_events", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_processed_events_consumer_time", ["consumer", "event_time"], unique=False
-        )
+    _index_by_consumer_and("processed_events", "event_time", "ix_processed_events_consumer_time")
 
 
 def _drop_outbox_and_inbox() -> None:
@@ -102,8 +121,7 @@ def _add_brokers_remembered() -> None:
     op.create_table(
         "consumer_brokers",
         sa.Column("group_id", sa.String(length=200), nullable=False),
-        sa.Column("topic", sa.String(length=200), nullable=False),
-        sa.Column("partition", sa.Integer(), nullable=False),
+        *_partition(),
         sa.Column("cluster_id", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("group_id", "topic", "partition", name=op.f("pk_consumer_brokers")),
     )
@@ -118,10 +136,8 @@ def _drop_brokers_remembered() -> None:
 def _add_parked_events_and_claim_age() -> None:
     op.create_table(
         "parked_events",
-        sa.Column("consumer", sa.String(length=100), nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("topic", sa.String(length=200), nullable=False),
-        sa.Column("partition", sa.Integer(), nullable=False),
+        *_event_of_a_consumer(),
+        *_partition(),
         sa.Column("offset", sa.BigInteger(), nullable=False),
         sa.Column("key", sa.LargeBinary(), nullable=True),
         sa.Column("message", sa.LargeBinary(), nullable=False),
@@ -131,16 +147,10 @@ def _add_parked_events_and_claim_age() -> None:
         sa.Column("retry_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_parked_events")),
     )
-    with op.batch_alter_table("parked_events", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_parked_events_consumer_retry_at", ["consumer", "retry_at"], unique=False
-        )
-    with op.batch_alter_table("processed_events", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_processed_events_consumer_processed_at",
-            ["consumer", "processed_at"],
-            unique=False,
-        )
+    _index_by_consumer_and("parked_events", "retry_at", "ix_parked_events_consumer_retry_at")
+    _index_by_consumer_and(
+        "processed_events", "processed_at", "ix_processed_events_consumer_processed_at"
+    )
 
 
 def _drop_parked_events_and_claim_age() -> None:
@@ -154,8 +164,7 @@ def _drop_parked_events_and_claim_age() -> None:
 def _add_outbox_positions() -> None:
     op.create_table(
         "outbox_positions",
-        sa.Column("topic", sa.String(length=200), nullable=False),
-        sa.Column("partition", sa.Integer(), nullable=False),
+        *_partition(),
         sa.Column("cluster_id", sa.String(length=200), nullable=False),
         sa.Column("offset", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(

@@ -12,28 +12,13 @@ change is a new step.
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from alembic import op
 
-Column = sa.Column[Any]
+from shared import migration_helpers as common
 
 
-def _index_community(table: str) -> None:
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f(f"ix_{table}_community_id"), ["community_id"], unique=False
-        )
-
-
-def _drop_with_community_index(table: str) -> None:
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f(f"ix_{table}_community_id"))
-    op.drop_table(table)
-
-
-def create_communities(*extra: Column, indexed: tuple[str, ...] = ()) -> None:
+def create_communities(*extra: common.Column, indexed: tuple[str, ...] = ()) -> None:
     """The community replica; `indexed` names the extra columns the service looks up by."""
     op.create_table(
         "communities",
@@ -42,23 +27,14 @@ def create_communities(*extra: Column, indexed: tuple[str, ...] = ()) -> None:
         *extra,
         sa.PrimaryKeyConstraint("id", name=op.f("pk_communities")),
     )
-    if indexed:
-        with op.batch_alter_table("communities", schema=None) as batch_op:
-            for column in indexed:
-                batch_op.create_index(
-                    batch_op.f(f"ix_communities_{column}"), [column], unique=False
-                )
+    common.index_columns("communities", *indexed)
 
 
 def drop_communities(indexed: tuple[str, ...] = ()) -> None:
-    if indexed:
-        with op.batch_alter_table("communities", schema=None) as batch_op:
-            for column in reversed(indexed):
-                batch_op.drop_index(batch_op.f(f"ix_communities_{column}"))
-    op.drop_table("communities")
+    common.drop_indexed_table("communities", *indexed)
 
 
-def create_categories(*extra: Column) -> None:
+def create_categories(*extra: common.Column) -> None:
     op.create_table(
         "categories",
         sa.Column("code", sa.String(length=40), nullable=False),
@@ -72,41 +48,39 @@ def drop_categories() -> None:
     op.drop_table("categories")
 
 
-def create_teams(*extra: Column) -> None:
+def create_teams(*extra: common.Column) -> None:
     op.create_table(
         "teams",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
-        sa.Column("category", sa.String(length=40), nullable=False),
+        *common.community_record(),
+        common.category(),
         sa.Column("name", sa.String(length=100), nullable=False),
         *extra,
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        common.version(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
     )
-    _index_community("teams")
+    common.index_columns("teams", "community_id")
 
 
 def drop_teams() -> None:
-    _drop_with_community_index("teams")
+    common.drop_indexed_table("teams", "community_id")
 
 
-def create_volunteers(*extra: Column) -> None:
+def create_volunteers(*extra: common.Column) -> None:
     op.create_table(
         "volunteers",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        *common.community_record(),
         sa.Column("name", sa.String(length=50), nullable=False),
         *extra,
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        common.version(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteers")),
     )
-    _index_community("volunteers")
+    common.index_columns("volunteers", "community_id")
 
 
 def drop_volunteers() -> None:
-    _drop_with_community_index("volunteers")
+    common.drop_indexed_table("volunteers", "community_id")
 
 
 def add_team_unit() -> None:

@@ -1,31 +1,28 @@
 """What every browser test shares: Debian's Chromium through Playwright, a fresh profile
-per test, the console on a real port forwarding to the running stack, and screenshots of
-each page at an office screen's width and a phone's (var/screenshots/, listed in
-docs/console.md)."""
+per test, the console on a real port forwarding to the running stack, and the figures the
+dashboards show. What a test does on a page is in `pages.py`."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
-from playwright.async_api import (
-    Browser,
-    BrowserContext,
-    ConsoleMessage,
-    Page,
-    Response,
-    ViewportSize,
-    async_playwright,
-)
+from playwright.async_api import Browser, BrowserContext, async_playwright
 
 from services.console.app import create_app
 from services.console.settings import WEB_BUILD, ConsoleSettings
 from shared.broker import free_port
-from tests.conftest import Stack
+from tests.api import create_volunteer
+from tests.browser.pages import DESKTOP, PHONE
+from tests.conftest import ADMIN, Stack
+from tests.integration.test_activities import activity_body, log, when
+from tests.integration.test_requests import order, submit, team_known
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -37,10 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 ZONE = "Asia/Shanghai"
-DESKTOP = ViewportSize(width=1280, height=900)
-PHONE = ViewportSize(width=375, height=812)
 
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -51,6 +45,8 @@ needs_console_build = pytest.mark.skipif(
     not (WEB_BUILD / "index.html").is_file(),
     reason="the console's web app is not built: run `make web`",
 )
+CONSOLE_TEST = [pytest.mark.browser, needs_chromium, needs_console_build]
+"""The marks of a test of the console in a browser: `pytestmark = CONSOLE_TEST`."""
 
 
 @pytest.fixture(scope="module")
@@ -65,69 +61,46 @@ async def browser() -> AsyncIterator[Browser]:
             await chromium.close()
 
 
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    """A fresh profile (nothing in localStorage) at the size of an office screen."""
+@asynccontextmanager
+async def fresh_profile(browser: Browser, **device: Any) -> AsyncIterator[BrowserContext]:
+    """A profile with nothing in localStorage, in Chinese and Beijing time, on `device`."""
     fresh = await browser.new_context(
-        viewport=DESKTOP, locale="zh-CN", timezone_id=ZONE, accept_downloads=True
+        locale="zh-CN", timezone_id=ZONE, accept_downloads=True, **device
     )
     try:
         yield fresh
     finally:
         await fresh.close()
+
+
+@pytest.fixture
+async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    """A fresh profile at the size of an office screen."""
+    async with fresh_profile(browser, viewport=DESKTOP) as fresh:
+        yield fresh
 
 
 @pytest.fixture
 async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:
     """A fresh profile on a phone: 375 px wide, touch."""
-    fresh = await browser.new_context(
-        viewport=PHONE,
-        locale="zh-CN",
-        timezone_id=ZONE,
-        is_mobile=True,
-        has_touch=True,
-        accept_downloads=True,
-    )
-    try:
+    async with fresh_profile(browser, viewport=PHONE, is_mobile=True, has_touch=True) as fresh:
         yield fresh
+
+
+@asynccontextmanager
+async def served(config: uvicorn.Config) -> AsyncIterator[str]:
+    """The app of `config` served on its port of this machine while the block runs; its URL."""
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            serving.result()  # it failed to start: raise why
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
     finally:
-        await fresh.close()
-
-
-async def open_page(context: BrowserContext, url: str, errors: list[str] | None = None) -> Page:
-    """A page; with `errors`, script errors and failed loads are noted there."""
-    page = await context.new_page()
-    if errors is not None:
-
-        def failed_load(response: Response) -> None:
-            if response.status >= 400:
-                errors.append(f"{response.status} {response.url}")
-
-        def console_error(message: ConsoleMessage) -> None:
-            # A failed load is already noted with its address by failed_load.
-            if message.type == "error" and not message.text.startswith("Failed to load"):
-                errors.append(f"console: {message.text}")
-
-        page.on("pageerror", lambda error: errors.append(f"script error: {error}"))
-        page.on("response", failed_load)
-        page.on("console", console_error)
-    await page.goto(url)
-    return page
-
-
-async def snap(page: Page, name: str) -> None:
-    """`name`.png at an office screen's width and `name`-375.png at a phone's, whole page;
-    the page is left at the width it had."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    was = page.viewport_size or DESKTOP
-    await page.set_viewport_size(DESKTOP)
-    await page.wait_for_timeout(250)  # the layout settles (the menu folds at phone width)
-    await page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-    await page.set_viewport_size(PHONE)
-    await page.wait_for_timeout(250)
-    await page.screenshot(path=SCREENSHOTS / f"{name}-375.png", full_page=True)
-    await page.set_viewport_size(was)
-    await page.wait_for_timeout(250)
+        server.should_exit = True
+        await serving
 
 
 class ToTheStack(httpx.AsyncBaseTransport):
@@ -159,14 +132,43 @@ async def console_site(stack: Stack) -> AsyncIterator[str]:
         port=free_port(),
         log_level="warning",
     )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        server.should_exit = True
-        await serving
+    async with served(config) as url:
+        yield url
+
+
+async def populate(
+    stack: Stack, community: str, *, talk_hours: float = 2, talk_length: float = 2.0
+) -> None:
+    """What the dashboards show: two volunteers, an orange team, two activities (a clinic
+    yesterday, 2 volunteers x 2 hours, verified; a talk three days ago, `talk_hours` of one
+    volunteer), two orders (one open, one done and rated)."""
+    registry, activities, requests = stack["registry"], stack["activities"], stack["requests"]
+    people = [
+        await create_volunteer(
+            registry, community, name="王芳", is_party_member=True, party_joined_on="1990-07-01"
+        ),
+        await create_volunteer(registry, community, name="李强"),
+    ]
+    team = await team_known(stack, community, "orange")
+    clinic = await log(activities, activity_body(community, team, people, people_served=1200))
+    assert clinic.status_code == 201, clinic.text
+    talk_body = activity_body(
+        community,
+        team,
+        people[:1],
+        title="健康讲座",
+        people_served=60,
+        beneficiaries={"elderly": 40},
+        **when(hours_ago=72, length=talk_length),
+    )
+    talk_body["participants"][0]["hours"] = talk_hours
+    talk = await log(activities, talk_body)
+    assert talk.status_code == 201, talk.text
+    verified = await activities.post(f"/activities/{clinic.json()['id']}/verify", headers=ADMIN)
+    assert verified.status_code == 200, verified.text
+
+    await submit(requests, order(community))  # stays open, assigned to the orange team
+    done = (await submit(requests, order(community, service_kind="health_consultation")))["id"]
+    for step, body in (("accept", None), ("complete", {}), ("rate", {"score": 5})):
+        response = await requests.post(f"/requests/{done}/{step}", json=body, headers=ADMIN)
+        assert response.status_code == 200, response.text

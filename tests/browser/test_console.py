@@ -5,14 +5,14 @@ running services. Screenshots go to var/screenshots/ (docs/console.md lists them
 
 from __future__ import annotations
 
-import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
 from tests.api import next_phone
-from tests.browser.conftest import SCREENSHOTS, needs_chromium, needs_console_build, open_page
+from tests.browser.conftest import CONSOLE_TEST
+from tests.browser.pages import SCREENSHOTS, only, open_page, rows_of
 from tests.conftest import ADMIN, Stack, token
 
-pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
+pytestmark = CONSOLE_TEST
 
 
 async def fill_volunteer(page: Page, name: str, phone: str) -> None:
@@ -78,11 +78,8 @@ async def test_sign_in_register_a_volunteer_and_find_it(
 
     # Back on the list, filtered to the community in the address, the volunteer is there.
     await expect(page).to_have_url(f"{console_site}/#/volunteers?community_id={community}")
-    rows = page.get_by_test_id("volunteer-table").locator("tbody tr")
-    await expect(rows).to_have_count(1)
-    await expect(rows.first).to_contain_text("王芳")
-    await expect(rows.first).to_contain_text("党员")
-    await expect(rows.first).to_contain_text("2005-07-01")
+    rows = rows_of(page, "volunteer-table")
+    await only(rows, "王芳", "党员", "2005-07-01")
 
     # What the registry holds is what was typed.
     listed = await stack["registry"].get(
@@ -103,7 +100,7 @@ async def test_sign_in_register_a_volunteer_and_find_it(
     )
     await page.reload()
     await expect(page.get_by_test_id("filter-q")).to_have_value("王")
-    await expect(rows).to_have_count(1)
+    await only(rows)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=SCREENSHOTS / "console-volunteers.png", full_page=True)
 

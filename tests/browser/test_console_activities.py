@@ -12,15 +12,15 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import pytest
 from playwright.async_api import BrowserContext, Page, Route, expect
 
-from tests.api import create_team, create_volunteer
-from tests.browser.conftest import ZONE, needs_chromium, needs_console_build, open_page, snap
+from tests.api import create_team, create_volunteer, join_team
+from tests.browser.conftest import CONSOLE_TEST, ZONE
+from tests.browser.pages import only, open_page, snap, toast
 from tests.conftest import ADMIN, Stack, token
 from tests.integration.test_activities import NOT_YET_KNOWN, activity_body, log
 
-pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
+pytestmark = CONSOLE_TEST
 
 
 async def crew(stack: Stack, community: str, names: tuple[str, ...]) -> dict[str, Any]:
@@ -29,10 +29,7 @@ async def crew(stack: Stack, community: str, names: tuple[str, ...]) -> dict[str
     people = [await create_volunteer(registry, community, name=n) for n in names]
     team = await create_team(registry, community, "orange", name="橙色义诊服务队")
     for person in people:
-        joined = await registry.post(
-            f"/teams/{team['id']}/members", json={"volunteer_id": person["id"]}, headers=ADMIN
-        )
-        assert joined.status_code == 201, joined.text
+        await join_team(registry, team, person)
     return {"team": team, "people": people}
 
 
@@ -55,10 +52,6 @@ async def type_time(page: Page, label: str, moment: datetime) -> None:
     field = page.get_by_label(label, exact=True)
     await field.fill(moment.strftime("%Y-%m-%d %H:%M"))
     await field.press("Tab")  # Enter would submit the form
-
-
-async def toast(page: Page, text: str) -> None:
-    await expect(page.locator(".el-message--success", has_text=text)).to_be_visible()
 
 
 async def settled(page: Page, name: str) -> None:
@@ -167,9 +160,7 @@ async def test_log_an_activity_at_once_then_find_and_verify_it(
     await expect(page).to_have_url(re.compile(rf"\?team_id={team['id']}&status=verified$"))
     await page.reload()
     rows = table.locator("tbody tr")
-    await expect(rows).to_have_count(1)
-    await expect(rows.first).to_contain_text("已核实")
-    await expect(rows.first).to_contain_text("3.5 小时")
+    await only(rows, "已核实", "3.5 小时")
     await settled(page, "console-activities")
     await choose(page, "状态", "已作废")
     await page.get_by_role("button", name="查询").click()
@@ -178,8 +169,7 @@ async def test_log_an_activity_at_once_then_find_and_verify_it(
     day = yesterday(9).date()
     await page.goto(f"{console_site}/#/activities?kind=free_clinic&from={day}&to={day}")
     await expect(page.get_by_placeholder("开始日期")).to_have_value(day.isoformat())
-    await expect(rows).to_have_count(1)
-    await expect(rows.first).to_contain_text("义诊进社区")
+    await only(rows, "义诊进社区")
     next_day = day + timedelta(days=1)
     await page.goto(f"{console_site}/#/activities?kind=free_clinic&from={next_day}&to={next_day}")
     await expect(table).to_contain_text("没有符合条件的活动")

@@ -9,20 +9,19 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, timedelta
-from typing import Any
 
-import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
 from services.requests.models import Team
-from tests.api import create_volunteer
-from tests.browser.conftest import needs_chromium, needs_console_build, open_page, snap
+from tests.api import create, create_branch, create_team, create_volunteer, order_of
+from tests.browser.conftest import CONSOLE_TEST
+from tests.browser.pages import open_page, snap
 from tests.conftest import ADMIN, Stack, auth, eventually, token
 from tests.integration.test_escalation import community_of_branch
 from tests.integration.test_requests import order, submit
 from tests.security.world import known, slug
 
-pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
+pytestmark = CONSOLE_TEST
 
 
 async def signed_in(context: BrowserContext, site: str, bearer: str, errors: list[str]) -> Page:
@@ -42,13 +41,6 @@ def unexpected(errors: list[str]) -> list[str]:
     return [e for e in errors if not re.match(r"^4\d\d ", e)]
 
 
-async def order_of(stack: Stack, order_id: str) -> dict[str, Any]:
-    answer = await stack["requests"].get(f"/requests/{order_id}", headers=ADMIN)
-    assert answer.status_code == 200, answer.text
-    result: dict[str, Any] = answer.json()
-    return result
-
-
 async def test_a_hard_order_goes_through_the_branch_to_a_resident_units_team(
     stack: Stack, console_site: str, context: BrowserContext
 ) -> None:
@@ -56,40 +48,30 @@ async def test_a_hard_order_goes_through_the_branch_to_a_resident_units_team(
     # -- a branch of two communities: home has no orange team; the neighbour has a resident
     # unit (a hospital) whose orange team serves the branch.
     branch_id = slug("b")
-    made = await registry.post(
-        "/branches",
-        json={
-            "id": branch_id,
-            "name": f"东城大支部{branch_id[-4:]}",
-            "secretary_name": "周书记",
-            "secretary_phone": "13900001111",
-        },
-        headers=ADMIN,
+    await create_branch(
+        registry,
+        branch_id,
+        f"东城大支部{branch_id[-4:]}",
+        secretary_name="周书记",
+        secretary_phone="13900001111",
     )
-    assert made.status_code == 201, made.text
     home = await community_of_branch(stack, branch_id)
     neighbour = await community_of_branch(stack, branch_id)
-    unit = await registry.post(
+    unit = await create(
+        registry,
         "/resident-units",
-        json={"community_id": neighbour, "name": "县人民医院", "kind": "医院"},
-        headers=ADMIN,
+        {"community_id": neighbour, "name": "县人民医院", "kind": "医院"},
     )
-    assert unit.status_code == 201, unit.text
-    unit_id = unit.json()["id"]
+    unit_id = unit["id"]
     leader = await create_volunteer(registry, neighbour, name="钱医生", unit_id=unit_id)
-    created_team = await registry.post(
-        "/teams",
-        json={
-            "community_id": neighbour,
-            "category": "orange",
-            "name": "医院橙色服务队",
-            "leader_volunteer_id": leader["id"],
-            "unit_id": unit_id,
-        },
-        headers=ADMIN,
+    team = await create_team(
+        registry,
+        neighbour,
+        "orange",
+        name="医院橙色服务队",
+        leader_volunteer_id=leader["id"],
+        unit_id=unit_id,
     )
-    assert created_team.status_code == 201, created_team.text
-    team = created_team.json()
     await known(stack, "requests", Team, uuid.UUID(team["id"]))
 
     async def hall_offered() -> None:

@@ -11,17 +11,17 @@ import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from playwright.async_api import BrowserContext, Locator, Page, expect
 
 from services.requests.models import Community, Team
 from shared.db import utcnow
 from tests.api import create_team
-from tests.browser.conftest import needs_chromium, needs_console_build, open_page, snap
+from tests.browser.conftest import CONSOLE_TEST
+from tests.browser.pages import calm, open_page, snap, toast
 from tests.conftest import ADMIN, Stack, token
 from tests.security.world import known
 
-pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
+pytestmark = CONSOLE_TEST
 
 
 async def pick(page: Page, within: Page | Locator, label: str, option: str) -> None:
@@ -29,14 +29,6 @@ async def pick(page: Page, within: Page | Locator, label: str, option: str) -> N
     await field.locator("xpath=ancestor::div[contains(@class, 'el-select__wrapper')][1]").click()
     await page.get_by_role("option", name=option, exact=True).click()
     await expect(page.locator(".el-select-dropdown").filter(visible=True)).to_have_count(0)
-
-
-async def toast(page: Page, text: str) -> None:
-    await expect(page.locator(".el-message--success").filter(has_text=text)).to_be_visible()
-
-
-async def calm(page: Page) -> None:
-    await expect(page.locator(".el-message")).to_have_count(0, timeout=10_000)
 
 
 async def test_register_visit_overdue_and_end_care(

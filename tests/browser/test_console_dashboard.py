@@ -8,30 +8,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import BrowserContext, Page, Route, expect
 
-from tests.api import create_volunteer, next_phone
-from tests.browser.conftest import ZONE, needs_chromium, needs_console_build, open_page, snap
+from tests.api import next_phone, read
+from tests.browser.conftest import CONSOLE_TEST, ZONE, populate
+from tests.browser.pages import open_page, snap
 from tests.conftest import ADMIN, Stack, eventually, token
-from tests.integration.test_activities import activity_body, log, when
-from tests.integration.test_requests import order, submit, team_known
+from tests.integration.test_stats import HEADLINE
 
-pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
-
-FIGURES = (
-    "volunteers",
-    "party_member_volunteers",
-    "teams",
-    "activities",
-    "people_served",
-    "volunteer_hours",
-    "certified_hours",
-)
+pytestmark = CONSOLE_TEST
 
 
 def shown(value: float) -> str:
@@ -55,41 +44,6 @@ def hash_query(page: Page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(fragment).query).items()}
 
 
-async def populate(stack: Stack, community: str) -> None:
-    """Two volunteers, an orange team, two activities (yesterday, verified; three days
-    ago), two orders (one open, one done and rated)."""
-    registry, activities, requests = stack["registry"], stack["activities"], stack["requests"]
-    people = [
-        await create_volunteer(
-            registry, community, name="王芳", is_party_member=True, party_joined_on="1990-07-01"
-        ),
-        await create_volunteer(registry, community, name="李强"),
-    ]
-    team = await team_known(stack, community, "orange")
-    clinic = await log(activities, activity_body(community, team, people, people_served=1200))
-    assert clinic.status_code == 201, clinic.text
-    talk = await log(
-        activities,
-        activity_body(
-            community,
-            team,
-            people[:1],
-            title="健康讲座",
-            people_served=60,
-            beneficiaries={"elderly": 40},
-            **when(hours_ago=72),
-        ),
-    )
-    assert talk.status_code == 201, talk.text
-    verified = await activities.post(f"/activities/{clinic.json()['id']}/verify", headers=ADMIN)
-    assert verified.status_code == 200, verified.text
-    await submit(requests, order(community))
-    done = (await submit(requests, order(community, service_kind="health_consultation")))["id"]
-    for step, body in (("accept", None), ("complete", {}), ("rate", {"score": 5})):
-        response = await requests.post(f"/requests/{done}/{step}", json=body, headers=ADMIN)
-        assert response.status_code == 200, response.text
-
-
 async def stats_caught_up(stack: Stack, community: str) -> None:
     async def check() -> None:
         response = await stack["stats"].get(
@@ -103,16 +57,17 @@ async def stats_caught_up(stack: Stack, community: str) -> None:
     await eventually(check)
 
 
-async def stats_say(stack: Stack, path: str, **params: Any) -> Any:
-    response = await stack["stats"].get(path, params=params, headers=ADMIN)
-    assert response.status_code == 200, response.text
-    return response.json()
+@pytest.fixture
+async def populated(stack: Stack, community: str) -> None:
+    """The test's community holds `populate`'s data, and stats has applied all of it."""
+    await populate(stack, community)
+    await stats_caught_up(stack, community)
 
 
 async def board_matches_the_api(page: Page, stack: Stack, where: dict[str, str]) -> None:
     """Every figure, both charts' data, the leaderboard and the open orders are the API's."""
-    figures = await stats_say(stack, "/stats/overview", **where)
-    for key in FIGURES:
+    figures = await read(stack["stats"], "/stats/overview", **where)
+    for key in HEADLINE:
         card = page.get_by_test_id(f"figure-{key}")
         await expect(card).to_have_attribute("data-value", js_number(figures[key]))
         await expect(card.locator(".value")).to_contain_text(shown(figures[key]))
@@ -144,17 +99,17 @@ async def board_matches_the_api(page: Page, stack: Stack, where: dict[str, str])
     await expect(row.locator("td")).to_have_text([orange["name"], *map(str, cells)])
 
     shape = {k: v for k, v in hash_query(page).items() if k in ("metric", "interval")}
-    series = await stats_say(stack, "/stats/timeseries", **where, **shape)
+    series = await read(stack["stats"], "/stats/timeseries", **where, **shape)
     chart = page.get_by_test_id("timeseries")
     await expect(chart).to_have_attribute("data-points", str(len(series)))
     total = round(sum(p["value"] for p in series), 2)
     await expect(chart).to_have_attribute("data-total", js_number(total))
 
     area = {k: v for k, v in where.items() if k in ("scope", "id")}
-    ranked = await stats_say(stack, "/stats/leaderboard", **area, limit=10)
+    ranked = await read(stack["stats"], "/stats/leaderboard", **area, limit=10)
     rows = page.get_by_test_id("leaderboard").locator("tbody tr")
     await expect(rows.locator("td:nth-child(2)")).to_have_text([r["name"] for r in ranked])
-    waiting = await stats_say(stack, "/stats/open-requests", **area, limit=20)
+    waiting = await read(stack["stats"], "/stats/open-requests", **area, limit=20)
     await expect(page.get_by_test_id("open-requests").locator("tbody tr")).to_have_count(
         len(waiting)
     )
@@ -166,11 +121,10 @@ async def pick_day(page: Page, label: str, day: str) -> None:
     await field.press("Enter")
 
 
+@pytest.mark.usefixtures("populated")
 async def test_the_dashboard_keeps_scope_and_period_and_shows_the_apis_figures(
     stack: Stack, community: str, console_site: str, context: BrowserContext
 ) -> None:
-    await populate(stack, community)
-    await stats_caught_up(stack, community)
     errors: list[str] = []
     page = await open_page(context, f"{console_site}/#/login?token={token()}", errors)
 
@@ -193,7 +147,7 @@ async def test_the_dashboard_keeps_scope_and_period_and_shows_the_apis_figures(
     where = {"scope": "community", "id": community, "from": since, "to": until}
     await expect(page.get_by_test_id("board-heading")).to_contain_text(f"{since} 至 {until}")
     assert hash_query(page) == where
-    recent = await stats_say(stack, "/stats/overview", **where)
+    recent = await read(stack["stats"], "/stats/overview", **where)
     assert (recent["activities"], recent["people_served"]) == (1, 1200)
     await board_matches_the_api(page, stack, where)
 
@@ -213,8 +167,8 @@ async def test_the_dashboard_keeps_scope_and_period_and_shows_the_apis_figures(
         f"服务人次 · 按周 · {since} 至 {until}"
     )
     assert hash_query(page) == {**where, "metric": "people_served", "interval": "week"}
-    weeks = await stats_say(
-        stack, "/stats/timeseries", **where, metric="people_served", interval="week"
+    weeks = await read(
+        stack["stats"], "/stats/timeseries", **where, metric="people_served", interval="week"
     )
     await expect(page.get_by_test_id("timeseries")).to_have_attribute(
         "data-total", js_number(round(sum(p["value"] for p in weeks), 2))
@@ -242,11 +196,10 @@ async def test_the_dashboard_keeps_scope_and_period_and_shows_the_apis_figures(
     assert errors == []
 
 
+@pytest.mark.usefixtures("populated")
 async def test_the_report_is_the_apis_and_prints_without_the_shell(
     stack: Stack, community: str, console_site: str, context: BrowserContext
 ) -> None:
-    await populate(stack, community)
-    await stats_caught_up(stack, community)
     secretary = token("community_admin", [community], sub="secretary")
     errors: list[str] = []
     page = await open_page(context, f"{console_site}/#/login?token={secretary}", errors)
@@ -305,11 +258,10 @@ async def test_the_report_is_the_apis_and_prints_without_the_shell(
     assert errors == []
 
 
+@pytest.mark.usefixtures("populated")
 async def test_an_unreachable_service_shows_a_banner_and_retry_brings_the_figures(
     stack: Stack, community: str, console_site: str, context: BrowserContext
 ) -> None:
-    await populate(stack, community)
-    await stats_caught_up(stack, community)
     secretary = token("community_admin", [community], sub="secretary")
     page = await open_page(context, f"{console_site}/#/login?token={secretary}")
     await expect(page.get_by_test_id("figure-volunteers")).to_have_attribute("data-value", "2")

@@ -9,16 +9,16 @@ import uuid
 from datetime import date
 from typing import Any
 
-import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
-from tests.api import create_volunteer
-from tests.browser.conftest import needs_chromium, needs_console_build, open_page, snap
+from tests.api import create_volunteer, join_team
+from tests.browser.conftest import CONSOLE_TEST
+from tests.browser.pages import only, open_page, rows_of, snap
 from tests.conftest import ADMIN, Stack, eventually, token
 from tests.integration.test_activities import activity_body, log, when
 from tests.integration.test_requests import order, submit, team_known
 
-pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
+pytestmark = CONSOLE_TEST
 
 
 async def served(
@@ -40,13 +40,6 @@ async def served(
         )
         assert verified.status_code == 200, verified.text
     return activity
-
-
-async def add_member(stack: Stack, team: dict[str, Any], volunteer: dict[str, Any]) -> None:
-    added = await stack["registry"].post(
-        f"/teams/{team['id']}/members", json={"volunteer_id": volunteer["id"]}, headers=ADMIN
-    )
-    assert added.status_code == 201, added.text
 
 
 async def test_an_admin_previews_issues_and_downloads_a_certificate(
@@ -83,7 +76,7 @@ async def test_an_admin_previews_issues_and_downloads_a_certificate(
     await expect(page.get_by_test_id("hours-certified")).to_contain_text("2")
     await expect(page.get_by_test_id("hours-pending")).to_contain_text("1.5")
     await expect(page.get_by_test_id("hours-by-category")).to_contain_text("橙色关爱")
-    rows = page.get_by_test_id("hours-table").locator("tbody tr")
+    rows = rows_of(page, "hours-table")
     await expect(rows).to_have_count(2)
     await expect(rows.first).to_contain_text("助老理发")
     await expect(rows.first).to_contain_text("关爱走访")
@@ -98,8 +91,7 @@ async def test_an_admin_previews_issues_and_downloads_a_certificate(
         f"{console_site}/#/volunteers/{volunteer['id']}/hours?status=verified"
     )
     await page.reload()
-    await expect(rows).to_have_count(1)
-    await expect(rows.first).to_contain_text("义诊进社区")
+    await only(rows, "义诊进社区")
 
     # The preview (GET) issues nothing: no number, marked as a preview.
     card = page.get_by_test_id("certificate")
@@ -180,7 +172,7 @@ async def test_a_volunteer_and_a_team_leader_on_their_phones(
         registry, community, name="李强", is_party_member=True, party_joined_on="2001-07-01"
     )
     team = await team_known(stack, community, "orange", leader_volunteer_id=leader["id"])
-    await add_member(stack, team, member)  # the leader is a member already
+    await join_team(stack["registry"], team, member)  # the leader is a member already
     await served(stack, community, team, [leader, member], verify=True, title="义诊进社区")
     issued = await activities.post(f"/volunteer-hours/{member['id']}/certificate", headers=ADMIN)
     assert issued.status_code == 201, issued.text

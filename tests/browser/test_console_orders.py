@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
-import pytest
 from playwright.async_api import BrowserContext, Locator, Page, expect
 from sqlalchemy import update
 
@@ -20,12 +19,13 @@ from services.requests import domain
 from services.requests.models import CareTask, ServiceRequest, Team
 from shared.db import utcnow
 from shared.uow import unit_of_work
-from tests.api import create_team, create_volunteer, next_phone
-from tests.browser.conftest import ZONE, needs_chromium, needs_console_build, open_page, snap
+from tests.api import create_team, create_volunteer, next_phone, order_of
+from tests.browser.conftest import CONSOLE_TEST, ZONE
+from tests.browser.pages import only, open_page, rows_of, snap
 from tests.conftest import ADMIN, Stack, eventually, token
 from tests.integration.test_requests import community_known, order, submit
 
-pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
+pytestmark = CONSOLE_TEST
 
 
 async def sign_in(page: Page, site: str, bearer: str, where: str) -> None:
@@ -44,13 +44,6 @@ async def pick(page: Page, radio: str) -> None:
     """Choose a radio button by clicking its words, as a person does."""
     await page.locator("label.el-radio").filter(has=page.get_by_role("radio", name=radio)).click()
     await expect(page.get_by_role("radio", name=radio)).to_be_checked()
-
-
-async def order_of(stack: Stack, order_id: str) -> dict[str, Any]:
-    answer = await stack["requests"].get(f"/requests/{order_id}", headers=ADMIN)
-    assert answer.status_code == 200, answer.text
-    result: dict[str, Any] = answer.json()
-    return result
 
 
 async def known_team(
@@ -130,9 +123,9 @@ async def test_a_phone_order_is_taken_assigned_reassigned_done_and_rated(
     # -- the unassigned queue shows it, counting down its four hours
     await page.get_by_role("button", name="返回列表").click()
     await expect(page).to_have_url(re.compile(r"#/orders$"))
-    rows = page.get_by_test_id("order-table").locator("tbody tr")
+    rows = rows_of(page, "order-table")
     mine = rows.filter(has_text="赵大爷")
-    await expect(mine).to_have_count(1)
+    await only(mine)
     await expect(mine.get_by_test_id("countdown")).to_have_text(re.compile(r"剩余 3小时5\d分"))
     await expect(mine).to_contain_text("待派单")
     await expect(mine).to_contain_text("体育活动")
@@ -248,7 +241,7 @@ async def test_an_overdue_order_shows_red_and_is_cancelled_with_a_reason(
         context, f"{console_site}/#/login?token={secretary}&redirect=%2Forders", errors
     )
     views = page.get_by_test_id("order-views")
-    rows = page.get_by_test_id("order-table").locator("tbody tr")
+    rows = rows_of(page, "order-table")
     # Open orders: the late one marked red, the other counting down its 72 hours.
     await views.get_by_role("tab", name="处理中").click()
     await expect(rows).to_have_count(2)
@@ -259,7 +252,7 @@ async def test_an_overdue_order_shows_red_and_is_cancelled_with_a_reason(
     await snap(page, "console-orders")
     await views.get_by_role("tab", name="已超时").click()
     await expect(page).to_have_url(re.compile(r"#/orders\?view=overdue$"))
-    await expect(rows).to_have_count(1)
+    await only(rows)
     await expect(rows.first).to_have_class(re.compile("row-overdue"))
     await expect(rows.first.get_by_test_id("countdown")).to_have_text(
         re.compile(r"已超时 1小时3[4-6]分")
@@ -342,8 +335,7 @@ async def test_care_tasks_from_life_events_are_completed_with_a_note(
 
     await page.get_by_test_id("care-views").get_by_role("tab", name="已超期").click()
     await expect(page).to_have_url(re.compile(r"#/care-tasks\?view=overdue$"))
-    await expect(rows).to_have_count(1)
-    await expect(rows.first).to_contain_text("退休")
+    await only(rows, "退休")
 
     await page.get_by_test_id("care-views").get_by_role("tab", name="待办").click()
     await expect(rows).to_have_count(2)
@@ -353,11 +345,10 @@ async def test_care_tasks_from_life_events_are_completed_with_a_note(
     await expect(page.locator(".el-message--success").last).to_contain_text(
         "已完成对 陈建国 的必访"
     )
-    await expect(rows).to_have_count(1)
+    await only(rows)
 
     await page.get_by_test_id("care-views").get_by_role("tab", name="已完成").click()
-    await expect(rows).to_have_count(1)
-    await expect(rows.first).to_contain_text("已到医院探望，转达组织关心")
+    await only(rows, "已到医院探望，转达组织关心")
 
     done = (await tasks())["hospitalized"]
     assert (done["id"], done["status"], done["note"]) == (

@@ -11,35 +11,22 @@ import uuid
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, expect
 
 from services.activities.models import Community
 from shared.db import utcnow
-from tests.api import create_team, create_volunteer
-from tests.browser.conftest import needs_chromium, needs_console_build, open_page, snap
+from tests.api import create_branch, create_community, create_team, create_volunteer
+from tests.browser.conftest import CONSOLE_TEST
+from tests.browser.pages import calm, confirm, open_page, snap, toast
 from tests.conftest import ADMIN, Stack, auth, token
 from tests.integration.test_activities import activity_body, log
 from tests.security.world import known
 
-pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
+pytestmark = CONSOLE_TEST
 
 
 def _key(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
-
-
-async def confirm(page: Page, button: str) -> None:
-    box = page.get_by_role("dialog").filter(has=page.locator(".el-message-box__title"))
-    await box.get_by_role("button", name=button, exact=True).click()
-
-
-async def toast(page: Page, text: str) -> None:
-    await expect(page.locator(".el-message--success").filter(has_text=text)).to_be_visible()
-
-
-async def calm(page: Page) -> None:
-    await expect(page.locator(".el-message")).to_have_count(0, timeout=10_000)
 
 
 def next_monday() -> date:
@@ -52,15 +39,10 @@ async def test_offer_share_book_refuse_and_cancel(
 ) -> None:
     registry, activities = stack["registry"], stack["activities"]
     branch = _key("b")
-    made = await registry.post(
-        "/branches", json={"id": branch, "name": "城南社区大支部"}, headers=ADMIN
-    )
-    assert made.status_code == 201, made.text
+    await create_branch(registry, branch, "城南社区大支部")
     owner, neighbour = _key("c"), _key("c")
     for community, name in ((owner, "东风社区"), (neighbour, "西湖社区")):
-        body = {"id": community, "name": f"{name} {community}", "branch": branch}
-        answer = await registry.post("/communities", json=body, headers=ADMIN)
-        assert answer.status_code == 201, answer.text
+        await create_community(registry, community, f"{name} {community}", branch)
     for community in (owner, neighbour):
         await known(stack, "activities", Community, community)
 

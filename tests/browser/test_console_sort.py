@@ -8,16 +8,16 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-import pytest
 from playwright.async_api import BrowserContext, Locator, Page, expect
 
 from tests.api import create_team, create_volunteer
-from tests.browser.conftest import needs_chromium, needs_console_build, snap
+from tests.browser.conftest import CONSOLE_TEST
+from tests.browser.pages import snap
 from tests.browser.test_console_activities import signed_in, yesterday
 from tests.conftest import ADMIN, Stack
 from tests.integration.test_activities import activity_body, log
 
-pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
+pytestmark = CONSOLE_TEST
 
 # (title, days before yesterday, people served): the later, the fewer served but not least.
 ACTIVITIES = [("晨练陪护", 2, 20), ("义诊进社区", 1, 120), ("助老理发", 0, 60)]

@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
 from playwright.async_api import BrowserContext, Locator, Page, expect
 
-from tests.api import create_volunteer
-from tests.browser.conftest import needs_chromium, needs_console_build, open_page, snap
+from tests.api import create_community, create_volunteer
+from tests.browser.conftest import CONSOLE_TEST
+from tests.browser.pages import calm, confirm, only, open_page, rows_of, snap, toast
 from tests.conftest import ADMIN, Stack, new_community, token
 
-pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
+pytestmark = CONSOLE_TEST
 
 
 async def sign_in(page: Page, given: str, who: str) -> None:
@@ -40,18 +40,9 @@ async def pick(page: Page, within: Page | Locator, label: str, typed: str, optio
     await expect(page.locator(".el-select-dropdown").filter(visible=True)).to_have_count(0)
 
 
-async def confirm(page: Page, button: str) -> None:
-    box = page.get_by_role("dialog").filter(has=page.locator(".el-message-box__title"))
-    await box.get_by_role("button", name=button, exact=True).click()
-
-
-async def toast(page: Page, text: str) -> None:
-    await expect(page.locator(".el-message--success").filter(has_text=text)).to_be_visible()
-
-
-async def calm(page: Page) -> None:
+async def settled(page: Page) -> None:
     """No toast or open list over the page, for a screenshot."""
-    await expect(page.locator(".el-message")).to_have_count(0, timeout=10_000)
+    await calm(page)
     await expect(page.locator(".el-select__popper:visible")).to_have_count(0)
 
 
@@ -92,8 +83,8 @@ async def test_found_a_team_add_and_remove_members_and_deactivate_it(
     team_id = page.url.rsplit("/", 1)[-1]
     await expect(page.get_by_test_id("team-name")).to_have_text("橙色关爱服务队")
     await expect(page.get_by_test_id("team-leader")).to_have_text("赵敏")
-    members = page.get_by_test_id("member-table").locator("tbody tr")
-    await expect(members).to_have_count(1)
+    members = rows_of(page, "member-table")
+    await only(members)
 
     # Two more: one found by name, one by the last four digits of the phone.
     await pick(page, page, "添加队员", "钱进", "钱进")
@@ -110,7 +101,7 @@ async def test_found_a_team_add_and_remove_members_and_deactivate_it(
     await picker.fill("钱进")
     await expect(page.get_by_role("option", name="钱进")).to_contain_text("已在队中")
     await page.get_by_test_id("team-name").click()  # away from the list: it folds
-    await calm(page)
+    await settled(page)
     await snap(page, "console-team")
 
     # Remove one, after a confirmation.
@@ -164,11 +155,8 @@ async def test_found_a_team_add_and_remove_members_and_deactivate_it(
     await menu.get_by_role("menuitem", name="服务队").click()
     await colors.get_by_text("橙色关爱").click()
     await expect(page).to_have_url(f"{console_site}/#/teams?category=orange")
-    rows = page.get_by_test_id("team-table").locator("tbody tr")
-    await expect(rows).to_have_count(1)
-    await expect(rows.first).to_contain_text("橙色关爱志愿服务队")
-    await expect(rows.first).to_contain_text("孙丽")
-    await expect(rows.first).to_contain_text("已停用")
+    rows = rows_of(page, "team-table")
+    await only(rows, "橙色关爱志愿服务队", "孙丽", "已停用")
     await pick(page, page.get_by_test_id("filters"), "状态", "", "在役")
     await page.get_by_role("button", name="查询").click()
     await expect(page).to_have_url(f"{console_site}/#/teams?category=orange&status=active")
@@ -176,7 +164,7 @@ async def test_found_a_team_add_and_remove_members_and_deactivate_it(
     await pick(page, page.get_by_test_id("filters"), "状态", "", "全部")
     await page.get_by_role("button", name="查询").click()
     await page.reload()
-    await expect(rows).to_have_count(1)
+    await only(rows)
     await snap(page, "console-teams")
     assert errors == []
 
@@ -187,12 +175,7 @@ async def test_communities_under_their_branch_and_resident_units(
     registry = stack["registry"]
     neighbour = await new_community(stack, "c", "邻里社区")
     elsewhere = f"c{uuid.uuid4().hex[:12]}"
-    made = await registry.post(
-        "/communities",
-        json={"id": elsewhere, "name": f"城西社区 {elsewhere}", "branch": "城西大支部"},
-        headers=ADMIN,
-    )
-    assert made.status_code == 201, made.text
+    await create_community(registry, elsewhere, f"城西社区 {elsewhere}", "城西大支部")
     secretary = token("community_admin", [community, neighbour, elsewhere], sub="secretary")
     errors: list[str] = []
     page = await open_page(context, f"{console_site}/#/login?token={secretary}", errors)
@@ -222,10 +205,8 @@ async def test_communities_under_their_branch_and_resident_units(
     await unit_form.get_by_role("button", name="登记").click()
     await toast(page, "已登记驻区单位 县人民医院")
     await expect(page).to_have_url(f"{console_site}/#/communities?community_id={community}")
-    units = page.get_by_test_id("unit-table").locator("tbody tr")
-    await expect(units).to_have_count(1)
-    await expect(units.first).to_contain_text("县人民医院")
-    await expect(units.first).to_contain_text("057188881234")
+    units = rows_of(page, "unit-table")
+    await only(units, "县人民医院", "057188881234")
 
     listed = await registry.get(
         "/resident-units", params={"community_id": community}, headers=ADMIN
@@ -240,8 +221,8 @@ async def test_communities_under_their_branch_and_resident_units(
     await expect(page).to_have_url(f"{console_site}/#/communities?community_id={neighbour}")
     await expect(page.get_by_test_id("unit-table")).to_contain_text("没有驻区单位")
     await page.get_by_role("button", name=f"测试社区 {community}的驻区单位").click()
-    await expect(units).to_have_count(1)
-    await calm(page)
+    await only(units)
+    await settled(page)
     await snap(page, "console-communities")
 
     # A county admin adds a community to a branch.

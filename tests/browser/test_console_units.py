@@ -7,16 +7,16 @@ workflow ends with what the registry holds."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import needs_chromium, needs_console_build, open_page, snap
+from tests.api import create_community, read
+from tests.browser.conftest import CONSOLE_TEST
+from tests.browser.pages import only, open_page, rows_of, snap
 from tests.conftest import ADMIN, Stack, token
-from tests.security.world import create_community, slug
+from tests.security.world import slug
 
-pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
+pytestmark = CONSOLE_TEST
 
 
 async def choose(page: Page, select: str, option: str) -> None:
@@ -41,18 +41,14 @@ async def unit(stack: Stack, community: str, name: str, kind: str) -> str:
     return unit_id
 
 
-async def registry_get(stack: Stack, path: str, **query: str) -> Any:
-    answer = await stack["registry"].get(path, params=query, headers=ADMIN)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
 async def test_a_working_party_member_and_a_units_team(
     stack: Stack, console_site: str, context: BrowserContext
 ) -> None:
     branch = slug("b")
-    home = await create_community(stack, slug("c"), f"龙泉社区{branch[-4:]}", branch)
-    neighbour = await create_community(stack, slug("c"), f"青山社区{branch[-4:]}", branch)
+    home = await create_community(stack["registry"], slug("c"), f"龙泉社区{branch[-4:]}", branch)
+    neighbour = await create_community(
+        stack["registry"], slug("c"), f"青山社区{branch[-4:]}", branch
+    )
     bank = await unit(stack, home, "农商银行", "金融")
     hospital = await unit(stack, neighbour, "县人民医院", "医院")
     secretary = token("community_admin", [home, neighbour], sub="secretary")
@@ -83,9 +79,8 @@ async def test_a_working_party_member_and_a_units_team(
     await choose(page, "filter-unit", f"县人民医院（青山社区{branch[-4:]}）")
     await page.get_by_test_id("filters").get_by_role("button", name="查询").click()
     await expect(page).to_have_url(re.compile(f"unit_id={hospital}"))
-    rows = page.get_by_test_id("volunteer-table").locator("tbody tr")
-    await expect(rows).to_have_count(1)
-    await expect(rows.first).to_contain_text("李在职")
+    rows = rows_of(page, "volunteer-table")
+    await only(rows, "李在职")
     await settled(page)
     await snap(page, "console-volunteers-unit-filter")
 
@@ -95,7 +90,7 @@ async def test_a_working_party_member_and_a_units_team(
     await settled(page)
     await snap(page, "console-volunteer-unit-detail")
 
-    (volunteer,) = (await registry_get(stack, "/volunteers", unit_id=hospital))["items"]
+    (volunteer,) = (await read(stack["registry"], "/volunteers", unit_id=hospital))["items"]
     assert (volunteer["name"], volunteer["community_id"]) == ("李在职", home)
     assert volunteer["unit_id"] == hospital and volunteer["is_party_member"] is True
 
@@ -108,7 +103,7 @@ async def test_a_working_party_member_and_a_units_team(
     await choose(page, "field-unit", "农商银行")
     await edit.get_by_role("button", name="保存").click()
     await expect(page.get_by_test_id("volunteer-unit")).to_have_text("农商银行（在职党员双报到）")
-    changed = await registry_get(stack, f"/volunteers/{volunteer['id']}")
+    changed = await read(stack["registry"], f"/volunteers/{volunteer['id']}")
     assert changed["unit_id"] == bank
 
     # -- form the hospital's team in the neighbour community
@@ -134,14 +129,13 @@ async def test_a_working_party_member_and_a_units_team(
     await choose(page, "filter-unit", "县人民医院")
     await page.get_by_test_id("filters").get_by_role("button", name="查询").click()
     await expect(page).to_have_url(re.compile(f"unit_id={hospital}"))
-    teams = page.get_by_test_id("team-table").locator("tbody tr")
-    await expect(teams).to_have_count(1)
-    await expect(teams.first).to_contain_text("医院橙色服务队")
+    teams = rows_of(page, "team-table")
+    await only(teams, "医院橙色服务队")
     await expect(teams.first.get_by_test_id("team-unit")).to_have_text("驻区单位：县人民医院")
     await settled(page)
     await snap(page, "console-teams-unit-filter")
 
-    (team,) = (await registry_get(stack, "/teams", unit_id=hospital))["items"]
+    (team,) = (await read(stack["registry"], "/teams", unit_id=hospital))["items"]
     assert (team["name"], team["community_id"], team["category"]) == (
         "医院橙色服务队",
         neighbour,

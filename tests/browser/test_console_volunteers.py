@@ -12,14 +12,14 @@ import io
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.async_api import BrowserContext, Download, Locator, Page, expect
 
-from tests.api import create_team, create_volunteer, next_phone
-from tests.browser.conftest import needs_chromium, needs_console_build, open_page, snap
+from tests.api import create_team, create_volunteer, join_team, next_phone, read
+from tests.browser.conftest import CONSOLE_TEST
+from tests.browser.pages import only, open_page, rows_of, snap
 from tests.conftest import ADMIN, Stack, eventually, token
 
-pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
+pytestmark = CONSOLE_TEST
 
 
 async def sign_in(
@@ -54,13 +54,6 @@ async def downloaded(download: Download) -> bytes:
     return await asyncio.to_thread(Path(await download.path()).read_bytes)
 
 
-async def registry_volunteer(stack: Stack, volunteer_id: str) -> dict[str, Any]:
-    response = await stack["registry"].get(f"/volunteers/{volunteer_id}", headers=ADMIN)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 async def test_search_by_phone_suffix_team_and_party_membership(
     stack: Stack, community: str, console_site: str, context: BrowserContext
 ) -> None:
@@ -71,13 +64,10 @@ async def test_search_by_phone_suffix_team_and_party_membership(
     await create_volunteer(registry, community, name="钱群众", phone="13800004321")
     teamed = await create_volunteer(registry, community, name="孙队员", is_party_member=True)
     team = await create_team(registry, community, "orange", name="橙色助老服务队")
-    added = await registry.post(
-        f"/teams/{team['id']}/members", json={"volunteer_id": teamed["id"]}, headers=ADMIN
-    )
-    assert added.status_code == 201, added.text
+    await join_team(registry, team, teamed)
 
     page, errors = await sign_in(context, console_site, community, "/volunteers")
-    rows = page.get_by_test_id("volunteer-table").locator("tbody tr")
+    rows = rows_of(page, "volunteer-table")
     await expect(rows).to_have_count(3)
 
     # The last four digits of a phone, and party members only.
@@ -86,23 +76,20 @@ async def test_search_by_phone_suffix_team_and_party_membership(
     await expect(rows).to_have_count(2)
     await choose(page, "filter-party", "是")
     await page.get_by_role("button", name="查询").click()
-    await expect(rows).to_have_count(1)
-    await expect(rows.first).to_contain_text("赵党员")
+    await only(rows, "赵党员")
     await expect(page).to_have_url(f"{console_site}/#/volunteers?q=4321&is_party_member=true")
 
     # The address keeps the search: a reload shows the same list.
     await page.reload()
     await expect(page.get_by_test_id("filter-q")).to_have_value("4321")
-    await expect(rows).to_have_count(1)
-    await expect(rows.first).to_contain_text("赵党员")
+    await only(rows, "赵党员")
 
     # By team: only its member.
     await page.get_by_role("button", name="重置").click()
     await expect(rows).to_have_count(3)
     await choose(page, "filter-team", "橙色助老服务队")
     await page.get_by_role("button", name="查询").click()
-    await expect(rows).to_have_count(1)
-    await expect(rows.first).to_contain_text("孙队员")
+    await only(rows, "孙队员")
     assert f"team_id={team['id']}" in page.url
     await snap_settled(page, "console-volunteers-filters")
 
@@ -158,7 +145,7 @@ async def test_edit_record_a_life_event_and_deactivate(
     await page.get_by_role("button", name="保存").click()
     await expect(toast(page, "已保存 周红 的信息")).to_be_visible()
     await expect(details).to_contain_text("工作日晚上")
-    held = await registry_volunteer(stack, volunteer["id"])
+    held = await read(stack["registry"], f"/volunteers/{volunteer['id']}")
     assert (held["availability"], held["birth_year"]) == ("工作日晚上", 1972)
     assert held["skills"] == ["理发", "维修"]  # the other person's change stands
 
@@ -180,12 +167,8 @@ async def test_edit_record_a_life_event_and_deactivate(
     await dialog.get_by_label("备注").fill("因病住院治疗")
     await dialog.get_by_role("button", name="记录", exact=True).click()
     await expect(toast(page, "已记录党员生活事件：住院")).to_be_visible()
-    events = page.get_by_test_id("life-event-table").locator("tbody tr")
-    await expect(events).to_have_count(1)
-    await expect(events.first).to_contain_text("2025-01-10")
-    await expect(events.first).to_contain_text("住院")
-    await expect(events.first).to_contain_text("必访")
-    await expect(events.first).to_contain_text("因病住院治疗")
+    events = rows_of(page, "life-event-table")
+    await only(events, "2025-01-10", "住院", "必访", "因病住院治疗")
     await snap_settled(page, "console-volunteer-detail")
 
     listed = await registry.get(f"/volunteers/{volunteer['id']}/life-events", headers=ADMIN)
@@ -220,7 +203,7 @@ async def test_edit_record_a_life_event_and_deactivate(
     await expect(page.get_by_test_id("deactivated-reason")).to_have_text("已停用：搬离本社区")
     await expect(page.get_by_test_id("deactivate")).to_have_count(0)
 
-    held = await registry_volunteer(stack, volunteer["id"])
+    held = await read(stack["registry"], f"/volunteers/{volunteer['id']}")
     assert (held["active"], held["deactivated_reason"]) == (False, "搬离本社区")
     assert errors == []
 
@@ -286,7 +269,7 @@ async def test_import_a_csv_with_bad_rows(
     await expect(page.get_by_test_id("import-summary")).to_have_text(
         f"导入完成：新增 {good} 名志愿者，3 行未导入，原因见下表。"
     )
-    rejects = page.get_by_test_id("reject-table").locator("tbody tr")
+    rejects = rows_of(page, "reject-table")
     await expect(rejects).to_have_count(3)
     for row, (line, reason) in zip(await rejects.all(), bad.items(), strict=True):
         await expect(row.locator("td").first).to_have_text(str(line))

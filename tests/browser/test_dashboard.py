@@ -4,7 +4,6 @@ API answers, for the community the token holds and no other."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -22,11 +21,10 @@ from starlette.types import ASGIApp
 
 from services.stats import dashboard
 from shared.broker import free_port
-from tests.api import create_volunteer
-from tests.browser.conftest import SCREENSHOTS, ZONE, needs_chromium, open_page
+from tests.api import create_community
+from tests.browser.conftest import ZONE, needs_chromium, populate, served
+from tests.browser.pages import SCREENSHOTS, open_page
 from tests.conftest import ADMIN, Stack, eventually, token
-from tests.integration.test_activities import activity_body, log, when
-from tests.integration.test_requests import order, submit, team_known
 from tests.integration.test_stats import HEADLINE
 
 pytestmark = [
@@ -62,53 +60,8 @@ async def site(stack: Stack) -> AsyncIterator[str]:
     config = uvicorn.Config(
         site_app(stack), host="127.0.0.1", port=free_port(), lifespan="off", log_level="warning"
     )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()  # it failed to start: raise why
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        server.should_exit = True
-        await serving
-
-
-async def populate(stack: Stack, community: str) -> None:
-    """Two volunteers, an orange team, two activities (one verified), two orders (one done)."""
-    registry, activities, requests = stack["registry"], stack["activities"], stack["requests"]
-    people = [
-        await create_volunteer(
-            registry, community, name="王芳", is_party_member=True, party_joined_on="1990-07-01"
-        ),
-        await create_volunteer(registry, community, name="李强"),
-    ]
-    team = await team_known(stack, community, "orange")
-    clinic = await log(
-        activities, activity_body(community, team, people, people_served=1200)
-    )  # 2 volunteers x 2 hours, yesterday
-    assert clinic.status_code == 201, clinic.text
-    talk_body = activity_body(
-        community,
-        team,
-        people[:1],
-        title="健康讲座",
-        people_served=60,
-        beneficiaries={"elderly": 40},
-        **when(hours_ago=72, length=3),
-    )
-    talk_body["participants"][0]["hours"] = 2.5
-    talk = await log(activities, talk_body)
-    assert talk.status_code == 201, talk.text
-    verified = await activities.post(f"/activities/{clinic.json()['id']}/verify", headers=ADMIN)
-    assert verified.status_code == 200, verified.text
-
-    await submit(requests, order(community))  # stays open, assigned to the orange team
-    done = (await submit(requests, order(community, service_kind="health_consultation")))["id"]
-    for step, body in (("accept", None), ("complete", {}), ("rate", {"score": 5})):
-        response = await requests.post(f"/requests/{done}/{step}", json=body, headers=ADMIN)
-        assert response.status_code == 200, response.text
+    async with served(config) as url:
+        yield url
 
 
 async def stats_caught_up(stack: Stack, community: str) -> dict[str, Any]:
@@ -141,7 +94,7 @@ async def known_to_stats(stack: Stack, *communities: str) -> None:
 async def test_the_board_shows_what_the_api_answers(
     stack: Stack, community: str, site: str, context: BrowserContext
 ) -> None:
-    await populate(stack, community)
+    await populate(stack, community, talk_hours=2.5, talk_length=3)
     expected = await stats_caught_up(stack, community)
     where = {"scope": "community", "id": community}
     ranked = (
@@ -280,12 +233,7 @@ async def test_a_community_outside_the_token_is_not_offered(
     stack: Stack, community: str, site: str, context: BrowserContext
 ) -> None:
     elsewhere = f"{community}x"
-    created = await stack["registry"].post(
-        "/communities",
-        json={"id": elsewhere, "name": "别的社区", "branch": "测试大支部"},
-        headers=ADMIN,
-    )
-    assert created.status_code == 201, created.text
+    await create_community(stack["registry"], elsewhere, "别的社区", "测试大支部")
     await known_to_stats(stack, community, elsewhere)
 
     page = await open_page(context, f"{site}/#token={token('community_admin', [community])}")

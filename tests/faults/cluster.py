@@ -12,10 +12,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 
 from services import SERVICE_NAMES
 from services.activities import events as activities_events
@@ -242,4 +245,28 @@ def private_postgres() -> PrivatePostgres | None:
     return PrivatePostgres(binaries)
 
 
-__all__ = ["Cluster", "PrivatePostgres", "port_open", "private_postgres"]
+@asynccontextmanager
+async def running_cluster(
+    secret: str, names: Iterable[str], extra_env: dict[str, str] | None = None
+) -> AsyncIterator[Cluster]:
+    """A private PostgreSQL, migrated, a broker and the processes `names`, all healthy;
+    stopped and removed afterwards. `extra_env` reaches the processes, not the migrations."""
+    postgres = private_postgres()
+    if postgres is None:
+        pytest.skip("no PostgreSQL server binaries to run a private server (initdb, pg_ctl)")
+    await asyncio.to_thread(postgres.setup)
+    running = Cluster(postgres, secret)
+    try:
+        running.start_broker()
+        await asyncio.to_thread(running.migrate)
+        running.extra_env = dict(extra_env or {})
+        for name in names:
+            running.start(name)
+        await asyncio.to_thread(running.wait_healthy)
+        yield running
+    finally:
+        running.stop_all()
+        postgres.destroy()
+
+
+__all__ = ["Cluster", "PrivatePostgres", "port_open", "private_postgres", "running_cluster"]

@@ -27,7 +27,7 @@ import pytest
 
 from services import SERVICE_NAMES
 from tests.conftest import TEST_SECRET, eventually, token
-from tests.faults.cluster import Cluster, private_postgres
+from tests.faults.cluster import Cluster, running_cluster
 from tests.integration.test_stats import headline, truth
 
 SOAK_SECONDS = float(os.environ.get("QISE_SOAK_SECONDS", "40"))
@@ -58,22 +58,8 @@ CRASH_HOOK = {f"{n.upper()}_FAULT_CRASH_AFTER_COMMIT": "0.03" for n in CONSUMING
 
 @pytest.fixture(scope="module")
 async def cluster() -> AsyncIterator[Cluster]:
-    postgres = private_postgres()
-    if postgres is None:
-        pytest.skip("no PostgreSQL server binaries to run a private server (initdb, pg_ctl)")
-    await asyncio.to_thread(postgres.setup)
-    running = Cluster(postgres, TEST_SECRET)
-    try:
-        running.start_broker()
-        await asyncio.to_thread(running.migrate)
-        running.extra_env = dict(CRASH_HOOK)
-        for name in SERVICE_NAMES:
-            running.start(name)
-        await asyncio.to_thread(running.wait_healthy)
+    async with running_cluster(TEST_SECRET, SERVICE_NAMES, extra_env=CRASH_HOOK) as running:
         yield running
-    finally:
-        running.stop_all()
-        postgres.destroy()
 
 
 async def call(

@@ -4,7 +4,6 @@ partitions and keep the figures exact; registry as two processes behind one
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import uuid
 from collections.abc import AsyncIterator
@@ -15,7 +14,7 @@ import pytest
 
 from services import SERVICE_NAMES
 from tests.conftest import TEST_SECRET, eventually
-from tests.faults.cluster import Cluster, private_postgres
+from tests.faults.cluster import Cluster, running_cluster
 from tests.faults.test_faults import HEADERS, call, ok
 from tests.integration.test_stats import headline, truth
 
@@ -26,21 +25,10 @@ REGISTRIES = ["registry", "registry-2"]
 
 @pytest.fixture(scope="module")
 async def scaled() -> AsyncIterator[Cluster]:
-    postgres = private_postgres()
-    if postgres is None:
-        pytest.skip("no PostgreSQL server binaries to run a private server (initdb, pg_ctl)")
-    await asyncio.to_thread(postgres.setup)
-    running = Cluster(postgres, TEST_SECRET)
-    try:
-        running.start_broker()
-        await asyncio.to_thread(running.migrate)
-        for name in [*SERVICE_NAMES, "stats-2", "stats-3", "registry-2"]:
-            running.start(name)
-        await asyncio.to_thread(running.wait_healthy)
+    async with running_cluster(
+        TEST_SECRET, [*SERVICE_NAMES, "stats-2", "stats-3", "registry-2"]
+    ) as running:
         yield running
-    finally:
-        running.stop_all()
-        postgres.destroy()
 
 
 class Balanced:

@@ -65,6 +65,15 @@ async def log(
     return await eventually(attempt)
 
 
+async def log_verified(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
+    """An activity logged and verified by the county admin: its hours are certified."""
+    logged = await log(client, body)
+    assert logged.status_code == 201, logged.text
+    verified = await client.post(f"/activities/{logged.json()['id']}/verify", headers=ADMIN)
+    assert verified.status_code == 200, verified.text
+    return dict(verified.json())
+
+
 @pytest.fixture
 async def crew(stack: Stack, community: str) -> dict[str, Any]:
     """A team of the orange color with a leader and two volunteers, known to activities."""
@@ -383,11 +392,10 @@ async def test_certificate_shows_certified_hours_only(
     activities = stack["activities"]
     wang = crew["people"][0]
     path = f"/volunteer-hours/{wang['id']}/certificate"
-    verified = (
-        await log(activities, activity_body(community, crew["team"], [wang], title="敬老院义诊"))
-    ).json()
+    await log_verified(
+        activities, activity_body(community, crew["team"], [wang], title="敬老院义诊")
+    )
     await log(activities, activity_body(community, crew["team"], [wang], title="未核实的活动"))
-    await activities.post(f"/activities/{verified['id']}/verify", headers=ADMIN)
     params = {"person_in_charge": "刘书记"}
 
     # Reading first: a preview of what would be certified, and nothing written.
@@ -439,8 +447,7 @@ async def test_certificate_shows_certified_hours_only(
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert f'filename="{number}.pdf"' in pdf.headers["content-disposition"]
 
-    other = await log(activities, activity_body(community, crew["team"], [wang], title="第二次"))
-    await activities.post(f"/activities/{other.json()['id']}/verify", headers=ADMIN)
+    await log_verified(activities, activity_body(community, crew["team"], [wang], title="第二次"))
     newer = await activities.get(path, headers=ADMIN)
     assert number not in newer.text and "4 小时" in newer.text and "（未编号，预览）" in newer.text
     reissued = await activities.post(path, headers=ADMIN)
@@ -455,8 +462,7 @@ async def test_a_certificate_of_a_period_is_its_own(
     activities = stack["activities"]
     wang = crew["people"][0]
     path = f"/volunteer-hours/{wang['id']}/certificate"
-    logged = await log(activities, activity_body(community, crew["team"], [wang]))
-    await activities.post(f"/activities/{logged.json()['id']}/verify", headers=ADMIN)
+    await log_verified(activities, activity_body(community, crew["team"], [wang]))
     day = datetime.now(UTC) - timedelta(days=1)
     period = {"from": str((day - timedelta(days=7)).date()), "to": str(day.date())}
     whole = await activities.post(path, headers=ADMIN)
@@ -500,10 +506,7 @@ async def test_certificates_issued_at_once_get_one_number_each(
     registry, activities = stack["registry"], stack["activities"]
     people = [await create_volunteer(registry, community, name=f"志愿者{i}") for i in range(10)]
     team = await create_team(registry, community, "orange")
-    activity = await log(activities, activity_body(community, team, people))
-    assert activity.status_code == 201, activity.text
-    verified = await activities.post(f"/activities/{activity.json()['id']}/verify", headers=ADMIN)
-    assert verified.status_code == 200, verified.text
+    await log_verified(activities, activity_body(community, team, people))
 
     def issue(person: dict[str, Any], **params: str) -> Any:
         return activities.post(

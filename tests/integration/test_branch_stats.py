@@ -13,7 +13,7 @@ from services.requests import domain
 from services.requests.models import TeamMember
 from shared.db import utcnow
 from shared.uow import unit_of_work
-from tests.api import create_volunteer
+from tests.api import create_resident_unit, create_volunteer, join_team
 from tests.conftest import ADMIN, Stack, auth, eventually
 from tests.integration.test_care_register import days_ago, person, register, visit
 from tests.integration.test_escalation import community_of_branch, escalate
@@ -40,16 +40,13 @@ async def overview(
 
 
 async def unit_of(stack: Stack, community: str) -> dict[str, Any]:
-    body = {
-        "community_id": community,
-        "name": UNIT_NAME,
-        "kind": "hospital",
-        "contact_name": "联络员孙医生",
-        "contact_phone": "13700001111",
-    }
-    answer = await stack["registry"].post("/resident-units", json=body, headers=ADMIN)
-    assert answer.status_code == 201, answer.text
-    return answer.json()
+    return await create_resident_unit(
+        stack["registry"],
+        community,
+        name=UNIT_NAME,
+        contact_name="联络员孙医生",
+        contact_phone="13700001111",
+    )
 
 
 async def test_an_order_served_across_the_branch_counts_on_both_sides(stack: Stack) -> None:
@@ -63,10 +60,7 @@ async def test_an_order_served_across_the_branch_counts_on_both_sides(stack: Sta
         stack, hosts, "orange", unit_id=unit["id"], leader_volunteer_id=leader["id"]
     )
     member = await create_volunteer(registry, hosts, name="医院队员", unit_id=unit["id"])
-    joined = await registry.post(
-        f"/teams/{team['id']}/members", json={"volunteer_id": member["id"]}, headers=ADMIN
-    )
-    assert joined.status_code == 201, joined.text
+    await join_team(registry, team, member)
     await known(stack, "requests", TeamMember, (uuid.UUID(team["id"]), uuid.UUID(member["id"])))
     home_admin = auth("community_admin", [home], sub="home-admin")
     branch_admin = auth("branch_admin", [home, hosts], sub="branch-secretary")

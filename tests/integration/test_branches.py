@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 
 from shared.db import utcnow
-from tests.api import create_team, create_volunteer, next_phone, published_events
+from tests.api import (
+    create_branch,
+    create_community,
+    create_resident_unit,
+    create_team,
+    create_volunteer,
+    next_phone,
+    published_events,
+)
 from tests.conftest import ADMIN, Stack, auth
 
 
@@ -19,31 +27,23 @@ def _key(prefix: str) -> str:
 
 
 async def _branch(stack: Stack, **fields: Any) -> dict[str, Any]:
-    body = {"id": _key("b"), "name": "城南社区大支部", **fields}
-    response = await stack["registry"].post("/branches", json=body, headers=ADMIN)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return await create_branch(stack["registry"], _key("b"), "城南社区大支部", **fields)
 
 
 async def _community(stack: Stack, branch: str | None) -> str:
     community = _key("c")
-    body = {"id": community, "name": f"社区 {community}", "branch": branch}
-    response = await stack["registry"].post("/communities", json=body, headers=ADMIN)
-    assert response.status_code == 201, response.text
-    return community
+    return await create_community(stack["registry"], community, f"社区 {community}", branch)
 
 
 async def _unit(stack: Stack, community: str, name: str = "第一小学") -> dict[str, Any]:
-    body = {
-        "community_id": community,
-        "name": name,
-        "kind": "school",
-        "contact_name": "刘老师",
-        "contact_phone": "13512345678",
-    }
-    response = await stack["registry"].post("/resident-units", json=body, headers=ADMIN)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return await create_resident_unit(
+        stack["registry"],
+        community,
+        name=name,
+        kind="school",
+        contact_name="刘老师",
+        contact_phone="13512345678",
+    )
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import httpx
 
 from services.requests.models import TeamMember
 from shared.db import utcnow
-from tests.api import create_volunteer, event_types, published_events
+from tests.api import create, create_volunteer, event_types, join_team, published_events
 from tests.conftest import ADMIN, Stack, auth, eventually
 from tests.integration.test_requests import community_known, team_known
 from tests.security.world import known
@@ -48,9 +48,7 @@ def person(community: str, **fields: Any) -> dict[str, Any]:
 async def register(
     client: httpx.AsyncClient, body: dict[str, Any], headers: dict[str, str] = ADMIN
 ) -> dict[str, Any]:
-    response = await client.post("/care-recipients", json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return await create(client, "/care-recipients", body, headers)
 
 
 async def visit(
@@ -203,10 +201,7 @@ async def test_the_responsible_teams_members_visit_theirs_only(
     outsider = await create_volunteer(registry, community, name="王志愿者")
     team = await team_known(stack, community)
     other = await team_known(stack, community)
-    joined = await registry.post(
-        f"/teams/{team['id']}/members", json={"volunteer_id": member["id"]}, headers=ADMIN
-    )
-    assert joined.status_code == 201, joined.text
+    await join_team(registry, team, member)
     await known(stack, "requests", TeamMember, (uuid.UUID(team["id"]), uuid.UUID(member["id"])))
     ours = (await register(requests, person(community, team_id=team["id"])))["id"]
     theirs = (await register(requests, person(community, team_id=other["id"])))["id"]

@@ -15,10 +15,17 @@ from services.requests import domain
 from services.requests.models import Community, Team, TeamMember
 from shared.db import utcnow
 from shared.uow import unit_of_work
-from tests.api import create_volunteer, event_types, published_events
+from tests.api import (
+    create_community,
+    create_resident_unit,
+    create_volunteer,
+    event_types,
+    join_team,
+    published_events,
+)
 from tests.conftest import ADMIN, Stack, auth, eventually
 from tests.integration.test_requests import order, submit, team_known
-from tests.security.world import create_community, known, slug
+from tests.security.world import known, slug
 
 ESCALATED = "qise.request.escalated.v1"
 WAITING = "qise.request.escalation_overdue.v1"
@@ -53,7 +60,7 @@ class Branch:
 
 async def community_of_branch(stack: Stack, branch: str) -> str:
     """A fresh community, once the requests service knows its branch."""
-    community = await create_community(stack, slug("c"), "联解社区", branch)
+    community = await create_community(stack["registry"], slug("c"), "联解社区", branch)
 
     async def branch_known() -> None:
         async with stack.services["requests"].runtime.sessionmaker() as session:
@@ -72,10 +79,7 @@ async def a_branch(stack: Stack) -> Branch:
     leader = await create_volunteer(registry, neighbour, name="邻队长")
     member = await create_volunteer(registry, neighbour, name="邻队员")
     team = await team_known(stack, neighbour, leader_volunteer_id=leader["id"])
-    joined = await registry.post(
-        f"/teams/{team['id']}/members", json={"volunteer_id": member["id"]}, headers=ADMIN
-    )
-    assert joined.status_code == 201, joined.text
+    await join_team(registry, team, member)
     await known(stack, "requests", TeamMember, (uuid.UUID(team["id"]), uuid.UUID(member["id"])))
     return Branch(name, home, neighbour, team, leader, member)
 
@@ -253,19 +257,8 @@ async def test_a_resident_units_team_serves_a_hard_order(stack: Stack) -> None:
     branch = slug("大支部")
     home = await community_of_branch(stack, branch)
     hosts = await community_of_branch(stack, branch)
-    unit = await registry.post(
-        "/resident-units",
-        json={
-            "community_id": hosts,
-            "name": "区人民医院",
-            "kind": "hospital",
-            "contact_name": "周主任",
-            "contact_phone": "13700001111",
-        },
-        headers=ADMIN,
-    )
-    assert unit.status_code == 201, unit.text
-    unit_id = unit.json()["id"]
+    unit = await create_resident_unit(registry, hosts, contact_phone="13700001111")
+    unit_id = unit["id"]
     leader = await create_volunteer(registry, hosts, name="医院队长", unit_id=unit_id)
     team = await team_known(stack, hosts, leader_volunteer_id=leader["id"], unit_id=unit_id)
     assert team["unit_id"] == unit_id

@@ -13,15 +13,13 @@ from sqlalchemy import select
 from services.registry import events as registry_events
 from shared.events import new_event
 from shared.tables import outbox
-from tests.api import send_raw
+from tests.api import create, send_raw
 from tests.conftest import ADMIN, Stack, eventually
 
 
 async def register(client: httpx.AsyncClient, community: str, phone: str, **fields: object) -> dict:
     body = {"community_id": community, "name": "王芳", "phone": phone, **fields}
-    response = await client.post("/volunteers", json=body, headers=ADMIN)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return await create(client, "/volunteers", body)
 
 
 async def overview(client: httpx.AsyncClient, community: str) -> dict:

@@ -10,19 +10,16 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from tests.api import create_community
 from tests.conftest import ADMIN, Stack, eventually
 from tests.integration.test_requests import order, submit, team_known
 
 
 async def community_of(stack: Stack, branch: str) -> str:
     community_id = f"inc{uuid.uuid4().hex[:12]}"
-    response = await stack["registry"].post(
-        "/communities",
-        json={"id": community_id, "name": f"收入社区 {community_id}", "branch": branch},
-        headers=ADMIN,
+    return await create_community(
+        stack["registry"], community_id, f"收入社区 {community_id}", branch
     )
-    assert response.status_code == 201, response.text
-    return community_id
 
 
 async def completed(requests: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import delete
 
 from services.stats.models import Branch, Community
-from tests.api import create_volunteer
+from tests.api import create_branch, create_community, create_volunteer
 from tests.conftest import ADMIN, Stack, eventually
 from tests.integration.test_activities import activity_body, log
 from tests.integration.test_requests import order, submit, team_known
@@ -36,13 +36,9 @@ def phone() -> str:
 
 async def community_of(stack: Stack, branch: str) -> str:
     community_id = f"pub{uuid.uuid4().hex[:12]}"
-    response = await stack["registry"].post(
-        "/communities",
-        json={"id": community_id, "name": f"公开社区 {community_id}", "branch": branch},
-        headers=ADMIN,
+    return await create_community(
+        stack["registry"], community_id, f"公开社区 {community_id}", branch
     )
-    assert response.status_code == 201, response.text
-    return community_id
 
 
 async def lived_in(stack: Stack, community: str) -> list[str]:
@@ -214,10 +210,7 @@ async def test_a_registered_branch_shows_by_its_name(stack: Stack) -> None:
     areas, the report and both public pages name it so, never by its id; a rename follows."""
     branch = f"chengnan{uuid.uuid4().hex[:8]}"
     name = f"城南社区大支部{branch[-4:]}"
-    registered = await stack["registry"].post(
-        "/branches", json={"id": branch, "name": name}, headers=ADMIN
-    )
-    assert registered.status_code == 201, registered.text
+    await create_branch(stack["registry"], branch, name)
     community = await community_of(stack, branch)
     await create_volunteer(stack["registry"], community, name="城南志愿者", phone=phone())
 

@@ -9,7 +9,14 @@ import pytest
 
 from services.registry.schemas import LifeEventKind
 from shared.auth import Role
-from tests.api import create_team, create_volunteer, event_types, next_phone, published_events
+from tests.api import (
+    create_team,
+    create_volunteer,
+    event_types,
+    join_team,
+    next_phone,
+    published_events,
+)
 from tests.conftest import ADMIN, Stack, auth, eventually
 
 # -- communities and resident units -------------------------------------------------
@@ -125,10 +132,7 @@ async def test_team_lifecycle_and_members(stack: Stack, community: str) -> None:
     member = await create_volunteer(registry, community, name="队员")
     team = await create_team(registry, community, "green", leader_volunteer_id=leader["id"])
     assert team["status"] == "active" and team["member_count"] == 1
-    joined = await registry.post(
-        f"/teams/{team['id']}/members", json={"volunteer_id": member["id"]}, headers=ADMIN
-    )
-    assert joined.status_code == 201
+    await join_team(registry, team, member)
     twice = await registry.post(
         f"/teams/{team['id']}/members", json={"volunteer_id": member["id"]}, headers=ADMIN
     )

@@ -30,7 +30,7 @@ from shared.events import new_event
 from shared.service import Runtime
 from shared.tables import outbox
 from shared.uow import unit_of_work
-from tests.api import create_team, create_volunteer, event_types, published_events, send_raw
+from tests.api import create, create_team, create_volunteer, event_types, published_events, send_raw
 from tests.conftest import ADMIN, Stack, auth, eventually
 from tests.integration.test_event_pipeline import _dead_letters
 
@@ -52,9 +52,7 @@ def order(community: str, **fields: Any) -> dict[str, Any]:
 async def submit(
     client: httpx.AsyncClient, body: dict[str, Any], headers: dict[str, str] = ADMIN
 ) -> dict[str, Any]:
-    response = await client.post("/requests", json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return await create(client, "/requests", body, headers)
 
 
 async def team_known(

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from services.activities.models import Community
-from tests.api import create_team, create_volunteer, published_events
+from tests.api import create, create_community, create_team, create_volunteer, published_events
 from tests.conftest import ADMIN, Stack, auth
 from tests.integration.test_activities import activity_body, log
-from tests.security.world import create_community, known, slug
+from tests.security.world import known, slug
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2031, 1, 6)
@@ -47,9 +47,7 @@ async def offer(
         "shared_with_branch": shared,
         **fields,
     }
-    answer = await client.post("/resources", json=body, headers=admin_of(community))
-    assert answer.status_code == 201, answer.text
-    return dict(answer.json())
+    return await create(client, "/resources", body, admin_of(community))
 
 
 async def book(
@@ -68,7 +66,10 @@ async def book(
 
 async def branch_of(stack: Stack, branch: str, count: int) -> list[str]:
     """Fresh communities of one branch, known to activities."""
-    ids = [await create_community(stack, slug("b"), "联享社区", branch) for _ in range(count)]
+    ids = [
+        await create_community(stack["registry"], slug("b"), "联享社区", branch)
+        for _ in range(count)
+    ]
     for community in ids:
         await known(stack, "activities", Community, community)
     return ids

@@ -6,6 +6,7 @@ unknown sort or a cursor not given out is a 422 problem+json."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, get_args
@@ -20,7 +21,7 @@ from services.requests.schemas import RequestIn, RequestSort
 from shared.db import utcnow
 from shared.errors import PROBLEM_JSON
 from shared.uow import unit_of_work
-from tests.api import create_team, create_volunteer
+from tests.api import create_team, create_volunteer, join_team
 from tests.conftest import ADMIN, Stack
 from tests.integration.test_activities import activity_body, log
 from tests.integration.test_requests import ALREADY_DUE, order
@@ -28,24 +29,6 @@ from tests.integration.test_requests import ALREADY_DUE, order
 # 陈 chén, 李 lǐ, 王 wáng, 张 zhāng: pinyin order, which is not their code points' order
 # (张 U+5F20 < 李 U+674E < 王 U+738B < 陈 U+9648).
 PINYIN_ORDER = ["陈静", "李娜", "王芳", "张伟"]
-
-
-async def walk(
-    client: httpx.AsyncClient, path: str, params: dict[str, Any], limit: int
-) -> list[dict[str, Any]]:
-    """Every item of a list, page by page, following `next_cursor`."""
-    items: list[dict[str, Any]] = []
-    cursor: str | None = None
-    for _ in range(100):
-        query = {**params, "limit": limit, **({"cursor": cursor} if cursor else {})}
-        response = await client.get(path, params=query, headers=ADMIN)
-        assert response.status_code == 200, response.text
-        page = response.json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
-    raise AssertionError("the cursors went round in circles")
 
 
 def in_order(items: list[dict[str, Any]], sort: str, value: Any = None) -> list[str]:
@@ -61,53 +44,77 @@ def in_order(items: list[dict[str, Any]], sort: str, value: Any = None) -> list[
     return [i["id"] for i in valued + missing]
 
 
-async def check_every_sort(
-    client: httpx.AsyncClient,
-    path: str,
-    params: dict[str, Any],
-    sorts: tuple[str, ...],
-    value: dict[str, Any] | None = None,
-) -> None:
-    """Each sort, two rows a page, is the order worked out here and that of one page."""
-    everything = await walk(client, path, params, limit=500)
-    assert len(everything) >= 4
-    for sort in sorts:
-        paged = await walk(client, path, {**params, "sort": sort}, limit=2)
-        whole = await walk(client, path, {**params, "sort": sort}, limit=500)
-        get = (value or {}).get(sort.removeprefix("-"))
-        assert [i["id"] for i in paged] == [i["id"] for i in whole], sort
-        assert [i["id"] for i in paged] == in_order(everything, sort, get), sort
-
-
 def instant(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-async def check_refusals(
-    client: httpx.AsyncClient, path: str, params: dict[str, Any], one: str, other: str
-) -> None:
-    """A cursor of one sort is none of another, nor of the default order; a cursor not
-    given out and a sort not offered are 422 problem+json naming the parameter."""
-    first = await client.get(path, params={**params, "sort": one, "limit": 1}, headers=ADMIN)
-    cursor = first.json()["next_cursor"]
-    assert cursor, first.text
+@dataclass(frozen=True)
+class CommunityList:
+    """A sorted list of a service (`path`), filtered by one community, as the admin reads it."""
 
-    async def refused(query: dict[str, Any], where: str) -> None:
-        response = await client.get(path, params={**params, **query}, headers=ADMIN)
-        assert response.status_code == 422, response.text
-        assert response.headers["content-type"].startswith(PROBLEM_JSON)
-        assert response.json()["errors"][0]["loc"] == ["query", where], response.text
+    client: httpx.AsyncClient
+    path: str
+    community: str
 
-    await refused({"sort": other, "cursor": cursor}, "cursor")
-    await refused({"cursor": cursor}, "cursor")
-    await refused({"sort": one, "cursor": str(uuid.uuid4())}, "cursor")
-    await refused({"sort": one, "cursor": "eyJzIjoiIn0"}, "cursor")  # {"s":""}
-    await refused({"sort": one, "cursor": "not a cursor!"}, "cursor")
-    await refused({"sort": "password"}, "sort")
-    await refused({"sort": f"--{one.removeprefix('-')}"}, "sort")
-    # The default order's cursor is still the plain last id of the page.
-    plain = await client.get(path, params={**params, "limit": 1}, headers=ADMIN)
-    assert uuid.UUID(plain.json()["next_cursor"])
+    async def get(self, **query: Any) -> httpx.Response:
+        params = {"community_id": self.community, **query}
+        return await self.client.get(self.path, params=params, headers=ADMIN)
+
+    async def walk(self, limit: int, **query: Any) -> list[dict[str, Any]]:
+        """Every item of the list, page by page, following `next_cursor`."""
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for _ in range(100):
+            response = await self.get(
+                **query, limit=limit, **({"cursor": cursor} if cursor else {})
+            )
+            assert response.status_code == 200, response.text
+            page = response.json()
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return items
+        raise AssertionError("the cursors went round in circles")
+
+    async def sorted_by(self, sort: str, limit: int = 2) -> list[dict[str, Any]]:
+        return await self.walk(limit, sort=sort)
+
+    async def check_every_sort(
+        self, sorts: tuple[str, ...], value: dict[str, Any] | None = None
+    ) -> None:
+        """Each sort, two rows a page, is the order worked out here and that of one page."""
+        everything = await self.walk(limit=500)
+        assert len(everything) >= 4
+        for sort in sorts:
+            paged = await self.sorted_by(sort, limit=2)
+            whole = await self.sorted_by(sort, limit=500)
+            get = (value or {}).get(sort.removeprefix("-"))
+            assert [i["id"] for i in paged] == [i["id"] for i in whole], sort
+            assert [i["id"] for i in paged] == in_order(everything, sort, get), sort
+
+    async def check_refusals(self, one: str, other: str) -> None:
+        """A cursor of one sort is none of another, nor of the default order; a cursor not
+        given out and a sort not offered are 422 problem+json naming the parameter."""
+        first = await self.get(sort=one, limit=1)
+        cursor = first.json()["next_cursor"]
+        assert cursor, first.text
+
+        async def refused(where: str, **query: Any) -> None:
+            response = await self.get(**query)
+            assert response.status_code == 422, response.text
+            assert response.headers["content-type"].startswith(PROBLEM_JSON)
+            assert response.json()["errors"][0]["loc"] == ["query", where], response.text
+
+        await refused("cursor", sort=other, cursor=cursor)
+        await refused("cursor", cursor=cursor)
+        await refused("cursor", sort=one, cursor=str(uuid.uuid4()))
+        await refused("cursor", sort=one, cursor="eyJzIjoiIn0")  # {"s":""}
+        await refused("cursor", sort=one, cursor="not a cursor!")
+        await refused("sort", sort="password")
+        await refused("sort", sort=f"--{one.removeprefix('-')}")
+        # The default order's cursor is still the plain last id of the page.
+        plain = await self.get(limit=1)
+        assert uuid.UUID(plain.json()["next_cursor"])
 
 
 # -- registry --------------------------------------------------------------------------
@@ -129,23 +136,20 @@ async def test_volunteers_sort_by_name_in_pinyin_registration_and_birth_year(
         await create_volunteer(registry, community, name=name, birth_year=year)
         for name, year in people
     ]
-    params = {"community_id": community}
-    await check_every_sort(
-        registry,
-        "/volunteers",
-        params,
+    listed = CommunityList(registry, "/volunteers", community)
+    await listed.check_every_sort(
         ("created_at", "-created_at", "birth_year", "-birth_year"),
         value={"created_at": lambda v: instant(v["created_at"])},
     )
-    by_name = await walk(registry, "/volunteers", {**params, "sort": "name"}, limit=2)
+    by_name = await listed.sorted_by("name")
     assert [v["name"] for v in by_name] == ["陈静", "李娜", "王芳", "王芳", "张伟"]
     # The two 王芳 in id order; the other way round when descending.
     assert [v["id"] for v in by_name[2:4]] == sorted([made[1]["id"], made[3]["id"]])
-    backwards = await walk(registry, "/volunteers", {**params, "sort": "-name"}, limit=2)
+    backwards = await listed.sorted_by("-name")
     assert [v["id"] for v in backwards] == [v["id"] for v in reversed(by_name)]
-    by_year = await walk(registry, "/volunteers", {**params, "sort": "-birth_year"}, limit=2)
+    by_year = await listed.sorted_by("-birth_year")
     assert [v["birth_year"] for v in by_year] == [1980, 1980, 1975, None, None]
-    await check_refusals(registry, "/volunteers", params, "name", "-name")
+    await listed.check_refusals("name", "-name")
 
 
 async def test_teams_sort_by_name_founding_and_members(stack: Stack, community: str) -> None:
@@ -156,23 +160,17 @@ async def test_teams_sort_by_name_founding_and_members(stack: Stack, community: 
     for team in teams:
         for _ in range(members.get(team["name"], 0)):
             person = await create_volunteer(registry, community)
-            added = await registry.post(
-                f"/teams/{team['id']}/members", json={"volunteer_id": person["id"]}, headers=ADMIN
-            )
-            assert added.status_code == 201, added.text
-    params = {"community_id": community}
-    await check_every_sort(
-        registry,
-        "/teams",
-        params,
+            await join_team(registry, team, person)
+    listed = CommunityList(registry, "/teams", community)
+    await listed.check_every_sort(
         ("created_at", "-created_at", "member_count", "-member_count"),
         value={"created_at": lambda t: instant(t["created_at"])},
     )
-    by_name = await walk(registry, "/teams", {**params, "sort": "name"}, limit=3)
+    by_name = await listed.sorted_by("name", limit=3)
     assert [t["name"][0] for t in by_name] == [n[0] for n in PINYIN_ORDER]
-    busiest = await walk(registry, "/teams", {**params, "sort": "-member_count"}, limit=1)
+    busiest = await listed.sorted_by("-member_count", limit=1)
     assert [t["member_count"] for t in busiest] == [2, 2, 1, 0]
-    await check_refusals(registry, "/teams", params, "-member_count", "member_count")
+    await listed.check_refusals("-member_count", "member_count")
 
 
 # -- activities ------------------------------------------------------------------------
@@ -209,18 +207,15 @@ async def test_activities_sort_by_time_people_served_and_hours(
             for p, h in zip(people[: len(hours)], hours, strict=True)
         ]
         assert (await log(activities, body)).status_code == 201
-    params = {"community_id": community}
-    await check_every_sort(
-        activities,
-        "/activities",
-        params,
+    listed = CommunityList(activities, "/activities", community)
+    await listed.check_every_sort(
         get_args(ActivitySort),
         value={
             "started_at": lambda a: instant(a["started_at"]),
             "hours": lambda a: sum(Decimal(str(p["hours"])) for p in a["participants"]),
         },
     )
-    newest = await walk(activities, "/activities", {**params, "sort": "-started_at"}, limit=2)
+    newest = await listed.sorted_by("-started_at")
     assert [instant(a["started_at"]) for a in newest] == sorted(
         (start for start, _, _ in plans), reverse=True
     )
@@ -234,9 +229,9 @@ async def test_activities_sort_by_time_people_served_and_hours(
         beneficiaries={},
     )
     latest = (await log(activities, again)).json()
-    now = await walk(activities, "/activities", {**params, "sort": "-started_at"}, limit=2)
+    now = await listed.sorted_by("-started_at")
     assert now[1]["id"] == latest["id"]
-    await check_refusals(activities, "/activities", params, "-started_at", "-hours")
+    await listed.check_refusals("-started_at", "-hours")
 
 
 # -- requests --------------------------------------------------------------------------
@@ -269,23 +264,19 @@ async def test_orders_sort_by_due_and_submitted(stack: Stack) -> None:
             await session.execute(
                 update(ServiceRequest).where(ServiceRequest.id == made.id).values(**times_set)
             )
-    client = stack["requests"]
-    params = {"community_id": community}
-    await check_every_sort(
-        client,
-        "/requests",
-        params,
+    listed = CommunityList(stack["requests"], "/requests", community)
+    await listed.check_every_sort(
         get_args(RequestSort),
         value={
             "due_at": lambda o: instant(o["due_at"]),
             "submitted_at": lambda o: instant(o["submitted_at"]),
         },
     )
-    newest = await walk(client, "/requests", {**params, "sort": "-submitted_at"}, limit=2)
+    newest = await listed.sorted_by("-submitted_at")
     assert [base - instant(o["submitted_at"]) for o in newest] == [
         timedelta(hours=h) for h in (1, 1, 2, 3, 5)
     ]
-    await check_refusals(client, "/requests", params, "due_at", "-submitted_at")
+    await listed.check_refusals("due_at", "-submitted_at")
 
 
 async def test_care_tasks_sort_by_due_day_completion_and_name(stack: Stack) -> None:
@@ -317,18 +308,14 @@ async def test_care_tasks_sort_by_due_day_completion_and_name(stack: Stack) -> N
                     .where(CareTask.id == task.id)
                     .values(status="done", completed_at=done_at - timedelta(hours=ago))
                 )
-    client = stack["requests"]
-    params = {"community_id": community}
-    await check_every_sort(
-        client,
-        "/care-tasks",
-        params,
+    listed = CommunityList(stack["requests"], "/care-tasks", community)
+    await listed.check_every_sort(
         ("due_on", "-due_on", "completed_at", "-completed_at"),
         value={"completed_at": lambda t: t["completed_at"] and instant(t["completed_at"])},
     )
-    latest = await walk(client, "/care-tasks", {**params, "sort": "-completed_at"}, limit=2)
+    latest = await listed.sorted_by("-completed_at")
     assert [t["status"] for t in latest] == ["done", "done", "done", "open", "open"]
-    by_name = await walk(client, "/care-tasks", {**params, "sort": "volunteer_name"}, limit=2)
+    by_name = await listed.sorted_by("volunteer_name")
     assert [t["volunteer_name"] for t in by_name] == ["陈静", "李娜", "王芳", "王芳", "张伟"]
     assert by_name[2]["id"] < by_name[3]["id"]
-    await check_refusals(client, "/care-tasks", params, "-completed_at", "due_on")
+    await listed.check_refusals("-completed_at", "due_on")

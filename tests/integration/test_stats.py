@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, select
 from services.registry import events as registry_events
 from services.stats.models import Category
 from shared.tables import processed_events
-from tests.api import create_team, create_volunteer, published_events
+from tests.api import create_team, create_volunteer, join_team, published_events
 from tests.conftest import ADMIN, Stack, auth, eventually
 from tests.integration.test_activities import activity_body, log
 from tests.integration.test_requests import order, submit, team_known
@@ -418,10 +418,7 @@ async def test_members_per_category_follow_leaves_and_deactivations(
     second = await create_team(registry, community, "orange", name="橙二队")
     green = await create_team(registry, community, "green", name="绿队")
     for team, member in ((first, a), (second, a), (first, b), (green, c)):
-        joined = await registry.post(
-            f"/teams/{team['id']}/members", json={"volunteer_id": member["id"]}, headers=ADMIN
-        )
-        assert joined.status_code == 201, joined.text
+        await join_team(registry, team, member)
 
     async def members(orange: tuple[int, int], greens: tuple[int, int]) -> None:
         async def counted() -> None:

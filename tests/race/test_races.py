@@ -16,11 +16,12 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from services.requests import domain as requests_domain
 from shared.db import utcnow
 from shared.uow import unit_of_work
-from tests.api import create_team, create_volunteer, next_phone, published_events
+from tests.api import create, create_team, create_volunteer, next_phone, published_events
 from tests.conftest import ADMIN, Stack, eventually
 from tests.integration.test_activities import activity_body, log
 from tests.integration.test_resources import book, offer, slot
@@ -47,6 +48,16 @@ async def events_of(system: Stack, service: str, community: str, subject: str) -
     ]
 
 
+async def now(client: httpx.AsyncClient, path: str) -> Any:
+    """The entity at `path` as it stands, read by the county admin."""
+    return (await client.get(path, headers=ADMIN)).json()
+
+
+def verbs(events: list[dict[str, Any]]) -> list[str]:
+    """What each event says happened: `logged` of qise.activity.logged.v1."""
+    return [e["type"].split(".")[2] for e in events]
+
+
 def climbs(events: list[dict[str, Any]]) -> list[int]:
     """The versions of an entity's events: strictly increasing, so never two for one version."""
     versions = [e["data"]["version"] for e in events]
@@ -65,38 +76,36 @@ def lost(answer: httpx.Response, current: str | None = None) -> None:
 # -- activities -------------------------------------------------------------------------
 
 
-async def crew_known(system: Stack, community: str) -> dict[str, Any]:
+@pytest.fixture
+async def crew(system: Stack, place: str) -> dict[str, Any]:
     """A team with two volunteers, known to activities (one activity logged to prove it)."""
     registry = system["registry"]
-    people = [await create_volunteer(registry, community, name=n) for n in ("王芳", "李强")]
-    team = await create_team(registry, community, "orange")
-    first = await log(system["activities"], activity_body(community, team, people))
+    people = [await create_volunteer(registry, place, name=n) for n in ("王芳", "李强")]
+    team = await create_team(registry, place, "orange")
+    first = await log(system["activities"], activity_body(place, team, people))
     assert first.status_code == 201, first.text
     return {"team": team, "people": people}
 
 
 async def logged(system: Stack, community: str, crew: dict[str, Any], **fields: Any) -> str:
     body = activity_body(community, crew["team"], crew["people"], **fields)
-    response = await system["activities"].post("/activities", json=body, headers=ADMIN)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+    return str((await create(system["activities"], "/activities", body))["id"])
 
 
-async def test_verify_and_void_together(system: Stack, place: str) -> None:
+async def test_verify_and_void_together(system: Stack, place: str, crew: dict[str, Any]) -> None:
     activities = system["activities"]
-    crew = await crew_known(system, place)
     for _ in range(ROUNDS):
         aid = await logged(system, place, crew)
         verify, void = await together(
             activities.post(f"/activities/{aid}/verify", headers=ADMIN),
             activities.post(f"/activities/{aid}/void", json={"reason": "登记重复"}, headers=ADMIN),
         )
-        final = (await activities.get(f"/activities/{aid}", headers=ADMIN)).json()
+        final = await now(activities, f"/activities/{aid}")
         # A void is legal from logged and from verified: it always wins, and last.
         assert void.status_code == 200, void.text
         assert final["status"] == "voided" and final["voided_by"] == "tester"
         events = await events_of(system, "activities", place, aid)
-        types = [e["type"].split(".")[2] for e in events]
+        types = verbs(events)
         if verify.status_code == 200:
             assert types == ["logged", "verified", "voided"]
         else:
@@ -107,9 +116,10 @@ async def test_verify_and_void_together(system: Stack, place: str) -> None:
     await stats_agree(system, place)
 
 
-async def test_two_verifications_or_two_voids_one_wins(system: Stack, place: str) -> None:
+async def test_two_verifications_or_two_voids_one_wins(
+    system: Stack, place: str, crew: dict[str, Any]
+) -> None:
     activities = system["activities"]
-    crew = await crew_known(system, place)
     for _ in range(ROUNDS):
         aid = await logged(system, place, crew)
         first, second = await together(
@@ -125,14 +135,15 @@ async def test_two_verifications_or_two_voids_one_wins(system: Stack, place: str
         )
         assert sorted(codes(first, second)) == [200, CONFLICT]
         events = await events_of(system, "activities", place, aid)
-        assert [e["type"].split(".")[2] for e in events] == ["logged", "verified", "voided"]
+        assert verbs(events) == ["logged", "verified", "voided"]
         assert climbs(events) == [1, 2, 3]
     await stats_agree(system, place)
 
 
-async def test_two_corrections_make_one_replacement(system: Stack, place: str) -> None:
+async def test_two_corrections_make_one_replacement(
+    system: Stack, place: str, crew: dict[str, Any]
+) -> None:
     activities = system["activities"]
-    crew = await crew_known(system, place)
     for round_ in range(ROUNDS):
         aid = await logged(system, place, crew)
 
@@ -151,7 +162,7 @@ async def test_two_corrections_make_one_replacement(system: Stack, place: str) -
         assert sorted(codes(first, second)) == [201, CONFLICT]
         winner, loser = (first, second) if first.status_code == 201 else (second, first)
         lost(loser, "voided")
-        old = (await activities.get(f"/activities/{aid}", headers=ADMIN)).json()
+        old = await now(activities, f"/activities/{aid}")
         assert old["status"] == "voided"
         assert old["corrected_by_activity_id"] == winner.json()["id"]
     # Hours never double: each volunteer has the first activity and one replacement a round.
@@ -161,9 +172,10 @@ async def test_two_corrections_make_one_replacement(system: Stack, place: str) -
     await stats_agree(system, place)
 
 
-async def test_a_correction_and_a_verification_together(system: Stack, place: str) -> None:
+async def test_a_correction_and_a_verification_together(
+    system: Stack, place: str, crew: dict[str, Any]
+) -> None:
     activities = system["activities"]
-    crew = await crew_known(system, place)
     for _ in range(ROUNDS):
         aid = await logged(system, place, crew)
         body = {**activity_body(place, crew["team"], crew["people"]), "reason": "时间记错"}
@@ -181,9 +193,10 @@ async def test_a_correction_and_a_verification_together(system: Stack, place: st
     await stats_agree(system, place)
 
 
-async def test_issuing_one_certificate_twice_gives_one_number(system: Stack, place: str) -> None:
+async def test_issuing_one_certificate_twice_gives_one_number(
+    system: Stack, place: str, crew: dict[str, Any]
+) -> None:
     activities = system["activities"]
-    crew = await crew_known(system, place)
     aid = await logged(system, place, crew)
     verified = await activities.post(f"/activities/{aid}/verify", headers=ADMIN)
     assert verified.status_code == 200
@@ -226,6 +239,7 @@ async def test_ten_bookings_of_one_slot_one_wins(system: Stack, place: str) -> N
 
 
 async def team_in_requests(system: Stack, community: str, category: str = "orange") -> str:
+    """A team of the registry, once the requests service routes its color's orders to it."""
     team = await create_team(
         system["registry"], community, category, name=f"{category}-{uuid.uuid4().hex[:6]}"
     )
@@ -244,6 +258,12 @@ async def team_in_requests(system: Stack, community: str, category: str = "orang
 
 
 KINDS = {"orange": "elderly_care", "green": "environment"}
+
+
+@pytest.fixture
+async def orange_team(system: Stack, place: str) -> str:
+    """The place's orange team, which the requests service routes its orders to."""
+    return await team_in_requests(system, place)
 
 
 def order(community: str, **fields: Any) -> dict[str, Any]:
@@ -272,16 +292,16 @@ async def order_events(system: Stack, community: str, rid: str) -> list[Any]:
     return events
 
 
+@pytest.mark.usefixtures("orange_team")
 async def test_accept_and_cancel_together(system: Stack, place: str) -> None:
     requests = system["requests"]
-    await team_in_requests(system, place)
     for _ in range(ROUNDS):
         rid = await routed_order(system, place)
         accept, cancel = await together(
             requests.post(f"/requests/{rid}/accept", headers=ADMIN),
             requests.post(f"/requests/{rid}/cancel", json={"reason": "居民取消"}, headers=ADMIN),
         )
-        final = (await requests.get(f"/requests/{rid}", headers=ADMIN)).json()
+        final = await now(requests, f"/requests/{rid}")
         # Cancelling is legal from assigned and from accepted: it always wins, and last.
         assert cancel.status_code == 200, cancel.text
         assert final["status"] == "cancelled"
@@ -297,9 +317,9 @@ async def test_accept_and_cancel_together(system: Stack, place: str) -> None:
     await stats_agree(system, place)
 
 
+@pytest.mark.usefixtures("orange_team")
 async def test_complete_and_cancel_one_wins(system: Stack, place: str) -> None:
     requests = system["requests"]
-    await team_in_requests(system, place)
     for _ in range(ROUNDS):
         rid = await routed_order(system, place)
         assert (await requests.post(f"/requests/{rid}/accept", headers=ADMIN)).status_code == 200
@@ -308,7 +328,7 @@ async def test_complete_and_cancel_one_wins(system: Stack, place: str) -> None:
             requests.post(f"/requests/{rid}/cancel", json={"reason": "居民取消"}, headers=ADMIN),
         )
         assert sorted(codes(complete, cancel)) == [200, CONFLICT]
-        final = (await requests.get(f"/requests/{rid}", headers=ADMIN)).json()
+        final = await now(requests, f"/requests/{rid}")
         winner = "completed" if complete.status_code == 200 else "cancelled"
         assert final["status"] == winner
         lost(cancel if winner == "completed" else complete, winner)
@@ -328,7 +348,7 @@ async def test_two_assignments_the_last_one_stands(system: Stack, place: str) ->
             requests.post(f"/requests/{rid}/assign", json={"team_id": second_team}, headers=ADMIN),
         )
         assert codes(*answers) == [200, 200]
-        final = (await requests.get(f"/requests/{rid}", headers=ADMIN)).json()
+        final = await now(requests, f"/requests/{rid}")
         events = await order_events(system, place, rid)
         # The team the order ends with is the one the last event (and history entry) names.
         assert events[-1]["data"]["team_id"] == final["team_id"]
@@ -338,9 +358,9 @@ async def test_two_assignments_the_last_one_stands(system: Stack, place: str) ->
     await stats_agree(system, place)
 
 
+@pytest.mark.usefixtures("orange_team")
 async def test_a_rating_is_given_once(system: Stack, place: str) -> None:
     requests = system["requests"]
-    await team_in_requests(system, place)
     for _ in range(ROUNDS):
         rid = await routed_order(system, place)
         for step in ("accept", "complete"):
@@ -353,17 +373,17 @@ async def test_a_rating_is_given_once(system: Stack, place: str) -> None:
         )
         assert sorted(codes(first, second)) == [200, CONFLICT]
         winner = first if first.status_code == 200 else second
-        final = (await requests.get(f"/requests/{rid}", headers=ADMIN)).json()
+        final = await now(requests, f"/requests/{rid}")
         assert final["rating"] == winner.json()["rating"]
         events = await order_events(system, place, rid)
         assert events[-1]["data"]["rating"] == final["rating"]
     await stats_agree(system, place)
 
 
+@pytest.mark.usefixtures("orange_team")
 async def test_the_scheduler_and_a_completion_together(system: Stack, place: str) -> None:
     requests = system["requests"]
     runtime = system.services["requests"].runtime
-    await team_in_requests(system, place)
 
     async def scheduler_round() -> int:
         async with runtime.sessionmaker() as session, unit_of_work(session):
@@ -377,10 +397,10 @@ async def test_the_scheduler_and_a_completion_together(system: Stack, place: str
             requests.post(f"/requests/{rid}/complete", json={}, headers=ADMIN), scheduler_round()
         )
         assert complete.status_code == 200, complete.text
-        final = (await requests.get(f"/requests/{rid}", headers=ADMIN)).json()
+        final = await now(requests, f"/requests/{rid}")
         assert final["status"] == "completed"
         events = await order_events(system, place, rid)
-        types = [e["type"].split(".")[2] for e in events]
+        types = verbs(events)
         # Marked overdue before the completion, or not at all: never after it.
         assert types[-1] == "completed", types
         assert events[-1]["data"]["overdue"] == final["overdue"]
@@ -518,7 +538,7 @@ async def test_a_rename_and_a_deactivation_of_one_team(system: Stack, place: str
             registry.post(f"/teams/{team['id']}/deactivate", headers=ADMIN),
         )
         assert codes(rename, deactivate) == [200, 200]
-        final = (await registry.get(f"/teams/{team['id']}", headers=ADMIN)).json()
+        final = await now(registry, f"/teams/{team['id']}")
         assert (final["name"], final["status"]) == (f"绿色{round_}", "inactive")
         events = await events_of(system, "registry", place, team["id"])
         assert climbs(events) == [1, 2, 3]

@@ -12,10 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.api import next_phone
+from tests.api import next_phone, read
 from tests.conftest import ADMIN, Stack, eventually
 from tests.security.world import PROBLEM_JSON, World, build_world, past
 
@@ -66,6 +65,27 @@ def activity_of(worlds: Worlds, **fields: Any) -> dict[str, Any]:
     return worlds.home.activity_body(**fields)
 
 
+def writes_by_id(service: str, entity: str, *writes: tuple[str, str, Body | None]) -> list[Probe]:
+    """Writes to one of the home community's entities (`entity`, its URL), each a (method,
+    path below the entity, body): 404, and the entity reads the same afterwards."""
+    return [
+        Probe(service, method, entity + below, 404, body=body, witness=entity)
+        for method, below, body in writes
+    ]
+
+
+def writes_into(service: str, collection: str, body: Body) -> Probe:
+    """A POST into the home community's `collection`: 403, and its list holds nothing new."""
+    return Probe(
+        service,
+        "POST",
+        collection,
+        403,
+        body=body,
+        witness=collection + "?community_id={h.community}",
+    )
+
+
 H = {"community_id": "{h.community}"}
 COMMUNITY = {"scope": "community", "id": "{h.community}"}
 BRANCH = {"scope": "branch", "id": "{h.branch}"}
@@ -88,28 +108,12 @@ PROBES: list[Probe] = [
     ),
     Probe("requests", "GET", "/requests/{h.order[id]}", 404),
     # writes by id: 404, the entity does not exist for the caller; nothing changes
-    Probe(
+    *writes_by_id(
         "registry",
-        "PATCH",
         "/teams/{h.team[id]}",
-        404,
-        body=lambda w: {"name": "改名"},
-        witness="/teams/{h.team[id]}",
-    ),
-    Probe(
-        "registry",
-        "POST",
-        "/teams/{h.team[id]}/deactivate",
-        404,
-        witness="/teams/{h.team[id]}",
-    ),
-    Probe(
-        "registry",
-        "POST",
-        "/teams/{h.team[id]}/members",
-        404,
-        body=lambda w: {"volunteer_id": w.elsewhere.member["id"]},
-        witness="/teams/{h.team[id]}",
+        ("PATCH", "", lambda w: {"name": "改名"}),
+        ("POST", "/deactivate", None),
+        ("POST", "/members", lambda w: {"volunteer_id": w.elsewhere.member["id"]}),
     ),
     Probe(
         "registry",
@@ -118,52 +122,23 @@ PROBES: list[Probe] = [
         404,
         witness="/volunteers/{h.member[id]}",
     ),
-    Probe(
+    *writes_by_id(
         "registry",
-        "PATCH",
         "/volunteers/{h.member[id]}",
-        404,
-        body=lambda w: {"name": "改名"},
-        witness="/volunteers/{h.member[id]}",
+        ("PATCH", "", lambda w: {"name": "改名"}),
+        ("POST", "/deactivate", lambda w: {"reason": "x"}),
     ),
-    Probe(
+    *writes_by_id(
         "registry",
-        "POST",
-        "/volunteers/{h.member[id]}/deactivate",
-        404,
-        body=lambda w: {"reason": "x"},
-        witness="/volunteers/{h.member[id]}",
-    ),
-    Probe(
-        "registry",
-        "POST",
         "/volunteers/{h.party[id]}/life-events",
-        404,
-        body=lambda w: {"kind": "ill", "occurred_on": "2024-01-02"},
-        witness="/volunteers/{h.party[id]}/life-events",
+        ("POST", "", lambda w: {"kind": "ill", "occurred_on": "2024-01-02"}),
     ),
-    Probe(
+    *writes_by_id(
         "activities",
-        "POST",
-        "/activities/{h.activity[id]}/verify",
-        404,
-        witness="/activities/{h.activity[id]}",
-    ),
-    Probe(
-        "activities",
-        "POST",
-        "/activities/{h.activity[id]}/void",
-        404,
-        body=lambda w: {"reason": "x"},
-        witness="/activities/{h.activity[id]}",
-    ),
-    Probe(
-        "activities",
-        "POST",
-        "/activities/{h.activity[id]}/correct",
-        404,
-        body=lambda w: {**activity_of(w), "reason": "x"},
-        witness="/activities/{h.activity[id]}",
+        "/activities/{h.activity[id]}",
+        ("POST", "/verify", None),
+        ("POST", "/void", lambda w: {"reason": "x"}),
+        ("POST", "/correct", lambda w: {**activity_of(w), "reason": "x"}),
     ),
     Probe(
         "activities",
@@ -172,40 +147,14 @@ PROBES: list[Probe] = [
         404,
         witness="/audit?community_id={h.community}&type=qise.certificate.issued.v1",
     ),
-    Probe(
+    *writes_by_id(
         "requests",
-        "POST",
-        "/requests/{h.order[id]}/assign",
-        404,
-        body=lambda w: {"team_id": w.home.team["id"]},
-        witness="/requests/{h.order[id]}",
-    ),
-    Probe(
-        "requests", "POST", "/requests/{h.order[id]}/accept", 404, witness="/requests/{h.order[id]}"
-    ),
-    Probe(
-        "requests",
-        "POST",
-        "/requests/{h.order[id]}/complete",
-        404,
-        body=lambda w: {},
-        witness="/requests/{h.order[id]}",
-    ),
-    Probe(
-        "requests",
-        "POST",
-        "/requests/{h.order[id]}/cancel",
-        404,
-        body=lambda w: {"reason": "x"},
-        witness="/requests/{h.order[id]}",
-    ),
-    Probe(
-        "requests",
-        "POST",
-        "/requests/{h.order[id]}/rate",
-        404,
-        body=lambda w: {"score": 1},
-        witness="/requests/{h.order[id]}",
+        "/requests/{h.order[id]}",
+        ("POST", "/assign", lambda w: {"team_id": w.home.team["id"]}),
+        ("POST", "/accept", None),
+        ("POST", "/complete", lambda w: {}),
+        ("POST", "/cancel", lambda w: {"reason": "x"}),
+        ("POST", "/rate", lambda w: {"score": 1}),
     ),
     Probe(
         "requests",
@@ -216,46 +165,23 @@ PROBES: list[Probe] = [
         witness="/care-tasks?community_id={h.community}",
     ),
     # writes into the community's collections: 403; nothing is added
-    Probe(
+    writes_into(
         "registry",
-        "POST",
         "/teams",
-        403,
-        body=lambda w: {"community_id": w.home.community, "category": "red", "name": "外来队"},
-        witness="/teams?community_id={h.community}",
+        lambda w: {"community_id": w.home.community, "category": "red", "name": "外来队"},
     ),
-    Probe(
+    writes_into(
         "registry",
-        "POST",
         "/volunteers",
-        403,
-        body=lambda w: {"community_id": w.home.community, "name": "外来", "phone": next_phone()},
-        witness="/volunteers?community_id={h.community}",
+        lambda w: {"community_id": w.home.community, "name": "外来", "phone": next_phone()},
     ),
-    Probe(
+    writes_into(
         "registry",
-        "POST",
         "/resident-units",
-        403,
-        body=lambda w: {"community_id": w.home.community, "name": "外来单位", "kind": "shop"},
-        witness="/resident-units?community_id={h.community}",
+        lambda w: {"community_id": w.home.community, "name": "外来单位", "kind": "shop"},
     ),
-    Probe(
-        "activities",
-        "POST",
-        "/activities",
-        403,
-        body=lambda w: activity_of(w, **past(30)),
-        witness="/activities?community_id={h.community}",
-    ),
-    Probe(
-        "requests",
-        "POST",
-        "/requests",
-        403,
-        body=lambda w: w.home.order_body(),
-        witness="/requests?community_id={h.community}",
-    ),
+    writes_into("activities", "/activities", lambda w: activity_of(w, **past(30))),
+    writes_into("requests", "/requests", lambda w: w.home.order_body()),
     # lists filtered by the other community: 404
     *[
         Probe(service, "GET", path, 404, params=H)
@@ -287,17 +213,11 @@ PROBES: list[Probe] = [
 ]
 
 
-async def answer(client: httpx.AsyncClient, url: str) -> Any:
-    response = await client.get(url, headers=ADMIN)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 @pytest.mark.parametrize("probe", PROBES, ids=[p.id for p in PROBES])
 async def test_another_communitys_data_does_not_exist(worlds: Worlds, probe: Probe) -> None:
     client = worlds.home.stack[probe.service]
     witness = probe.format(probe.witness, worlds) if probe.witness else None
-    before = await answer(client, witness) if witness else None
+    before = await read(client, witness) if witness else None
     params = {k: probe.format(v, worlds) for k, v in (probe.params or {}).items()}
     response = await client.request(
         probe.method,
@@ -313,13 +233,13 @@ async def test_another_communitys_data_does_not_exist(worlds: Worlds, probe: Pro
     for secret in (home.member["name"], home.member["phone"], home.team["name"]):
         assert secret not in response.text
     if witness:
-        assert await answer(client, witness) == before
+        assert await read(client, witness) == before
 
 
 async def test_a_csv_import_into_another_community_is_403(worlds: Worlds) -> None:
     registry = worlds.home.registry
     home = worlds.home.community
-    before = await answer(registry, f"/volunteers?community_id={home}&limit=500")
+    before = await read(registry, f"/volunteers?community_id={home}&limit=500")
     response = await registry.post(
         "/volunteers/import",
         params={"community_id": home},
@@ -327,7 +247,7 @@ async def test_a_csv_import_into_another_community_is_403(worlds: Worlds) -> Non
         headers=worlds.outsider,
     )
     assert response.status_code == 403, response.text
-    assert await answer(registry, f"/volunteers?community_id={home}&limit=500") == before
+    assert await read(registry, f"/volunteers?community_id={home}&limit=500") == before
 
 
 UNFILTERED: list[tuple[str, str, dict[str, str]]] = [
@@ -398,7 +318,7 @@ async def test_writes_in_ones_own_community_cannot_reach_another(worlds: Worlds)
         headers=outsider,
     )
     assert assigned.status_code == 422, assigned.text
-    order = await answer(home.requests, f"/requests/{elsewhere.order['id']}")
+    order = await read(home.requests, f"/requests/{elsewhere.order['id']}")
     assert order["team_id"] == elsewhere.team["id"]
 
 

@@ -18,7 +18,15 @@ import httpx
 from services.activities import models as activities_models
 from services.requests import models as requests_models
 from shared.auth import Role
-from tests.api import create_team, create_volunteer, next_phone
+from tests.api import (
+    create,
+    create_community,
+    create_resident_unit,
+    create_team,
+    create_volunteer,
+    join_team,
+    next_phone,
+)
 from tests.conftest import ADMIN, Stack, auth, eventually
 
 NOT_YET_KNOWN = "https://qise.dev/problems/not-yet-known"
@@ -44,13 +52,6 @@ def client_at(stack: Stack, service: str, address: str) -> httpx.AsyncClient:
     app = stack.services[service].manager.app
     transport = httpx.ASGITransport(app=app, client=(address, 40000))
     return httpx.AsyncClient(transport=transport, base_url=f"http://{service}", timeout=30)
-
-
-async def create_community(stack: Stack, community_id: str, name: str, branch: str) -> str:
-    body = {"id": community_id, "name": name, "branch": branch}
-    response = await stack["registry"].post("/communities", json=body, headers=ADMIN)
-    assert response.status_code == 201, response.text
-    return community_id
 
 
 async def known(stack: Stack, service: str, model: type[Any], key: Any) -> None:
@@ -146,11 +147,7 @@ class World:
         }
 
     async def new_activity(self, **fields: Any) -> dict[str, Any]:
-        logged = await self.activities.post(
-            "/activities", json=self.activity_body(**fields), headers=ADMIN
-        )
-        assert logged.status_code == 201, logged.text
-        return logged.json()
+        return await create(self.activities, "/activities", self.activity_body(**fields))
 
     async def new_resource(self) -> dict[str, Any]:
         """A hall of the community, open every day 08:00-18:00, no booking yet."""
@@ -160,9 +157,7 @@ class World:
             "name": "安全测试活动室",
             "availability": [{"weekday": d, "from": "08:00", "to": "18:00"} for d in range(1, 8)],
         }
-        offered = await self.activities.post("/resources", json=body, headers=ADMIN)
-        assert offered.status_code == 201, offered.text
-        return dict(offered.json())
+        return await create(self.activities, "/resources", body)
 
     def booking_body(self) -> dict[str, Any]:
         return {
@@ -175,11 +170,9 @@ class World:
     async def new_booking(self) -> dict[str, Any]:
         """A booking of a fresh resource."""
         resource = await self.new_resource()
-        booked = await self.activities.post(
-            f"/resources/{resource['id']}/bookings", json=self.booking_body(), headers=ADMIN
+        return await create(
+            self.activities, f"/resources/{resource['id']}/bookings", self.booking_body()
         )
-        assert booked.status_code == 201, booked.text
-        return dict(booked.json())
 
     def order_body(self, **fields: Any) -> dict[str, Any]:
         return {
@@ -268,7 +261,7 @@ async def build_world(
     registry = stack["registry"]
     community = slug("s")
     branch = branch or f"安全测试大支部 {community}"
-    await create_community(stack, community, name or f"安全测试社区 {community}", branch)
+    await create_community(registry, community, name or f"安全测试社区 {community}", branch)
     leader = await create_volunteer(registry, community, name="张队长")
     member = await create_volunteer(registry, community, name="李强")
     party = await create_volunteer(
@@ -282,22 +275,8 @@ async def build_world(
     team = await create_team(
         registry, community, "orange", name="橙色关爱服务队", leader_volunteer_id=leader["id"]
     )
-    joined = await registry.post(
-        f"/teams/{team['id']}/members", json={"volunteer_id": member["id"]}, headers=ADMIN
-    )
-    assert joined.status_code == 201, joined.text
-    unit = await registry.post(
-        "/resident-units",
-        json={
-            "community_id": community,
-            "name": "区人民医院",
-            "kind": "hospital",
-            "contact_name": "周主任",
-            "contact_phone": next_phone(),
-        },
-        headers=ADMIN,
-    )
-    assert unit.status_code == 201, unit.text
+    await join_team(registry, team, member)
+    unit = await create_resident_unit(registry, community)
     category = slug("k")
     defined = await registry.post(
         "/categories", json={"code": category, "name": f"安全测试 {category}"}, headers=ADMIN
@@ -326,7 +305,7 @@ async def build_world(
         member=member,
         party=party,
         team=team,
-        unit=unit.json(),
+        unit=unit,
         activity={},
         order={},
         care_task=tasks[0],

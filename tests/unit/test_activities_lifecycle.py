@@ -55,15 +55,15 @@ def correction(**changes: Any) -> CorrectionIn:
     return CorrectionIn.model_validate({**fields(**changes), "reason": "人数登记错误"})
 
 
-def logged(**changes: Any) -> ActivityState:
-    state, _ = lifecycle.log(
-        command(**changes),
-        activity_id=uuid.uuid4(),
-        category="orange",
-        by="leader",
-        at=NOW,
-        skew=SKEW,
+def log_command(by: str = "leader", **changes: Any) -> tuple[ActivityState, ev.ActivityLogged]:
+    """Log the orange activity `command(**changes)`, as `by`, under a new id."""
+    return lifecycle.log(
+        command(**changes), activity_id=uuid.uuid4(), category="orange", by=by, at=NOW, skew=SKEW
     )
+
+
+def logged(**changes: Any) -> ActivityState:
+    state, _ = log_command(**changes)
     return state
 
 
@@ -126,14 +126,7 @@ def test_log_refuses_an_activity_that_does_not_add_up(
     changes: dict[str, Any], loc: list[Any]
 ) -> None:
     with pytest.raises(Invalid) as refused:
-        lifecycle.log(
-            command(**changes),
-            activity_id=uuid.uuid4(),
-            category="orange",
-            by="x",
-            at=NOW,
-            skew=SKEW,
-        )
+        log_command(by="x", **changes)
     assert loc in [e["loc"] for e in refused.value.extra["errors"]]
 
 

@@ -332,31 +332,30 @@ def test_api_and_events_share_one_mapping() -> None:
 # -- care tasks -------------------------------------------------------------------------
 
 
-def care_task(**fields: Any) -> CareTaskState:
-    state, _ = lifecycle.open_care_task(
+def open_care_task(
+    reason: str, due_on: date = date(2026, 12, 2), **fields: Any
+) -> tuple[CareTaskState, ev.CareTaskCreated]:
+    """A care task opened for a volunteer 王芳 of COMMUNITY, for `reason`."""
+    return lifecycle.open_care_task(
         task_id=uuid.uuid4(),
         community_id=COMMUNITY,
         volunteer_id=uuid.uuid4(),
         volunteer_name="王芳",
-        reason="hospitalized",
-        due_on=date(2026, 12, 2),
+        reason=reason,
+        due_on=due_on,
         at=NOW,
+        **fields,
     )
+
+
+def care_task(**fields: Any) -> CareTaskState:
+    state, _ = open_care_task("hospitalized")
     return replace(state, **fields)
 
 
 def test_a_life_event_opens_a_care_task_for_the_admins() -> None:
     life_event = uuid.uuid4()
-    state, event = lifecycle.open_care_task(
-        task_id=uuid.uuid4(),
-        community_id=COMMUNITY,
-        volunteer_id=uuid.uuid4(),
-        volunteer_name="王芳",
-        reason="retired",
-        due_on=date(2026, 12, 2),
-        at=NOW,
-        life_event_id=life_event,
-    )
+    state, event = open_care_task("retired", life_event_id=life_event)
     assert (state.kind, state.owner, state.status, state.version) == (
         "talk",
         "community_admins",
@@ -370,30 +369,13 @@ def test_a_life_event_opens_a_care_task_for_the_admins() -> None:
 
 
 def test_a_birthday_talk_remembers_its_year() -> None:
-    state, _ = lifecycle.open_care_task(
-        task_id=uuid.uuid4(),
-        community_id=COMMUNITY,
-        volunteer_id=uuid.uuid4(),
-        volunteer_name="王芳",
-        reason="political_birthday",
-        due_on=date(2026, 7, 1),
-        at=NOW,
-        birthday_year=2026,
-    )
+    state, _ = open_care_task("political_birthday", date(2026, 7, 1), birthday_year=2026)
     assert (state.kind, state.birthday_year) == ("talk", 2026)
 
 
 def test_no_care_task_without_a_care_rule() -> None:
     with pytest.raises(ValueError, match="no care rule"):
-        lifecycle.open_care_task(
-            task_id=uuid.uuid4(),
-            community_id=COMMUNITY,
-            volunteer_id=uuid.uuid4(),
-            volunteer_name="王芳",
-            reason="birthday_party",
-            due_on=date(2026, 7, 1),
-            at=NOW,
-        )
+        open_care_task("birthday_party", date(2026, 7, 1))
 
 
 def test_complete_a_care_task_once() -> None:

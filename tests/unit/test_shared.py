@@ -71,14 +71,19 @@ def test_envelope_is_cloudevents_with_community() -> None:
     assert CloudEvent.from_json(envelope.to_json()) == envelope
 
 
-def test_catalog_validates_data_and_knows_its_types() -> None:
-    catalog = registry_events.CATALOG
-    good = new_event(
+def community_a1_created() -> CloudEvent:
+    """The registry's event: community a1, named A, was created."""
+    return new_event(
         registry_events.CommunityCreated(community_id="a1", name="A"),
         source="/qise/registry",
         community="a1",
         subject="a1",
     )
+
+
+def test_catalog_validates_data_and_knows_its_types() -> None:
+    catalog = registry_events.CATALOG
+    good = community_a1_created()
     assert catalog.parse(good).data.name == "A"
     with pytest.raises(UnknownEventType):
         catalog.parse(good.model_copy(update={"type": "qise.unknown.v1"}))
@@ -100,12 +105,7 @@ def test_poison_messages_are_named(raw: bytes | None, reason: str) -> None:
 
 
 def test_data_of_the_wrong_shape_is_poison() -> None:
-    envelope = new_event(
-        registry_events.CommunityCreated(community_id="a1", name="A"),
-        source="/qise/registry",
-        community="a1",
-        subject="a1",
-    )
+    envelope = community_a1_created()
     broken = envelope.model_copy(update={"data": {"name": 3}}).to_json()
     with pytest.raises(PoisonMessage, match=r"data does not match qise\.community\.created\.v1"):
         parse_message(registry_events.CATALOG, broken)
@@ -179,12 +179,7 @@ def test_one_pass_parse_equals_envelope_then_data() -> None:
 
 
 def test_unknown_types_and_versions_are_poison() -> None:
-    envelope = new_event(
-        registry_events.CommunityCreated(community_id="a1", name="A"),
-        source="/qise/registry",
-        community="a1",
-        subject="a1",
-    )
+    envelope = community_a1_created()
     for unknown in ("qise.community.created.v9", "qise.mystery.happened.v1"):
         raw = envelope.model_copy(update={"type": unknown}).to_json()
         with pytest.raises(PoisonMessage, match=re.escape(f"unknown event type {unknown!r}")):

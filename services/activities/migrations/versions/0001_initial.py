@@ -5,6 +5,7 @@ from alembic import op
 
 import shared.db
 from services.registry import replica_migrations as replicas
+from shared import migration_helpers as common
 from shared.messaging_migrations import OUTBOX_AND_INBOX
 
 revision = "0001"
@@ -23,9 +24,9 @@ def upgrade() -> None:
     replicas.create_categories()
     op.create_table(
         "certificates",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        common.record_id(),
         sa.Column("number", sa.String(length=60), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        common.community_id(),
         sa.Column("volunteer_id", sa.Uuid(), nullable=False),
         sa.Column("period_from", sa.Date(), nullable=True),
         sa.Column("period_to", sa.Date(), nullable=True),
@@ -36,13 +37,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_certificates")),
         sa.UniqueConstraint("number", name=op.f("uq_certificates_number")),
     )
-    with op.batch_alter_table("certificates", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_certificates_content_digest"), ["content_digest"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_certificates_volunteer_id"), ["volunteer_id"], unique=False
-        )
+    common.index_columns("certificates", "content_digest", "volunteer_id")
 
     replicas.create_communities(sa.Column("branch", sa.String(length=100), nullable=True))
     replicas.create_teams(sa.Column("leader_volunteer_id", sa.Uuid(), nullable=True))
@@ -50,10 +45,9 @@ def upgrade() -> None:
 
     op.create_table(
         "activities",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        *common.community_record(),
         sa.Column("team_id", sa.Uuid(), nullable=False),
-        sa.Column("category", sa.String(length=40), nullable=False),
+        common.category(),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("started_at", shared.db.UTCDateTime(timezone=True), nullable=False),
@@ -72,61 +66,33 @@ def upgrade() -> None:
         sa.Column("void_reason", sa.String(length=500), nullable=True),
         sa.Column("corrects_activity_id", sa.Uuid(), nullable=True),
         sa.Column("corrected_by_activity_id", sa.Uuid(), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["kind"], ["activity_kinds.code"], name=op.f("fk_activities_kind_activity_kinds")
-        ),
+        common.version(),
+        common.created_at(),
+        common.foreign_key("activities", "kind", "activity_kinds.code"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activities")),
     )
-    with op.batch_alter_table("activities", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_activities_category"), ["category"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_activities_community_id"), ["community_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_activities_started_at"), ["started_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_activities_team_id"), ["team_id"], unique=False)
+    common.index_columns("activities", "category", "community_id", "started_at", "team_id")
 
     op.create_table(
         "participations",
         sa.Column("activity_id", sa.Uuid(), nullable=False),
         sa.Column("volunteer_id", sa.Uuid(), nullable=False),
         sa.Column("hours", sa.Numeric(precision=6, scale=2), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["activity_id"],
-            ["activities.id"],
-            name=op.f("fk_participations_activity_id_activities"),
-        ),
+        common.foreign_key("participations", "activity_id", "activities.id"),
         sa.PrimaryKeyConstraint("activity_id", "volunteer_id", name=op.f("pk_participations")),
     )
-    with op.batch_alter_table("participations", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_participations_volunteer_id"), ["volunteer_id"], unique=False
-        )
+    common.index_columns("participations", "volunteer_id")
 
     OUTBOX_AND_INBOX.upgrade()
 
 
 def downgrade() -> None:
     OUTBOX_AND_INBOX.downgrade()
-    with op.batch_alter_table("participations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_participations_volunteer_id"))
-
-    op.drop_table("participations")
-    with op.batch_alter_table("activities", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_activities_team_id"))
-        batch_op.drop_index(batch_op.f("ix_activities_started_at"))
-        batch_op.drop_index(batch_op.f("ix_activities_community_id"))
-        batch_op.drop_index(batch_op.f("ix_activities_category"))
-
-    op.drop_table("activities")
+    common.drop_indexed_table("participations", "volunteer_id")
+    common.drop_indexed_table("activities", "category", "community_id", "started_at", "team_id")
     replicas.drop_volunteers()
     replicas.drop_teams()
     replicas.drop_communities()
-    with op.batch_alter_table("certificates", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_certificates_volunteer_id"))
-        batch_op.drop_index(batch_op.f("ix_certificates_content_digest"))
-
-    op.drop_table("certificates")
+    common.drop_indexed_table("certificates", "content_digest", "volunteer_id")
     replicas.drop_categories()
     op.drop_table("activity_kinds")

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shared.db
+from shared import migration_helpers as common
 
 revision = "0009"
 down_revision = "0008"
@@ -12,8 +13,7 @@ down_revision = "0008"
 def upgrade() -> None:
     op.create_table(
         "resources",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        *common.community_record(),
         sa.Column("owner_unit_id", sa.String(length=40), nullable=True),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -23,19 +23,18 @@ def upgrade() -> None:
         sa.Column("shared_with_branch", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("offered_by", sa.String(length=100), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        common.version(),
+        common.created_at(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_resources")),
     )
-    with op.batch_alter_table("resources", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_resources_community_id"), ["community_id"])
+    common.index_columns("resources", "community_id")
 
     op.create_table(
         "bookings",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        common.record_id(),
         sa.Column("resource_id", sa.Uuid(), nullable=False),
         sa.Column("resource_community_id", sa.String(length=40), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        common.community_id(),
         sa.Column("starts_at", shared.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ends_at", shared.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("purpose", sa.String(length=500), nullable=False),
@@ -44,17 +43,13 @@ def upgrade() -> None:
         sa.Column("booked_by", sa.String(length=100), nullable=False),
         sa.Column("cancelled_by", sa.String(length=100), nullable=True),
         sa.Column("cancelled_at", shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["resource_id"], ["resources.id"], name=op.f("fk_bookings_resource_id_resources")
-        ),
+        common.version(),
+        common.created_at(),
+        common.foreign_key("bookings", "resource_id", "resources.id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bookings")),
     )
-    with op.batch_alter_table("bookings", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_bookings_community_id"), ["community_id"])
-        batch_op.create_index(batch_op.f("ix_bookings_activity_id"), ["activity_id"])
-        batch_op.create_index("ix_bookings_resource_time", ["resource_id", "starts_at"])
+    common.index_columns("bookings", "community_id", "activity_id")
+    op.create_index("ix_bookings_resource_time", "bookings", ["resource_id", "starts_at"])
 
 
 def downgrade() -> None:

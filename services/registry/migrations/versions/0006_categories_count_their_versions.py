@@ -3,6 +3,8 @@
 import sqlalchemy as sa
 from alembic import op
 
+from shared import migration_helpers as common
+
 revision = "0006"
 down_revision = "0005"
 
@@ -15,7 +17,7 @@ def upgrade() -> None:
     op.create_table(
         "retired_categories",
         sa.Column("code", sa.String(length=40), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        common.version(),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_retired_categories")),
     )
 

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-import shared.db
+from shared import migration_helpers as common
 
 revision = "0008"
 down_revision = "0007"
@@ -19,8 +19,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("secretary_name", sa.String(length=100), nullable=True),
         sa.Column("secretary_phone", sa.String(length=20), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        common.version(),
+        common.created_at(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_branches")),
     )
     op.execute(
@@ -35,34 +35,20 @@ def upgrade() -> None:
         )
     op.create_table(
         "unit_agreements",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        common.record_id(),
         sa.Column("resident_unit_id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        common.community_id(),
         sa.Column("brings", sa.JSON(), nullable=False),
         sa.Column("description", sa.String(length=500), nullable=False),
         sa.Column("starts_on", sa.Date(), nullable=False),
         sa.Column("ends_on", sa.Date(), nullable=False),
         sa.Column("recorded_by", sa.String(length=100), nullable=False),
-        sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["community_id"],
-            ["communities.id"],
-            name=op.f("fk_unit_agreements_community_id_communities"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["resident_unit_id"],
-            ["resident_units.id"],
-            name=op.f("fk_unit_agreements_resident_unit_id_resident_units"),
-        ),
+        common.created_at(),
+        common.foreign_key("unit_agreements", "community_id", "communities.id"),
+        common.foreign_key("unit_agreements", "resident_unit_id", "resident_units.id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_unit_agreements")),
     )
-    with op.batch_alter_table("unit_agreements", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_unit_agreements_community_id"), ["community_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_unit_agreements_resident_unit_id"), ["resident_unit_id"], unique=False
-        )
+    common.index_columns("unit_agreements", "community_id", "resident_unit_id")
     for table in ("volunteers", "teams"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("unit_id", sa.Uuid(), nullable=True))
@@ -83,10 +69,7 @@ def downgrade() -> None:
             )
             batch_op.drop_index(batch_op.f(f"ix_{table}_unit_id"))
             batch_op.drop_column("unit_id")
-    with op.batch_alter_table("unit_agreements", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_unit_agreements_resident_unit_id"))
-        batch_op.drop_index(batch_op.f("ix_unit_agreements_community_id"))
-    op.drop_table("unit_agreements")
+    common.drop_indexed_table("unit_agreements", "community_id", "resident_unit_id")
     with op.batch_alter_table("communities", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_communities_branch_branches"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_communities_branch"))

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shared.db
+from shared import migration_helpers as common
 
 revision = "0008"
 down_revision = "0007"
@@ -36,13 +37,10 @@ def upgrade() -> None:
         sa.Column("team_id", sa.Uuid(), nullable=False),
         sa.Column("volunteer_id", sa.Uuid(), nullable=False),
         sa.Column("member", sa.Boolean(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        common.version(),
         sa.PrimaryKeyConstraint("team_id", "volunteer_id", name=op.f("pk_team_members")),
     )
-    with op.batch_alter_table("team_members", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_team_members_volunteer_id"), ["volunteer_id"], unique=False
-        )
+    common.index_columns("team_members", "volunteer_id")
 
 
 def downgrade() -> None:

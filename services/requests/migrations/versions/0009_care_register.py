@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shared.db
+from shared import migration_helpers as common
 
 revision = "0009"
 down_revision = "0008"
@@ -12,8 +13,7 @@ down_revision = "0008"
 def upgrade() -> None:
     op.create_table(
         "care_recipients",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        *common.community_record(),
         sa.Column("name", sa.String(length=50), nullable=False),
         sa.Column("phone", sa.String(length=20), nullable=False),
         sa.Column("address", sa.String(length=200), nullable=True),
@@ -31,21 +31,18 @@ def upgrade() -> None:
         sa.Column("ended_on", sa.Date(), nullable=True),
         sa.Column("end_reason", sa.String(length=500), nullable=True),
         sa.Column("registered_at", shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        common.version(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_care_recipients")),
     )
-    with op.batch_alter_table("care_recipients", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_care_recipients_community_id"), ["community_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_care_recipients_due", ["community_id", "status", "next_due_on"], unique=False
-        )
+    common.index_columns("care_recipients", "community_id")
+    op.create_index(
+        "ix_care_recipients_due", "care_recipients", ["community_id", "status", "next_due_on"]
+    )
     op.create_table(
         "care_visits",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        common.record_id(),
         sa.Column("care_recipient_id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        common.community_id(),
         sa.Column("visited_on", sa.Date(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("on_time", sa.Boolean(), nullable=False),
@@ -54,28 +51,13 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=2000), nullable=True),
         sa.Column("recorded_by", sa.String(length=100), nullable=False),
         sa.Column("recorded_at", shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["care_recipient_id"],
-            ["care_recipients.id"],
-            name=op.f("fk_care_visits_care_recipient_id_care_recipients"),
-        ),
+        common.foreign_key("care_visits", "care_recipient_id", "care_recipients.id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_care_visits")),
     )
-    with op.batch_alter_table("care_visits", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_care_visits_care_recipient_id"), ["care_recipient_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_care_visits_community_id"), ["community_id"], unique=False
-        )
+    common.index_columns("care_visits", "care_recipient_id", "community_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("care_visits", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_care_visits_community_id"))
-        batch_op.drop_index(batch_op.f("ix_care_visits_care_recipient_id"))
-    op.drop_table("care_visits")
-    with op.batch_alter_table("care_recipients", schema=None) as batch_op:
-        batch_op.drop_index("ix_care_recipients_due")
-        batch_op.drop_index(batch_op.f("ix_care_recipients_community_id"))
-    op.drop_table("care_recipients")
+    common.drop_indexed_table("care_visits", "care_recipient_id", "community_id")
+    op.drop_index("ix_care_recipients_due", table_name="care_recipients")
+    common.drop_indexed_table("care_recipients", "community_id")

@@ -5,6 +5,7 @@ from alembic import op
 
 import shared.db
 from services.registry import replica_migrations as replicas
+from shared import migration_helpers as common
 from shared.messaging_migrations import OUTBOX_AND_INBOX
 
 revision = "0001"
@@ -14,19 +15,15 @@ down_revision = None
 def upgrade() -> None:
     op.create_table(
         "activities",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
-        sa.Column("category", sa.String(length=40), nullable=False),
+        *common.community_record(),
+        common.category(),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("people_served", sa.Integer(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        common.version(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activities")),
     )
-    with op.batch_alter_table("activities", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_activities_community_id"), ["community_id"], unique=False
-        )
+    common.index_columns("activities", "community_id")
 
     op.create_table(
         "activity_hours",
@@ -37,20 +34,16 @@ def upgrade() -> None:
     )
     op.create_table(
         "care_tasks",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        *common.community_record(),
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("reason", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("overdue", sa.Boolean(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        common.version(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_care_tasks")),
     )
-    with op.batch_alter_table("care_tasks", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_care_tasks_community_id"), ["community_id"], unique=False
-        )
+    common.index_columns("care_tasks", "community_id")
 
     replicas.create_categories(
         sa.Column("description", sa.Text(), nullable=False),
@@ -61,8 +54,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "daily_figures",
-        sa.Column("community_id", sa.String(length=40), nullable=False),
-        sa.Column("category", sa.String(length=40), nullable=False),
+        common.community_id(),
+        common.category(),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("activities", sa.Integer(), nullable=False),
         sa.Column("people_served", sa.Integer(), nullable=False),
@@ -78,9 +71,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "requests",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
-        sa.Column("category", sa.String(length=40), nullable=False),
+        *common.community_record(),
+        common.category(),
         sa.Column("service_kind", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("team_id", sa.Uuid(), nullable=True),
@@ -89,13 +81,10 @@ def upgrade() -> None:
         sa.Column("completed_at", shared.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("rating", sa.Integer(), nullable=True),
         sa.Column("overdue", sa.Boolean(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        common.version(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_requests")),
     )
-    with op.batch_alter_table("requests", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_requests_community_id"), ["community_id"], unique=False
-        )
+    common.index_columns("requests", "community_id")
 
     op.create_table(
         "team_members",
@@ -103,16 +92,13 @@ def upgrade() -> None:
         sa.Column("volunteer_id", sa.Uuid(), nullable=False),
         sa.PrimaryKeyConstraint("team_id", "volunteer_id", name=op.f("pk_team_members")),
     )
-    with op.batch_alter_table("team_members", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_team_members_volunteer_id"), ["volunteer_id"], unique=False
-        )
+    common.index_columns("team_members", "volunteer_id")
 
     replicas.create_teams()
     op.create_table(
         "volunteer_hours",
         sa.Column("volunteer_id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        common.community_id(),
         sa.Column("hours", sa.Numeric(precision=14, scale=2), nullable=False),
         sa.Column("certified_hours", sa.Numeric(precision=14, scale=2), nullable=False),
         sa.PrimaryKeyConstraint("volunteer_id", name=op.f("pk_volunteer_hours")),
@@ -133,24 +119,12 @@ def downgrade() -> None:
 
     op.drop_table("volunteer_hours")
     replicas.drop_teams()
-    with op.batch_alter_table("team_members", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_team_members_volunteer_id"))
-
-    op.drop_table("team_members")
-    with op.batch_alter_table("requests", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_requests_community_id"))
-
-    op.drop_table("requests")
+    common.drop_indexed_table("team_members", "volunteer_id")
+    common.drop_indexed_table("requests", "community_id")
     op.drop_table("projection_state")
     op.drop_table("daily_figures")
     replicas.drop_communities(indexed=("branch",))
     replicas.drop_categories()
-    with op.batch_alter_table("care_tasks", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_care_tasks_community_id"))
-
-    op.drop_table("care_tasks")
+    common.drop_indexed_table("care_tasks", "community_id")
     op.drop_table("activity_hours")
-    with op.batch_alter_table("activities", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_activities_community_id"))
-
-    op.drop_table("activities")
+    common.drop_indexed_table("activities", "community_id")

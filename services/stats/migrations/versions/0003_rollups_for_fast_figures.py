@@ -5,6 +5,8 @@ category, requests per status; indexes for time series and the leaderboard
 import sqlalchemy as sa
 from alembic import op
 
+from shared import migration_helpers as common
+
 revision = "0003"
 down_revision = "0002"
 
@@ -15,8 +17,8 @@ def upgrade() -> None:
     """Upgrade schema, and fill the new rollups from the projections already there."""
     op.create_table(
         "monthly_figures",
-        sa.Column("community_id", sa.String(length=40), nullable=False),
-        sa.Column("category", sa.String(length=40), nullable=False),
+        common.community_id(),
+        common.category(),
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("activities", sa.Integer(), nullable=False),
         sa.Column("people_served", sa.Integer(), nullable=False),
@@ -28,22 +30,22 @@ def upgrade() -> None:
     )
     op.create_table(
         "community_volunteers",
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        common.community_id(),
         sa.Column("volunteers", sa.Integer(), nullable=False),
         sa.Column("party_members", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("community_id", name=op.f("pk_community_volunteers")),
     )
     op.create_table(
         "category_members",
-        sa.Column("community_id", sa.String(length=40), nullable=False),
-        sa.Column("category", sa.String(length=40), nullable=False),
+        common.community_id(),
+        common.category(),
         sa.Column("members", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("community_id", "category", name=op.f("pk_category_members")),
     )
     op.create_table(
         "request_counts",
-        sa.Column("community_id", sa.String(length=40), nullable=False),
-        sa.Column("category", sa.String(length=40), nullable=False),
+        common.community_id(),
+        common.category(),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("requests", sa.Integer(), nullable=False),
         sa.Column("overdue", sa.Integer(), nullable=False),

@@ -10,6 +10,7 @@ from alembic import op
 
 import shared.db
 from services.stats.settings import StatsSettings
+from shared import migration_helpers as common
 
 revision = "0004"
 down_revision = "0003"
@@ -36,15 +37,15 @@ def upgrade() -> None:
     op.create_table(
         "request_days",
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
-        sa.Column("category", sa.String(length=40), nullable=False),
+        common.community_id(),
+        common.category(),
         *_columns(),
         sa.PrimaryKeyConstraint("day", "community_id", "category", name=op.f("pk_request_days")),
     )
     op.create_table(
         "request_months",
-        sa.Column("community_id", sa.String(length=40), nullable=False),
-        sa.Column("category", sa.String(length=40), nullable=False),
+        common.community_id(),
+        common.category(),
         sa.Column("month", sa.Date(), nullable=False),
         *_columns(),
         sa.PrimaryKeyConstraint(

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shared.db
+from shared import migration_helpers as common
 
 revision = "0010"
 down_revision = "0009"
@@ -22,19 +23,17 @@ ESCALATED = "escalated_at IS NOT NULL"
 
 def upgrade() -> None:
     op.add_column("teams", sa.Column("unit_id", sa.String(length=40), nullable=True))
-    op.create_index(op.f("ix_teams_unit_id"), "teams", ["unit_id"], unique=False)
+    common.index_columns("teams", "unit_id")
     op.create_table(
         "resident_units",
         sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        common.community_id(),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        common.version(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_resident_units")),
     )
-    op.create_index(
-        op.f("ix_resident_units_community_id"), "resident_units", ["community_id"], unique=False
-    )
+    common.index_columns("resident_units", "community_id")
     op.add_column(
         "requests", sa.Column("serving_community_id", sa.String(length=40), nullable=True)
     )
@@ -63,13 +62,12 @@ def upgrade() -> None:
         )
     op.create_table(
         "care_recipients",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        *common.community_record(),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("next_due_on", sa.Date(), nullable=False),
         sa.Column("visits", sa.Integer(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        common.version(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_care_recipients")),
     )
     op.create_index(
@@ -80,9 +78,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "care_visits",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        common.record_id(),
         sa.Column("care_recipient_id", sa.Uuid(), nullable=False),
-        sa.Column("community_id", sa.String(length=40), nullable=False),
+        common.community_id(),
         sa.Column("visited_on", sa.Date(), nullable=False),
         sa.Column("on_time", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_care_visits")),
@@ -108,7 +106,6 @@ def downgrade() -> None:
         op.drop_index(name, table_name="requests")
     for column in ("branch_assigned", "escalation_overdue", "escalated_at", "serving_community_id"):
         op.drop_column("requests", column)
-    op.drop_index(op.f("ix_resident_units_community_id"), table_name="resident_units")
-    op.drop_table("resident_units")
-    op.drop_index(op.f("ix_teams_unit_id"), table_name="teams")
+    common.drop_indexed_table("resident_units", "community_id")
+    common.drop_column_indexes("teams", "unit_id")
     op.drop_column("teams", "unit_id")

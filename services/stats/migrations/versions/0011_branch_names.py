@@ -9,6 +9,8 @@ events stats has not applied yet is shown by its id, as before.
 import sqlalchemy as sa
 from alembic import op
 
+from shared import migration_helpers as common
+
 revision = "0011"
 down_revision = "0010"
 
@@ -18,7 +20,7 @@ def upgrade() -> None:
         "branches",
         sa.Column("id", sa.String(length=100), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
+        common.version(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_branches")),
     )
 
