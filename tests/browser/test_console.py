@@ -106,6 +106,8 @@ async def test_sign_in_register_a_volunteer_and_find_it(
 
     # The same phone again: the service's answer is shown beside the phone field.
     await page.get_by_test_id("register").click()
+    # The form first: the list's 姓名/手机尾号 filter answers to 姓名 too.
+    await expect(page.get_by_test_id("volunteer-form")).to_be_visible()
     await fill_volunteer(page, "李强", phone)
     await page.get_by_role("button", name="登记", exact=True).click()
     await expect(phone_item.locator(".el-form-item__error")).to_have_text(

@@ -7,6 +7,7 @@ import {
   areaOptions,
   areaQuery,
   categoryChart,
+  countFigures,
   defaultArea,
   formatFigure,
   formatRate,
@@ -177,6 +178,15 @@ describe('figures', () => {
     expect(formatRate(null)).toBe('—')
     expect(formatRating(5)).toBe('5.0 分')
     expect(formatRating(undefined)).toBe('—')
+  })
+
+  it('lists the counts of a part of the overview under their labels, none without it', () => {
+    const care = { under_care: 1260, visits: 3, overdue: 0 }
+    expect(countFigures(care, [['under_care', '关爱中'], ['overdue', '逾期未访']])).toEqual([
+      { key: 'under_care', label: '关爱中', value: 1260, text: '1,260' },
+      { key: 'overdue', label: '逾期未访', value: 0, text: '0' },
+    ])
+    expect(countFigures(undefined, [['under_care', '关爱中']])).toEqual([])
   })
 
   it('draws each color in its own color, a color it does not know in grey', () => {

@@ -1,5 +1,7 @@
+import { createPinia, setActivePinia } from 'pinia'
 import { describe, expect, it } from 'vitest'
 import { isExpired, readClaims, seesAllCommunities } from '../src/api/token'
+import { useSession } from '../src/stores/session'
 
 function jwt(payload: object): string {
   const encode = (value: object) =>
@@ -32,5 +34,23 @@ describe('token claims', () => {
     expect(readClaims(jwt({ role: 'mayor', communities: [], exp }))).toBeNull()
     expect(readClaims(jwt({ role: 'volunteer', communities: 'x', exp }))).toBeNull()
     expect(readClaims(jwt({ role: 'volunteer', communities: ['x'] }))).toBeNull()
+  })
+})
+
+describe('the session', () => {
+  const exp = Math.floor(Date.now() / 1000) + HOUR
+
+  function signedIn(communities: string[]) {
+    setActivePinia(createPinia())
+    const session = useSession()
+    expect(session.signIn(jwt({ sub: 'a', role: 'community_admin', communities, exp }))).toBeNull()
+    return session
+  }
+
+  it("starts new records in the caller's only community, in none when they see several", () => {
+    expect(signedIn(['longquan']).onlyCommunity).toBe('longquan')
+    expect(signedIn(['longquan', 'xinhua']).onlyCommunity).toBe('')
+    expect(signedIn(['*']).onlyCommunity).toBe('')
+    localStorage.clear()
   })
 })

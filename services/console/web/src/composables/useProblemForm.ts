@@ -1,9 +1,15 @@
 // A form that shows the services' answers: field messages beside their fields
 // (el-form-item `error`), anything else as one Chinese ElMessage. Its draft is
 // kept in sessionStorage, so a sign-in in between loses nothing that was typed.
-import { ElMessage } from 'element-plus'
-import { reactive, ref, watch, type UnwrapRef } from 'vue'
+import { ElMessage, type FormInstance } from 'element-plus'
+import { reactive, ref, watch, type Ref, type UnwrapRef } from 'vue'
 import { ApiError, fieldErrors } from '../api/problem'
+
+/** What a saved form sent (the draft as it was; the form is blank again) and the answer. */
+export interface Saved<T, R> {
+  draft: T
+  answer: R
+}
 
 export function useProblemForm<T extends Record<string, unknown>>(draftKey: string, blank: () => T) {
   const key = `qise.draft.${draftKey}`
@@ -45,5 +51,23 @@ export function useProblemForm<T extends Record<string, unknown>>(draftKey: stri
     clearErrors()
   }
 
-  return { model, errors, submitting, submit, discard, clearErrors }
+  /** The el-form's own checks first, then `submit` of the draft as it is now (a send that
+   * retries sends the same); once the service took it, the draft is discarded. null when a
+   * check or the service refused it. */
+  async function save<R>(
+    formRef: Ref<FormInstance | undefined>,
+    send: (draft: T) => Promise<R>,
+  ): Promise<Saved<T, R> | null> {
+    if (!(await formRef.value?.validate().catch(() => false))) return null
+    const draft = { ...model } as T
+    const answer: { value?: R } = {}
+    const saved = await submit(async () => {
+      answer.value = await send(draft)
+    })
+    if (!saved) return null
+    discard()
+    return { draft, answer: answer.value as R }
+  }
+
+  return { model, errors, submitting, submit, save, discard, clearErrors }
 }

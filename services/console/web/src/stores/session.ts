@@ -29,6 +29,8 @@ export const useSession = defineStore('session', () => {
   const communities = computed(() => claims.value?.communities ?? [])
   const countyWide = computed(() => (claims.value ? seesAllCommunities(claims.value) : false))
   const isAdmin = computed(() => role.value !== null && ADMIN_ROLES.includes(role.value))
+  /** The community a new record starts in: the caller's only one; '' when they see several. */
+  const onlyCommunity = computed(() => (countyWide.value || communities.value.length !== 1 ? '' : communities.value[0]))
 
   /** Keep `given` when it reads as a token that has not expired; else say why not. */
   function signIn(given: string): SignInRefusal | null {
@@ -52,5 +54,5 @@ export const useSession = defineStore('session', () => {
     return !roles || (role.value !== null && roles.includes(role.value))
   }
 
-  return { token, claims, signedIn, role, communities, countyWide, isAdmin, signIn, signOut, hasRole }
+  return { token, claims, signedIn, role, communities, countyWide, isAdmin, onlyCommunity, signIn, signOut, hasRole }
 })

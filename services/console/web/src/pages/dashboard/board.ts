@@ -235,6 +235,23 @@ export function formatRating(score: number | null | undefined): string {
   return score === null || score === undefined ? '—' : `${score.toFixed(1)} 分`
 }
 
+/** A small figure of a section (居民点单, 关爱对象 …): its number and how the page writes it. */
+export interface Figure {
+  key: string
+  label: string
+  value: number | null | undefined
+  text: string
+}
+
+/** The counts of one part of the overview, under their labels; none while it is not there. */
+export function countFigures<K extends string>(
+  part: Record<K, number> | null | undefined,
+  labels: readonly (readonly [K, string])[],
+): Figure[] {
+  if (!part) return []
+  return labels.map(([key, label]) => ({ key, label, value: part[key], text: formatFigure(part[key]) }))
+}
+
 /** A moment in the reader's own time: 2025/03/01 08:30. */
 export function formatMoment(iso: string | null | undefined): string {
   if (!iso) return '暂无数据'

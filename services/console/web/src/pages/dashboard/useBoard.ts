@@ -1,8 +1,11 @@
 // The board's state lives in the URL (a reload or a shared link shows the same figures);
 // the scopes on offer come from the stats service's /stats/areas, read once per page load.
+import { ElMessage } from 'element-plus'
 import { computed, ref } from 'vue'
 import { useRoute, useRouter } from 'vue-router'
 import { call, stats } from '../../api/client'
+import { isOutage } from '../../api/outage'
+import { ApiError } from '../../api/problem'
 import { useCommunities } from '../../composables/useCommunities'
 import { useSession } from '../../stores/session'
 import {
@@ -63,4 +66,11 @@ export function useBoard() {
   }
 
   return { applied, area, areaName, areas, go, reloadAreas: () => useAreas().ready }
+}
+
+/** A board's read that failed, said once however many failed together. A refused token goes
+ * to sign-in, an unreachable service to the banner: no message for those. */
+export function complain(error: unknown): void {
+  if (!(error instanceof ApiError) || error.problem.status === 401 || isOutage(error)) return
+  ElMessage({ type: 'error', message: error.message, grouping: true })
 }

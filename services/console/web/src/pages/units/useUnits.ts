@@ -2,9 +2,10 @@
 // so a unit just registered is there), and their names by id; a unit not among them
 // (another community of the branch) is read on its own, and named "其他社区的驻区单位"
 // when the caller may not see it.
-import { computed, reactive, ref } from 'vue'
+import { computed, reactive, ref, watch, type ComputedRef } from 'vue'
 import { call, registry } from '../../api/client'
 import type { components } from '../../api/schema/registry'
+import { keptUnit, type UnitChoice } from './choices'
 
 export type Unit = components['schemas']['ResidentUnitOut']
 
@@ -40,4 +41,21 @@ export function useUnits() {
     )
   }
   return { units, names, want, ready }
+}
+
+/** The units a record may belong to (`offered` picks them among the caller's), and its unit
+ * dropped when it is no longer among them (its community changed), once they are `known`. */
+export function useUnitChoices(
+  record: { unit_id: string },
+  offered: (units: readonly Unit[]) => UnitChoice[],
+  known: () => boolean = () => true,
+): ComputedRef<UnitChoice[]> {
+  const { units, ready } = useUnits()
+  const loaded = ref(false)
+  void ready.then(() => (loaded.value = true))
+  const choices = computed(() => offered(units.value))
+  watch([choices, loaded], () => {
+    if (loaded.value && known()) record.unit_id = keptUnit(record.unit_id, choices.value)
+  })
+  return choices
 }

@@ -1,5 +1,6 @@
 import type { FormRules } from 'element-plus'
 import { VOLUNTEER_UNIT_HINT } from '../units/choices'
+import { ruleFrom } from '../../composables/ruleFrom'
 
 // The registry's rules for a volunteer (services/registry/schemas.py VolunteerIn), in
 // Chinese: each field's hint shown beside it, and the same checks before sending.
@@ -155,14 +156,7 @@ export function volunteerPatch(original: VolunteerShown, draft: VolunteerDraft):
 
 /** The el-form rules for a draft: the same checks as `checkVolunteerField`, on blur. */
 export function volunteerFormRules(draft: () => VolunteerDraft): FormRules {
-  const rule = (field: keyof VolunteerDraft & string, required = false, trigger = 'blur') => ({
-    required,
-    trigger,
-    validator: (_: unknown, __: unknown, done: (error?: Error) => void) => {
-      const wrong = checkVolunteerField(field, draft())
-      done(wrong ? new Error(wrong) : undefined)
-    },
-  })
+  const rule = ruleFrom((field: keyof VolunteerDraft & string) => checkVolunteerField(field, draft()))
   return {
     community_id: [rule('community_id', true, 'change')],
     name: [rule('name', true)],
