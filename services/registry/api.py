@@ -188,7 +188,7 @@ async def _branch_detail(session: SessionDep, branch: Branch, user: Principal) -
 
 @router.post("/branches", status_code=201, tags=["branches"])
 async def create_branch(body: BranchIn, session: SessionDep, user: CurrentUser) -> BranchDetail:
-    """Register a community big branch (社区大支部) (county_admin)."""
+    """Register a community big branch (社区大支部) (a county_admin over all communities)."""
     async with unit_of_work(session):
         branch = await domain.create_branch(session, user, body)
     return await _branch_detail(session, branch, user)
@@ -225,7 +225,7 @@ async def update_branch(
 async def create_community(
     body: CommunityIn, session: SessionDep, user: CurrentUser
 ) -> CommunityOut:
-    """Add a community to the deployment (county_admin)."""
+    """Add a community to the deployment (a county_admin over all communities)."""
     async with unit_of_work(session):
         community = await domain.create_community(session, user, body)
     return community_out(community)
@@ -315,7 +315,7 @@ async def list_categories(session: SessionDep, user: CurrentUser) -> list[Catego
 
 @router.post("/categories", status_code=201, tags=["categories"])
 async def define_category(body: CategoryIn, session: SessionDep, user: CurrentUser) -> CategoryOut:
-    """Add a category (county_admin)."""
+    """Add a category (a county_admin over all communities)."""
     async with unit_of_work(session):
         category = await domain.define_category(session, user, body)
     return category_out(category)
@@ -325,7 +325,7 @@ async def define_category(body: CategoryIn, session: SessionDep, user: CurrentUs
 async def update_category(
     code: PathSlug, body: CategoryPatch, session: SessionDep, user: CurrentUser
 ) -> CategoryOut:
-    """Rename a category or change its description (county_admin)."""
+    """Rename a category or change its description (a county_admin over all communities)."""
     async with unit_of_work(session):
         category = await domain.update_category(session, user, code, body)
     return category_out(category)
@@ -333,7 +333,7 @@ async def update_category(
 
 @router.delete("/categories/{code}", status_code=204, tags=["categories"])
 async def delete_category(code: PathSlug, session: SessionDep, user: CurrentUser) -> Response:
-    """Delete a category no team uses (county_admin)."""
+    """Delete a category no team uses (a county_admin over all communities)."""
     async with unit_of_work(session):
         await domain.delete_category(session, user, code)
     return Response(status_code=204)

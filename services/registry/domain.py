@@ -138,7 +138,7 @@ async def _publish_branch(
 
 
 async def create_branch(session: AsyncSession, principal: Principal, command: BranchIn) -> Branch:
-    principal.require_role("county_admin")
+    principal.require_county_wide()
     if await session.get(Branch, command.id) is not None:
         raise Conflict(f"branch {command.id!r} already exists")
     branch = Branch(**command.model_dump(), version=1)
@@ -238,7 +238,7 @@ async def units_of(
 async def create_community(
     session: AsyncSession, principal: Principal, command: CommunityIn
 ) -> Community:
-    principal.require_role("county_admin")
+    principal.require_county_wide()
     if await session.get(Community, command.id) is not None:
         raise Conflict(f"community {command.id!r} already exists")
     if command.branch is not None:
@@ -383,7 +383,7 @@ async def list_categories(session: AsyncSession) -> Sequence[Category]:
 async def define_category(
     session: AsyncSession, principal: Principal, command: CategoryIn
 ) -> Category:
-    principal.require_role("county_admin")
+    principal.require_county_wide()
     if await session.get(Category, command.code) is not None:
         raise Conflict(f"category {command.code!r} already exists")
     position = (await session.scalar(select(func.max(Category.position)))) or 0
@@ -407,7 +407,7 @@ async def define_category(
 async def update_category(
     session: AsyncSession, principal: Principal, code: str, patch: CategoryPatch
 ) -> Category:
-    principal.require_role("county_admin")
+    principal.require_county_wide()
     # FOR NO KEY UPDATE: renames take turns, teams registering with the category need not wait.
     category = await session.get(
         Category, code, with_for_update={"key_share": True}, populate_existing=True
@@ -424,7 +424,7 @@ async def update_category(
 
 
 async def delete_category(session: AsyncSession, principal: Principal, code: str) -> None:
-    principal.require_role("county_admin")
+    principal.require_county_wide()
     # Locked before counting: a team registering with it meanwhile is counted, or waits and fails.
     category = await session.get(Category, code, with_for_update=True, populate_existing=True)
     if category is None:

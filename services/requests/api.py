@@ -226,7 +226,7 @@ async def list_service_kinds(session: SessionDep, user: CurrentUser) -> list[Ser
 async def put_service_kind(
     code: Slug, body: ServiceKindIn, session: SessionDep, user: CurrentUser
 ) -> ServiceKindOut:
-    """Add a service kind or route it to another category (county_admin)."""
+    """Add a service kind or route it to another category (a county_admin over all communities)."""
     async with unit_of_work(session):
         kind = await domain.put_service_kind(session, user, code, body)
     return _kind_out(kind)

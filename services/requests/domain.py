@@ -449,8 +449,8 @@ async def list_service_kinds(session: AsyncSession) -> Sequence[ServiceKind]:
 async def put_service_kind(
     session: AsyncSession, principal: Principal, code: str, command: ServiceKindIn
 ) -> ServiceKind:
-    """Add a service kind or route it to another category (county_admin)."""
-    principal.require_role("county_admin")
+    """Add a service kind or route it to another category (a county_admin over all communities)."""
+    principal.require_county_wide()
     # A new code is inserted first (a concurrent first PUT waits, then inserts nothing),
     # so both writers then lock the one row and the later one routes it last.
     last = select(func.coalesce(func.max(ServiceKind.position), 0)).scalar_subquery()

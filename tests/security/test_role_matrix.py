@@ -1,7 +1,10 @@
 """Who may call what: every route that needs a token, for each of the five roles, in one table.
 
-Each (route, role) is its own test: a role the table does not allow gets 403 (never 2xx), a
-role it allows gets its 2xx. Tokens are scoped to the community under test; the team leader's
+Each (route, caller) is its own test: a caller the table does not allow gets 403 (never 2xx),
+or 404 where the row hides the object from it; a caller it allows gets its 2xx, and the
+answer holds what the row expects (e.g. a resident's name masked). Tokens are scoped to the
+community under test, and a sixth caller is a county admin over all communities (`county_admin`
+is one limited to this community); the team leader's
 token is that of the leader of the team in question (its `sub` is the leader's volunteer id).
 `test_every_route_is_in_the_table` fails when a service has a route the table does not name,
 so a new route cannot slip through unchecked.
@@ -20,22 +23,35 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
 from services import SERVICE_NAMES
-from shared.auth import ROLES, Role
 from tests.api import next_phone
 from tests.conftest import ADMIN, Stack, auth
-from tests.security.world import PROBLEM_JSON, World, build_world, client_at, known, slug
+from tests.security.world import (
+    CALLERS,
+    COUNTY_WIDE,
+    PROBLEM_JSON,
+    Caller,
+    World,
+    build_world,
+    client_at,
+    known,
+    slug,
+)
 
-ALL: frozenset[Role] = frozenset(ROLES)
-ADMINS: frozenset[Role] = frozenset({"county_admin", "community_admin"})
-COUNTY: frozenset[Role] = frozenset({"county_admin"})
-LEADER: frozenset[Role] = ADMINS | {"team_leader"}  # ... the leader of the team in question
+ALL: frozenset[Caller] = frozenset(CALLERS)
+# The community's admins: its community_admin, and county admins (over it, or all).
+ADMINS: frozenset[Caller] = frozenset({"county_admin", "community_admin", COUNTY_WIDE})
+# What reaches the whole county: a county admin whose token holds all communities only.
+COUNTY: frozenset[Caller] = frozenset({COUNTY_WIDE})
+LEADER: frozenset[Caller] = ADMINS | {"team_leader"}  # ... the leader of the team in question
 # ... the leader or an active member of the team in question.
-TEAM: frozenset[Role] = LEADER | {"volunteer"}
+TEAM: frozenset[Caller] = LEADER | {"volunteer"}
 # The branch's admins: a branch_admin's token holds the communities of its branch.
-BRANCH: frozenset[Role] = COUNTY | {"branch_admin"}
-CO_BUILDERS: frozenset[Role] = ADMINS | BRANCH
+BRANCH: frozenset[Caller] = frozenset({COUNTY_WIDE, "county_admin", "branch_admin"})
+CO_BUILDERS: frozenset[Caller] = ADMINS | BRANCH
 # ... or the volunteer in question themself (PIPL export): the `volunteer` token is `member`'s.
-SELF: frozenset[Role] = ADMINS | {"volunteer"}
+SELF: frozenset[Caller] = ADMINS | {"volunteer"}
+# Those who do not see an object at all: answered 404, as if it did not exist.
+NOBODY: frozenset[Caller] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,8 @@ class Call:
     json: Any = None
     params: dict[str, str] | None = None
     files: dict[str, tuple[str, bytes, str]] | None = None
+    # Whose token the `volunteer` caller holds, when not `member`'s.
+    volunteer: str | None = None
 
 
 # How to call a route: given the world and whether the caller's role may (then the call gets
@@ -51,17 +69,36 @@ class Call:
 Prepare = Callable[[World, bool], Awaitable[Call]]
 
 
+# What an allowed caller's answer must hold besides its status (e.g. masked fields).
+Expect = Callable[[World, Caller, Any], None]
+
+
 @dataclass(frozen=True)
 class Rule:
     service: str
     method: str
     path: str
-    allowed: frozenset[Role]
+    allowed: frozenset[Caller]
     prepare: Prepare
+    # Callers in the community who are answered 404 rather than 403: not theirs to see.
+    hidden: frozenset[Caller] = NOBODY
+    expect: Expect | None = None
+    # What sets apart rows of one route (e.g. "scope=county").
+    case: str = ""
 
     @property
-    def key(self) -> tuple[str, str, str]:
+    def route(self) -> tuple[str, str, str]:
         return (self.service, self.method, self.path)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (*self.route, self.case)
+
+    @property
+    def name(self) -> str:
+        return f"{self.service} {self.method} {self.path}" + (
+            f" ({self.case})" if self.case else ""
+        )
 
 
 def fixed(
@@ -87,6 +124,15 @@ def in_community(world: World) -> dict[str, str]:
 
 def community_scope(world: World) -> dict[str, str]:
     return {"scope": "community", "id": world.community}
+
+
+def county_scope(world: World) -> dict[str, str]:
+    return {"scope": "county"}
+
+
+# scope=county is the whole county to a county admin, refused to one limited to some
+# communities; to the roles below it is all of their communities.
+COUNTY_SCOPE: frozenset[Caller] = ALL - {"county_admin"}
 
 
 # -- calls on fresh objects: the order of the cases does not matter ----------------------
@@ -578,6 +624,23 @@ RULES: list[Rule] = [
         ALL,
         fixed("/reports/summary", params=lambda w: {**community_scope(w), "format": "html"}),
     ),
+    *(
+        Rule(
+            "stats",
+            "GET",
+            path,
+            COUNTY_SCOPE,
+            fixed(path, params=county_scope),
+            case="scope=county",
+        )
+        for path in (
+            "/stats/overview",
+            "/stats/timeseries",
+            "/stats/leaderboard",
+            "/stats/open-requests",
+            "/reports/summary",
+        )
+    ),
 ]
 
 # Routes anyone may call: operations, the event contract, the dashboard page and its assets.
@@ -596,7 +659,7 @@ PUBLIC: frozenset[tuple[str, str, str]] = frozenset(
 )
 DOCS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 
-CASES = [(rule, role) for rule in RULES for role in ROLES]
+CASES = [(rule, caller) for rule in RULES for caller in CALLERS]
 
 
 @pytest.fixture(scope="module")
@@ -623,11 +686,11 @@ def routes(app: FastAPI) -> set[tuple[str, str]]:
 def test_the_table_names_each_route_once() -> None:
     keys = [rule.key for rule in RULES]
     assert len(keys) == len(set(keys)), "a route is in the table twice"
-    assert not set(keys) & PUBLIC
+    assert not {rule.route for rule in RULES} & PUBLIC
 
 
 async def test_every_route_is_in_the_table(stack: Stack) -> None:
-    table = {rule.key for rule in RULES}
+    table = {rule.route for rule in RULES}
     for name in SERVICE_NAMES:
         app = stack.services[name].app
         answered = {(name, method, path) for method, path in routes(app)}
@@ -653,12 +716,12 @@ async def test_public_routes_need_no_token(stack: Stack, service: str, path: str
 
 
 @pytest.mark.parametrize(
-    ("rule", "role"),
+    ("rule", "caller"),
     CASES,
-    ids=[f"{rule.service} {rule.method} {rule.path} as {role}" for rule, role in CASES],
+    ids=[f"{rule.name} as {caller}" for rule, caller in CASES],
 )
-async def test_role_matrix(world: World, rule: Rule, role: Role) -> None:
-    allowed = role in rule.allowed
+async def test_role_matrix(world: World, rule: Rule, caller: Caller) -> None:
+    allowed = caller in rule.allowed
     call = await rule.prepare(world, allowed)
     response = await world.stack[rule.service].request(
         rule.method,
@@ -666,20 +729,25 @@ async def test_role_matrix(world: World, rule: Rule, role: Role) -> None:
         json=call.json,
         params=call.params,
         files=call.files,
-        headers=world.headers(role),
+        headers=world.headers(caller, call.volunteer),
     )
     if allowed:
         assert response.status_code in (200, 201, 204), response.text
+        if rule.expect is not None:
+            rule.expect(world, caller, response.json())
+        return
+    assert response.headers["content-type"] == PROBLEM_JSON
+    if caller in rule.hidden:
+        assert response.status_code == 404, response.text
     else:
         assert response.status_code == 403, response.text
-        assert response.headers["content-type"] == PROBLEM_JSON
         assert response.json()["type"] == "https://qise.dev/problems/forbidden"
 
 
 @pytest.mark.parametrize(
     "rule",
     RULES,
-    ids=[f"{rule.service} {rule.method} {rule.path} without a token" for rule in RULES],
+    ids=[f"{rule.name} without a token" for rule in RULES],
 )
 async def test_every_table_route_needs_a_token(world: World, rule: Rule) -> None:
     call = await rule.prepare(world, False)
