@@ -551,6 +551,7 @@ async def record_life_event(
 async def list_life_events(
     volunteer_id: PathId, session: SessionDep, user: CurrentUser
 ) -> Page[LifeEventOut]:
+    """A party member's life events: for the community's admins and the member themself."""
     events = await domain.list_life_events(session, user, volunteer_id)
     return Page(items=[life_event_out(e) for e in events])
 

@@ -883,10 +883,20 @@ async def record_life_event(
     return event
 
 
+def require_life_event_reader(principal: Principal, volunteer: Volunteer) -> None:
+    """A party member's life events (illness, discipline, criticism ...) are read by the
+    community's admins and the member themself; anyone else who sees the community: 403."""
+    if not principal.is_admin_or_self(volunteer.community_id, str(volunteer.id)):
+        raise Forbidden(
+            "a party member's life events are for the community's admins and the member themself"
+        )
+
+
 async def list_life_events(
     session: AsyncSession, principal: Principal, volunteer_id: str
 ) -> Sequence[LifeEvent]:
     volunteer = await get_volunteer(session, principal, volunteer_id)
+    require_life_event_reader(principal, volunteer)
     return (
         await session.scalars(
             select(LifeEvent).where(LifeEvent.volunteer_id == volunteer.id).order_by(LifeEvent.id)

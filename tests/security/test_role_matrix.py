@@ -12,9 +12,10 @@ so a new route cannot slip through unchecked.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -133,6 +134,63 @@ def county_scope(world: World) -> dict[str, str]:
 # scope=county is the whole county to a county admin, refused to one limited to some
 # communities; to the roles below it is all of their communities.
 COUNTY_SCOPE: frozenset[Caller] = ALL - {"county_admin"}
+
+
+def as_party(prepare: Prepare) -> Prepare:
+    """The same call, the `volunteer` caller being the party member `party` themself."""
+
+    async def prepared(world: World, allowed: bool) -> Call:
+        return replace(await prepare(world, allowed), volunteer=world.party["id"])
+
+    return prepared
+
+
+def life_events_shown(page: dict[str, Any]) -> None:
+    assert "hospitalized" in {e["kind"] for e in page["items"]}, page
+
+
+def care_tasks_shown(*, to_the_member: bool) -> Expect:
+    """The party member's care tasks to the admins and, when the `volunteer` caller is the
+    member (`as_party`), to them; none to anyone else."""
+
+    def expect(world: World, caller: Caller, page: dict[str, Any]) -> None:
+        about = {t["volunteer_id"] for t in page["items"]}
+        if caller in ADMINS:
+            assert world.party["id"] in about, page
+        elif caller == "volunteer" and to_the_member:
+            assert about == {world.party["id"]}, page
+        else:
+            assert about == set(), page
+
+    return expect
+
+
+# Who serves the world's orders (assigned to `team`): its leader, and `member`, on it.
+TEAM_WORKERS: frozenset[Caller] = frozenset({"team_leader", "volunteer"})
+OPEN = frozenset({"submitted", "assigned", "accepted"})
+
+
+def residents_shown(world: World, caller: Caller, order: dict[str, Any]) -> None:
+    """The resident whole to the community's admins, and to the assigned team while the order
+    is open; to anyone else, and after it closes, the name's and address's first character."""
+    resident = order["resident"]
+    whole = caller in ADMINS or (
+        caller in TEAM_WORKERS and order["status"] in OPEN and order["team_id"] == world.team["id"]
+    )
+    masked = re.fullmatch(r".\*", resident["name"]) is not None
+    assert masked is not whole, (caller, order)
+    if masked:
+        assert resident["phone"] == "" or "****" in resident["phone"], order
+        assert resident["address"] is None or re.fullmatch(r".\*", resident["address"]), order
+
+
+def residents_listed(world: World, caller: Caller, page: dict[str, Any]) -> None:
+    for order in page["items"]:
+        residents_shown(world, caller, order)
+
+
+async def a_closed_order(world: World, allowed: bool) -> Call:
+    return Call(f"/requests/{(await world.new_order('completed'))['id']}")
 
 
 # -- calls on fresh objects: the order of the cases does not matter ----------------------
@@ -392,12 +450,23 @@ RULES: list[Rule] = [
             body=lambda w: {"kind": "commended", "occurred_on": "2024-05-04"},
         ),
     ),
+    # A party member's life events: the community's admins, and the member themself.
     Rule(
         "registry",
         "GET",
         "/volunteers/{volunteer_id}/life-events",
-        ALL,
+        ADMINS,
         fixed("/volunteers/{w.party[id]}/life-events"),
+        expect=lambda w, caller, page: life_events_shown(page),
+    ),
+    Rule(
+        "registry",
+        "GET",
+        "/volunteers/{volunteer_id}/life-events",
+        SELF,
+        as_party(fixed("/volunteers/{w.party[id]}/life-events")),
+        expect=lambda w, caller, page: life_events_shown(page),
+        case="the member's own",
     ),
     Rule(
         "registry",
@@ -476,8 +545,32 @@ RULES: list[Rule] = [
     # requests
     *operations("requests"),
     Rule("requests", "POST", "/requests", ADMINS, submit_order),
-    Rule("requests", "GET", "/requests", ALL, fixed("/requests", params=in_community)),
-    Rule("requests", "GET", "/requests/{request_id}", ALL, fixed("/requests/{w.order[id]}")),
+    # Residents whole to the community's admins, and to the assigned team while it is open.
+    Rule(
+        "requests",
+        "GET",
+        "/requests",
+        ALL,
+        fixed("/requests", params=lambda w: {**in_community(w), "limit": "500"}),
+        expect=residents_listed,
+    ),
+    Rule(
+        "requests",
+        "GET",
+        "/requests/{request_id}",
+        ALL,
+        fixed("/requests/{w.order[id]}"),
+        expect=residents_shown,
+    ),
+    Rule(
+        "requests",
+        "GET",
+        "/requests/{request_id}",
+        ALL,
+        a_closed_order,
+        expect=residents_shown,
+        case="closed",
+    ),
     Rule(
         "requests",
         "POST",
@@ -530,8 +623,42 @@ RULES: list[Rule] = [
             "/service-kinds/security_probe", body=lambda w: {"name": "安全测试", "category": "red"}
         ),
     ),
-    Rule("requests", "GET", "/care-tasks", ALL, fixed("/care-tasks", params=in_community)),
-    Rule("requests", "POST", "/care-tasks/{task_id}/complete", ADMINS, complete_care_task),
+    # Care tasks: the community's admins; a caller below them, only those about them.
+    Rule(
+        "requests",
+        "GET",
+        "/care-tasks",
+        ALL,
+        fixed("/care-tasks", params=in_community),
+        expect=care_tasks_shown(to_the_member=False),
+    ),
+    Rule(
+        "requests",
+        "GET",
+        "/care-tasks",
+        ALL,
+        as_party(fixed("/care-tasks", params=in_community)),
+        expect=care_tasks_shown(to_the_member=True),
+        case="the member's own",
+    ),
+    Rule(
+        "requests",
+        "POST",
+        "/care-tasks/{task_id}/complete",
+        ADMINS,
+        complete_care_task,
+        hidden=frozenset({"branch_admin", "team_leader", "volunteer"}),
+    ),
+    Rule(
+        "requests",
+        "POST",
+        "/care-tasks/{task_id}/complete",
+        ADMINS,
+        as_party(complete_care_task),
+        # The member sees a task about them, but it is the admins' to do: 403.
+        hidden=frozenset({"branch_admin", "team_leader"}),
+        case="the member's own",
+    ),
     Rule("requests", "POST", "/care-recipients", ADMINS, register_care_recipient),
     Rule(
         "requests", "GET", "/care-recipients", ALL, fixed("/care-recipients", params=in_community)
@@ -664,8 +791,9 @@ CASES = [(rule, caller) for rule in RULES for caller in CALLERS]
 
 @pytest.fixture(scope="module")
 async def world(stack: Stack) -> World:
-    # Two spare care tasks: one for each role that may complete one.
-    return await build_world(stack, spare_care_tasks=len(ADMINS))
+    # Spare care tasks: one for each caller that may complete one, in each row.
+    spare = sum(len(r.allowed) for r in RULES if r.path == "/care-tasks/{task_id}/complete")
+    return await build_world(stack, spare_care_tasks=spare)
 
 
 def routes(app: FastAPI) -> set[tuple[str, str]]:

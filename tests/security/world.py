@@ -23,8 +23,9 @@ from tests.conftest import ADMIN, Stack, auth, eventually
 
 # The callers the security tests try: the five roles, each over the world's community, and
 # a county admin over all communities (the `county_admin` of ROLES is limited to this one).
-COUNTY_WIDE = "county_admin (all communities)"
-Caller = Role | Literal["county_admin (all communities)"]
+CountyWide = Literal["county_admin (all communities)"]
+COUNTY_WIDE: CountyWide = "county_admin (all communities)"
+Caller = Role | CountyWide
 CALLERS: tuple[Caller, ...] = (*ROLES, COUNTY_WIDE)
 
 NOT_YET_KNOWN = "https://qise.dev/problems/not-yet-known"
@@ -105,14 +106,15 @@ class World:
         The county admin's token over all communities is `COUNTY_WIDE`."""
         if caller == COUNTY_WIDE:
             return auth("county_admin", ["*"], sub="security-county-wide")
+        role: Role = caller
         sub = {
             "county_admin": "security-county",
             "branch_admin": "security-branch",
             "community_admin": "security-admin",
             "team_leader": self.leader["id"],
             "volunteer": volunteer or self.member["id"],
-        }[caller]
-        return auth(caller, [self.community], sub=sub)
+        }[role]
+        return auth(role, [self.community], sub=sub)
 
     # -- fresh objects, made by a county admin ------------------------------------------
 
