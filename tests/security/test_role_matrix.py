@@ -30,6 +30,7 @@ from tests.security.world import (
     CALLERS,
     COUNTY_WIDE,
     PROBLEM_JSON,
+    SCOPED_STATS,
     Caller,
     World,
     build_world,
@@ -760,13 +761,7 @@ RULES: list[Rule] = [
             fixed(path, params=county_scope),
             case="scope=county",
         )
-        for path in (
-            "/stats/overview",
-            "/stats/timeseries",
-            "/stats/leaderboard",
-            "/stats/open-requests",
-            "/reports/summary",
-        )
+        for path in SCOPED_STATS
     ),
 ]
 

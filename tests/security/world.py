@@ -28,6 +28,15 @@ COUNTY_WIDE: CountyWide = "county_admin (all communities)"
 Caller = Role | CountyWide
 CALLERS: tuple[Caller, ...] = (*ROLES, COUNTY_WIDE)
 
+# The stats routes that answer for a scope (county, branch or community).
+SCOPED_STATS: tuple[str, ...] = (
+    "/stats/overview",
+    "/stats/timeseries",
+    "/stats/leaderboard",
+    "/stats/open-requests",
+    "/reports/summary",
+)
+
 NOT_YET_KNOWN = "https://qise.dev/problems/not-yet-known"
 PROBLEM_JSON = "application/problem+json"
 
