@@ -78,6 +78,24 @@ class Principal(BaseModel):
     def is_admin_of(self, community_id: str) -> bool:
         return self.role in ADMINS and self.sees(community_id)
 
+    def is_admin_or_self(self, community_id: str, person_id: str) -> bool:
+        """The admins of the community, or the person themself (the token's `sub` is their
+        id) whatever their role: who reads what is private to a volunteer."""
+        return self.is_admin_of(community_id) or (self.sees(community_id) and self.sub == person_id)
+
+    def require_county_wide(self) -> None:
+        """For what holds for the whole county (its communities, branches, categories, the
+        routing table, county figures, the services' logs): a county_admin token over all
+        communities. A county_admin limited to some communities is refused (403), since
+        its effect or its answer would reach communities the token does not hold."""
+        self.require_role("county_admin")
+        if not self.sees_all:
+            held = ", ".join(self.communities) or "none"
+            raise Forbidden(
+                "this reaches the whole county: it needs a county_admin token over all"
+                f' communities (communities ["*"]); this one holds {held}'
+            )
+
 
 class BadTokenSettings(RuntimeError):
     """The token settings do not make sense together: the service does not start."""

@@ -1,4 +1,5 @@
-"""People's names, shown masked where anyone may read them (`张*明`, `张*`)."""
+"""People's names, shown masked where anyone may read them (`张*明`, `张*`), or only by
+their first character (`张*`) where even that is more than the reader needs."""
 
 from __future__ import annotations
 
@@ -12,3 +13,10 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def first_character_only(text: str) -> str:
+    """The first character and a star (`赵*`, `幸*`): a resident's name or address to those
+    who do not serve them, enough to tell records apart and no more."""
+    text = text.strip()
+    return text[:1] + "*" if text else ""

@@ -53,9 +53,7 @@ V = TypeVar("V", bound=AVolunteer)
 def may_see_personal_data(principal: Principal, community_id: str, volunteer_id: str) -> bool:
     """The admins of the volunteer's community, and the volunteer themself (the token's
     `sub` is their id), whatever their role: no team leader reads a member's export."""
-    return principal.is_admin_of(community_id) or (
-        principal.sees(community_id) and principal.sub == volunteer_id
-    )
+    return principal.is_admin_or_self(community_id, volunteer_id)
 
 
 def require_personal_data_reader(

@@ -343,7 +343,7 @@ def _outbox_router() -> APIRouter:
     @router.get("")
     async def outbox_status(request: Request, user: CurrentUser) -> dict[str, int]:
         """How many events this service's log holds, and how many wait to be published."""
-        user.require_role("county_admin")
+        user.require_county_wide()
         async with get_runtime(request).sessionmaker() as session:
             total, waiting = (
                 await session.execute(
@@ -355,7 +355,7 @@ def _outbox_router() -> APIRouter:
     @router.post("/republish")
     async def republish_log(request: Request, user: CurrentUser) -> dict[str, int]:
         """Publish the whole event log again (after the broker lost it, or for a rebuild)."""
-        user.require_role("county_admin")
+        user.require_county_wide()
         runtime = get_runtime(request)
         async with runtime.sessionmaker() as session, session.begin():
             queued = await republish(session)

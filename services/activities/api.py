@@ -398,7 +398,7 @@ async def list_kinds(session: SessionDep, user: CurrentUser) -> list[KindOut]:
 
 @router.post("/activity-kinds", status_code=201, tags=["activities"])
 async def define_kind(body: KindIn, session: SessionDep, user: CurrentUser) -> KindOut:
-    """Add a kind of activity (county_admin)."""
+    """Add a kind of activity (a county_admin over all communities)."""
     async with unit_of_work(session):
         kind = await domain.define_kind(session, user, body)
     return _kind_out(kind)

@@ -727,7 +727,7 @@ async def list_kinds(session: AsyncSession) -> Sequence[ActivityKind]:
 
 
 async def define_kind(session: AsyncSession, principal: Principal, command: KindIn) -> ActivityKind:
-    principal.require_role("county_admin")
+    principal.require_county_wide()
     if await session.get(ActivityKind, command.code) is not None:
         raise Conflict(f"activity kind {command.code!r} already exists")
     position = (await session.scalar(select(func.max(ActivityKind.position)))) or 0

@@ -180,7 +180,7 @@ async def _branch_detail(session: SessionDep, branch: Branch, user: Principal) -
 
 @router.post("/branches", status_code=201, tags=["branches"])
 async def create_branch(body: BranchIn, session: SessionDep, user: CurrentUser) -> BranchDetail:
-    """Register a community big branch (社区大支部) (county_admin)."""
+    """Register a community big branch (社区大支部) (a county_admin over all communities)."""
     async with unit_of_work(session):
         branch = await domain.create_branch(session, user, body)
     return await _branch_detail(session, branch, user)
@@ -217,7 +217,7 @@ async def update_branch(
 async def create_community(
     body: CommunityIn, session: SessionDep, user: CurrentUser
 ) -> CommunityOut:
-    """Add a community to the deployment (county_admin)."""
+    """Add a community to the deployment (a county_admin over all communities)."""
     async with unit_of_work(session):
         community = await domain.create_community(session, user, body)
     return community_out(community)
@@ -305,7 +305,7 @@ async def list_categories(session: SessionDep, user: CurrentUser) -> list[Catego
 
 @router.post("/categories", status_code=201, tags=["categories"])
 async def define_category(body: CategoryIn, session: SessionDep, user: CurrentUser) -> CategoryOut:
-    """Add a category (county_admin)."""
+    """Add a category (a county_admin over all communities)."""
     async with unit_of_work(session):
         category = await domain.define_category(session, user, body)
     return category_out(category)
@@ -315,7 +315,7 @@ async def define_category(body: CategoryIn, session: SessionDep, user: CurrentUs
 async def update_category(
     code: PathSlug, body: CategoryPatch, session: SessionDep, user: CurrentUser
 ) -> CategoryOut:
-    """Rename a category or change its description (county_admin)."""
+    """Rename a category or change its description (a county_admin over all communities)."""
     async with unit_of_work(session):
         category = await domain.update_category(session, user, code, body)
     return category_out(category)
@@ -323,7 +323,7 @@ async def update_category(
 
 @router.delete("/categories/{code}", status_code=204, tags=["categories"])
 async def delete_category(code: PathSlug, session: SessionDep, user: CurrentUser) -> Response:
-    """Delete a category no team uses (county_admin)."""
+    """Delete a category no team uses (a county_admin over all communities)."""
     async with unit_of_work(session):
         await domain.delete_category(session, user, code)
     return Response(status_code=204)
@@ -537,6 +537,7 @@ async def record_life_event(
 async def list_life_events(
     volunteer_id: PathId, session: SessionDep, user: CurrentUser
 ) -> Page[LifeEventOut]:
+    """A party member's life events: for the community's admins and the member themself."""
     events = await domain.list_life_events(session, user, volunteer_id)
     return Page(items=[life_event_out(e) for e in events])
 

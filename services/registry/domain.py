@@ -131,7 +131,7 @@ async def _publish_branch(
 
 
 async def create_branch(session: AsyncSession, principal: Principal, command: BranchIn) -> Branch:
-    principal.require_role("county_admin")
+    principal.require_county_wide()
     if await session.get(Branch, command.id) is not None:
         raise Conflict(f"branch {command.id!r} already exists")
     branch = Branch(**command.model_dump(), version=1)
@@ -231,7 +231,7 @@ async def units_of(
 async def create_community(
     session: AsyncSession, principal: Principal, command: CommunityIn
 ) -> Community:
-    principal.require_role("county_admin")
+    principal.require_county_wide()
     if await session.get(Community, command.id) is not None:
         raise Conflict(f"community {command.id!r} already exists")
     if command.branch is not None:
@@ -376,7 +376,7 @@ async def list_categories(session: AsyncSession) -> Sequence[Category]:
 async def define_category(
     session: AsyncSession, principal: Principal, command: CategoryIn
 ) -> Category:
-    principal.require_role("county_admin")
+    principal.require_county_wide()
     if await session.get(Category, command.code) is not None:
         raise Conflict(f"category {command.code!r} already exists")
     position = (await session.scalar(select(func.max(Category.position)))) or 0
@@ -400,7 +400,7 @@ async def define_category(
 async def update_category(
     session: AsyncSession, principal: Principal, code: str, patch: CategoryPatch
 ) -> Category:
-    principal.require_role("county_admin")
+    principal.require_county_wide()
     # FOR NO KEY UPDATE: renames take turns, teams registering with the category need not wait.
     category = await session.get(
         Category, code, with_for_update={"key_share": True}, populate_existing=True
@@ -417,7 +417,7 @@ async def update_category(
 
 
 async def delete_category(session: AsyncSession, principal: Principal, code: str) -> None:
-    principal.require_role("county_admin")
+    principal.require_county_wide()
     # Locked before counting: a team registering with it meanwhile is counted, or waits and fails.
     category = await session.get(Category, code, with_for_update=True, populate_existing=True)
     if category is None:
@@ -867,10 +867,20 @@ async def record_life_event(
     return event
 
 
+def require_life_event_reader(principal: Principal, volunteer: Volunteer) -> None:
+    """A party member's life events (illness, discipline, criticism ...) are read by the
+    community's admins and the member themself; anyone else who sees the community: 403."""
+    if not principal.is_admin_or_self(volunteer.community_id, str(volunteer.id)):
+        raise Forbidden(
+            "a party member's life events are for the community's admins and the member themself"
+        )
+
+
 async def list_life_events(
     session: AsyncSession, principal: Principal, volunteer_id: str
 ) -> Sequence[LifeEvent]:
     volunteer = await get_volunteer(session, principal, volunteer_id)
+    require_life_event_reader(principal, volunteer)
     return (
         await session.scalars(
             select(LifeEvent).where(LifeEvent.volunteer_id == volunteer.id).order_by(LifeEvent.id)

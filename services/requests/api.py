@@ -12,7 +12,6 @@ from services.requests import domain
 from services.requests.lifecycle import CareTaskState, OrderState, Sla
 from services.requests.models import CareTask, RequestHistory, ServiceKind, ServiceRequest
 from services.requests.schemas import (
-    OPEN_STATUSES,
     AssignIn,
     CancelIn,
     CareCompleteIn,
@@ -33,6 +32,7 @@ from services.requests.schemas import (
 )
 from services.requests.settings import RequestsSettings
 from shared.auth import CurrentUser, Principal
+from shared.names import first_character_only
 from shared.pagination import Page, Paging, SortBy, paginate, sort_by
 from shared.phones import mask_phone
 from shared.schemas import PathId, Slug
@@ -57,21 +57,23 @@ def request_out(
 ) -> RequestOut:
     """The answer: what the order's events carry, and what stays in this service."""
     state = OrderState.of(order)
-    phone = state.resident_phone
-    # Those who work an order for another community reach the resident while it is open.
-    contact = user.is_admin_of(state.community_id) or (
-        state.status in OPEN_STATUSES and domain.serves(user, order, my_teams)
-    )
+    # Events carry no resident; the answer shows them whole to those who serve them.
+    if domain.sees_resident(user, order, my_teams):
+        resident = ResidentOut(
+            name=state.resident_name, phone=state.resident_phone, address=state.resident_address
+        )
+    else:
+        address = state.resident_address
+        resident = ResidentOut(
+            name=first_character_only(state.resident_name),
+            phone=mask_phone(state.resident_phone),
+            address=first_character_only(address) if address else address,
+        )
     return RequestOut(
         **state.shown(),
         id=str(state.id),
         description=state.description,
-        # Events carry no resident; the answer shows the phone whole to the community's admins.
-        resident=ResidentOut(
-            name=state.resident_name,
-            phone=phone if contact else mask_phone(phone),
-            address=state.resident_address,
-        ),
+        resident=resident,
         completion_note=state.completion_note,
         activity_id=str(state.activity_id) if state.activity_id else None,
         cancel_reason=state.cancel_reason,
@@ -215,7 +217,7 @@ async def list_service_kinds(session: SessionDep, user: CurrentUser) -> list[Ser
 async def put_service_kind(
     code: Slug, body: ServiceKindIn, session: SessionDep, user: CurrentUser
 ) -> ServiceKindOut:
-    """Add a service kind or route it to another category (county_admin)."""
+    """Add a service kind or route it to another category (a county_admin over all communities)."""
     async with unit_of_work(session):
         kind = await domain.put_service_kind(session, user, code, body)
     return _kind_out(kind)

@@ -220,6 +220,23 @@ def serves(principal: Principal, order: ServiceRequest, my_teams: frozenset[uuid
     return principal.role == "community_admin" or order.team_id in my_teams
 
 
+def sees_resident(
+    principal: Principal, order: ServiceRequest, my_teams: frozenset[uuid.UUID]
+) -> bool:
+    """Whether the resident's name, phone and address are shown whole: always to the
+    community's admins; while the order is open (submitted, assigned, accepted), to the
+    assigned team's leader and members, and, for an order served for another community,
+    to the admins of the serving team's community. Anyone else, and everyone but the
+    community's admins once the order is closed, sees them masked."""
+    state = OrderState.of(order)
+    if principal.is_admin_of(state.community_id):
+        return True
+    if state.status not in OPEN_STATUSES:
+        return False
+    assigned = state.team_id is not None and state.team_id in my_teams
+    return assigned or serves(principal, order, my_teams)
+
+
 async def _order_in_reach(
     session: AsyncSession, principal: Principal, request_id: str, *, for_update: bool
 ) -> ServiceRequest:
@@ -435,8 +452,8 @@ async def list_service_kinds(session: AsyncSession) -> Sequence[ServiceKind]:
 async def put_service_kind(
     session: AsyncSession, principal: Principal, code: str, command: ServiceKindIn
 ) -> ServiceKind:
-    """Add a service kind or route it to another category (county_admin)."""
-    principal.require_role("county_admin")
+    """Add a service kind or route it to another category (a county_admin over all communities)."""
+    principal.require_county_wide()
     # A new code is inserted first (a concurrent first PUT waits, then inserts nothing),
     # so both writers then lock the one row and the later one routes it last.
     last = select(func.coalesce(func.max(ServiceKind.position), 0)).scalar_subquery()
@@ -492,11 +509,40 @@ async def create_care_task(
     return task
 
 
+# Who may see and do a care task. Its reason is a party member's life event (illness,
+# discipline ...), private as the life event is: the community's admins read it, and the
+# member it is about. A task is assigned to its `owner`: the community's admins (every task
+# today), or a person named by their id, who may then read and complete it too.
+
+
+def assigned_to(principal: Principal, task: CareTaskState) -> bool:
+    """The task is the caller's to do: its community's admins', or theirs by name."""
+    if task.owner == lifecycle.CARE_OWNER:
+        return principal.is_admin_of(task.community_id)
+    return principal.sees(task.community_id) and task.owner == principal.sub
+
+
+def may_read_care_task(principal: Principal, task: CareTaskState) -> bool:
+    """Those it is assigned to, the community's admins, and the member it is about."""
+    return assigned_to(principal, task) or principal.is_admin_or_self(
+        task.community_id, str(task.volunteer_id)
+    )
+
+
+def require_care_task_completer(principal: Principal, task: CareTaskState) -> None:
+    """404 to whoever may not read the task; 403 to the member it is about, unless it is
+    assigned to them."""
+    if not may_read_care_task(principal, task):
+        raise NotFound("care task not found")
+    if not assigned_to(principal, task):
+        raise Forbidden("only those the care task is assigned to may complete it")
+
+
 async def complete_care_task(
     session: AsyncSession, principal: Principal, task_id: str, note: str | None
 ) -> CareTask:
     task = await get_to_change(session, CareTask, task_id, principal, "care task")
-    principal.require_role(*ADMINS)
+    require_care_task_completer(principal, CareTaskState.of(task))
     state, data = lifecycle.complete_care_task(
         CareTaskState.of(task), by=principal.sub, at=utcnow(), note=note
     )
@@ -521,6 +567,9 @@ def list_care_tasks(
     overdue: bool | None = None,
 ) -> Select[CareTask]:
     query = select(CareTask)
+    if principal.role not in ADMINS:
+        # Below the admins, a caller sees only the tasks assigned to them or about them.
+        query = query.where(_own_care_tasks(principal))
     if status is not None:
         query = query.where(CareTask.status == status)
     if volunteer_id is not None:
@@ -529,6 +578,15 @@ def list_care_tasks(
         marked = CareTask.overdue_at.is_not(None)
         query = query.where(marked if overdue else ~marked)
     return scoped(query, CareTask.community_id, principal, community_id)
+
+
+def _own_care_tasks(principal: Principal) -> ColumnElement[bool]:
+    """`may_read_care_task` for a caller who is no admin, as a query's condition."""
+    mine = CareTask.owner == principal.sub
+    try:
+        return or_(mine, CareTask.volunteer_id == uuid.UUID(principal.sub))
+    except ValueError:
+        return mine  # a `sub` that is no volunteer's id
 
 
 # -- the scheduler: overdue marks and birthday talks, each published once --------------

@@ -86,6 +86,10 @@ class HistoryOut(BaseModel):
 
 
 class ResidentOut(BaseModel):
+    """Whole to the community's admins, and to the assigned team (and, served for another
+    community, to its admins) while the order is open; else masked: the name's and the
+    address's first character and a star, the phone `135****5678`."""
+
     name: str
     phone: str
     address: str | None

@@ -173,8 +173,9 @@ async def lag(session: SessionDep, runtime: RuntimeDep, user: CurrentUser) -> La
 
 @router.post("/admin/rebuild", tags=["operations"])
 async def rebuild_projections(runtime: RuntimeDep, user: CurrentUser) -> dict[str, int]:
-    """Empty the projections and build them again from the topics (county_admin)."""
-    user.require_role("county_admin")
+    """Empty the projections and build them again from the topics (a county_admin over all
+    communities)."""
+    user.require_county_wide()
     return {"generation": await rebuild.rebuild(runtime)}
 
 

@@ -141,9 +141,15 @@ async def branch_name(session: AsyncSession, branch_id: str) -> str:
 async def resolve_area(
     session: AsyncSession, principal: Principal, scope: Scope, area_id: str | None
 ) -> Area:
-    """The communities of a scope that the caller may see; 404 when that leaves none."""
+    """The communities of a scope that the caller may see; 404 when that leaves none.
+
+    The county scope is the whole county to a county_admin, who is refused it (403) with a
+    token limited to some communities: its figures would be a part called the county. To
+    the other roles it is all of their communities, which is what they ask for."""
     visible = principal.community_filter()
     if scope == "county":
+        if principal.role == "county_admin":
+            principal.require_county_wide()
         return Area(scope, None, "全县", visible)
     if area_id is None:
         raise Invalid(
@@ -673,6 +679,7 @@ async def areas(session: AsyncSession, principal: Principal) -> Areas:
         branches=branches,
         branch_names=names,
         county=principal.sees_all,
+        county_scope=principal.sees_all or principal.role != "county_admin",
     )
 
 

@@ -174,6 +174,11 @@ class Areas(BaseModel):
         description="Each branch's name by its id (its id until stats has the branch's record)",
     )
     county: bool
+    county_scope: bool = Field(
+        description="Whether `scope=county` answers this token: the whole county to a"
+        " county_admin over all communities, all of the token's communities to the roles"
+        " below; a county_admin limited to some communities is refused it (403)"
+    )
 
 
 class ConsumerLag(BaseModel):

@@ -11,7 +11,8 @@ from PIL import Image
 from playwright.async_api import BrowserContext
 
 from services.activities.certificate import render_check_html, render_html
-from tests.browser.conftest import PHONE, SCREENSHOTS, needs_chromium
+from tests.browser.conftest import needs_chromium
+from tests.browser.pages import PHONE, SCREENSHOTS
 from tests.pdfs import qr_texts
 from tests.unit.test_certificate import URL, _check, _data
 

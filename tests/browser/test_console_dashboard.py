@@ -318,3 +318,27 @@ async def test_an_unreachable_service_shows_a_banner_and_retry_brings_the_figure
         "/volunteers", params={"community_id": community, "q": "赵敏"}, headers=ADMIN
     )
     assert [v["phone"] for v in listed.json()["items"]] == [phone]
+
+
+async def test_a_county_admin_of_some_communities_opens_on_one_of_them(
+    stack: Stack, community: str, console_site: str, context: BrowserContext
+) -> None:
+    """Such a token is refused the county scope (403): its board opens on its community,
+    with the figures the API gives, and offers no 全县."""
+    await populate(stack, community)
+    await stats_caught_up(stack, community)
+    limited = token("county_admin", [community], sub="county-desk")
+    refused = await stack["stats"].get(
+        "/stats/overview",
+        params={"scope": "county"},
+        headers={"Authorization": f"Bearer {limited}"},
+    )
+    assert refused.status_code == 403, refused.text
+    errors: list[str] = []
+    page = await open_page(context, f"{console_site}/#/login?token={limited}", errors)
+    await expect(page.get_by_test_id("board-heading")).to_contain_text(community)
+    await board_matches_the_api(page, stack, {"scope": "community", "id": community})
+    await page.get_by_role("combobox", name="统计范围").click()
+    await expect(page.get_by_role("option", name=community)).to_be_visible()
+    await expect(page.get_by_role("option", name="全县")).to_have_count(0)
+    assert errors == []

@@ -219,13 +219,14 @@ async def test_a_volunteer_and_a_team_leader_on_their_phones(
     await page.get_by_test_id("sign-out").click()
     await expect(page.get_by_test_id("login-form")).to_be_visible()
 
-    # The team leader: the team's order to accept and complete, the members' care tasks.
+    # The team leader: the team's order to accept and complete; a member's care task (their
+    # illness) is not the leader's to read: only the leader's own, of which there is none.
     await sign_in_on_phone(page, console_site, token("team_leader", [community], sub=leader["id"]))
     await expect(page.get_by_test_id("me-hello")).to_contain_text("张队长，您好")
     await expect(page.get_by_test_id("me-hello")).to_contain_text(f"{team['name']} · 队长")
     care = page.get_by_test_id("me-care")
-    await expect(care).to_contain_text("李强")
-    await expect(care).to_contain_text("住院")
+    await expect(care).to_contain_text("暂无待办的关怀任务")
+    await expect(care).not_to_contain_text("住院")
     card = page.get_by_test_id("me-team-orders").get_by_test_id("order-card").filter(has_text=need)
     await expect(card).to_contain_text("待接单")
     await expect(card).to_contain_text("剩余")

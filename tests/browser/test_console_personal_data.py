@@ -12,11 +12,10 @@ from playwright.async_api import BrowserContext, expect
 
 from services.stats.models import Volunteer as StatsVolunteer
 from shared.personal_data import ERASED_VOLUNTEER_NAME
-from tests.api import create_volunteer
+from tests.api import create_volunteer, read
 from tests.browser.conftest import needs_chromium, needs_console_build
 from tests.browser.test_console_volunteers import (
     downloaded,
-    registry_volunteer,
     sign_in,
     snap_settled,
     toast,
@@ -53,7 +52,7 @@ async def test_export_then_erase_a_volunteer(
     await expect(dialog).to_be_visible()
     await dialog.get_by_test_id("confirm-erase").click()
     await expect(dialog).to_contain_text("请填写删除原因")  # nothing sent without a reason
-    assert (await registry_volunteer(stack, person["id"]))["name"] == "陈秀英"
+    assert (await read(stack["registry"], f"/volunteers/{person['id']}"))["name"] == "陈秀英"
     await snap_settled(page, "console-volunteer-erase")
     await dialog.locator("#erase-reason").fill("本人书面申请删除")
     await dialog.get_by_test_id("confirm-erase").click()
@@ -62,6 +61,6 @@ async def test_export_then_erase_a_volunteer(
     await expect(page.get_by_test_id("erased-tag")).to_be_visible()
     await expect(page.get_by_test_id("erase-personal-data")).to_have_count(0)
     await snap_settled(page, "console-volunteer-erased")
-    held = await registry_volunteer(stack, person["id"])
+    held = await read(stack["registry"], f"/volunteers/{person['id']}")
     assert (held["name"], held["phone"], held["skills"]) == (ERASED_VOLUNTEER_NAME, "", [])
     assert errors == []

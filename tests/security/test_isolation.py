@@ -16,7 +16,7 @@ import pytest
 
 from tests.api import next_phone, read
 from tests.conftest import ADMIN, Stack, eventually
-from tests.security.world import PROBLEM_JSON, World, build_world, past
+from tests.security.world import PROBLEM_JSON, SCOPED_STATS, World, build_world, past
 
 
 @dataclass(frozen=True)
@@ -200,13 +200,7 @@ PROBES: list[Probe] = [
     # stats of the other community, or of its branch: 404
     *[
         Probe("stats", "GET", path, 404, params=scope)
-        for path in (
-            "/stats/overview",
-            "/stats/timeseries",
-            "/stats/leaderboard",
-            "/stats/open-requests",
-            "/reports/summary",
-        )
+        for path in SCOPED_STATS
         for scope in (COMMUNITY, BRANCH)
     ],
     Probe("stats", "GET", "/reports/summary", 404, params={**COMMUNITY, "format": "html"}),

@@ -1,7 +1,10 @@
 """Who may call what: every route that needs a token, for each of the five roles, in one table.
 
-Each (route, role) is its own test: a role the table does not allow gets 403 (never 2xx), a
-role it allows gets its 2xx. Tokens are scoped to the community under test; the team leader's
+Each (route, caller) is its own test: a caller the table does not allow gets 403 (never 2xx),
+or 404 where the row hides the object from it; a caller it allows gets its 2xx, and the
+answer holds what the row expects (e.g. a resident's name masked). Tokens are scoped to the
+community under test, and a sixth caller is a county admin over all communities (`county_admin`
+is one limited to this community); the team leader's
 token is that of the leader of the team in question (its `sub` is the leader's volunteer id).
 `test_every_route_is_in_the_table` fails when a service has a route the table does not name,
 so a new route cannot slip through unchecked.
@@ -9,9 +12,10 @@ so a new route cannot slip through unchecked.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,22 +24,36 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
 from services import SERVICE_NAMES
-from shared.auth import ROLES, Role
 from tests.api import next_phone
 from tests.conftest import ADMIN, Stack, auth
-from tests.security.world import PROBLEM_JSON, World, build_world, client_at, known, slug
+from tests.security.world import (
+    CALLERS,
+    COUNTY_WIDE,
+    PROBLEM_JSON,
+    SCOPED_STATS,
+    Caller,
+    World,
+    build_world,
+    client_at,
+    known,
+    slug,
+)
 
-ALL: frozenset[Role] = frozenset(ROLES)
-ADMINS: frozenset[Role] = frozenset({"county_admin", "community_admin"})
-COUNTY: frozenset[Role] = frozenset({"county_admin"})
-LEADER: frozenset[Role] = ADMINS | {"team_leader"}  # ... the leader of the team in question
+ALL: frozenset[Caller] = frozenset(CALLERS)
+# The community's admins: its community_admin, and county admins (over it, or all).
+ADMINS: frozenset[Caller] = frozenset({"county_admin", "community_admin", COUNTY_WIDE})
+# What reaches the whole county: a county admin whose token holds all communities only.
+COUNTY: frozenset[Caller] = frozenset({COUNTY_WIDE})
+LEADER: frozenset[Caller] = ADMINS | {"team_leader"}  # ... the leader of the team in question
 # ... the leader or an active member of the team in question.
-TEAM: frozenset[Role] = LEADER | {"volunteer"}
+TEAM: frozenset[Caller] = LEADER | {"volunteer"}
 # The branch's admins: a branch_admin's token holds the communities of its branch.
-BRANCH: frozenset[Role] = COUNTY | {"branch_admin"}
-CO_BUILDERS: frozenset[Role] = ADMINS | BRANCH
+BRANCH: frozenset[Caller] = frozenset({COUNTY_WIDE, "county_admin", "branch_admin"})
+CO_BUILDERS: frozenset[Caller] = ADMINS | BRANCH
 # ... or the volunteer in question themself (PIPL export): the `volunteer` token is `member`'s.
-SELF: frozenset[Role] = ADMINS | {"volunteer"}
+SELF: frozenset[Caller] = ADMINS | {"volunteer"}
+# Those who do not see an object at all: answered 404, as if it did not exist.
+NOBODY: frozenset[Caller] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,8 @@ class Call:
     json: Any = None
     params: dict[str, str] | None = None
     files: dict[str, tuple[str, bytes, str]] | None = None
+    # Whose token the `volunteer` caller holds, when not `member`'s.
+    volunteer: str | None = None
 
 
 # How to call a route: given the world and whether the caller's role may (then the call gets
@@ -51,17 +71,36 @@ class Call:
 Prepare = Callable[[World, bool], Awaitable[Call]]
 
 
+# What an allowed caller's answer must hold besides its status (e.g. masked fields).
+Expect = Callable[[World, Caller, Any], None]
+
+
 @dataclass(frozen=True)
 class Rule:
     service: str
     method: str
     path: str
-    allowed: frozenset[Role]
+    allowed: frozenset[Caller]
     prepare: Prepare
+    # Callers in the community who are answered 404 rather than 403: not theirs to see.
+    hidden: frozenset[Caller] = NOBODY
+    expect: Expect | None = None
+    # What sets apart rows of one route (e.g. "scope=county").
+    case: str = ""
 
     @property
-    def key(self) -> tuple[str, str, str]:
+    def route(self) -> tuple[str, str, str]:
         return (self.service, self.method, self.path)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (*self.route, self.case)
+
+    @property
+    def name(self) -> str:
+        return f"{self.service} {self.method} {self.path}" + (
+            f" ({self.case})" if self.case else ""
+        )
 
 
 def fixed(
@@ -87,6 +126,72 @@ def in_community(world: World) -> dict[str, str]:
 
 def community_scope(world: World) -> dict[str, str]:
     return {"scope": "community", "id": world.community}
+
+
+def county_scope(world: World) -> dict[str, str]:
+    return {"scope": "county"}
+
+
+# scope=county is the whole county to a county admin, refused to one limited to some
+# communities; to the roles below it is all of their communities.
+COUNTY_SCOPE: frozenset[Caller] = ALL - {"county_admin"}
+
+
+def as_party(prepare: Prepare) -> Prepare:
+    """The same call, the `volunteer` caller being the party member `party` themself."""
+
+    async def prepared(world: World, allowed: bool) -> Call:
+        return replace(await prepare(world, allowed), volunteer=world.party["id"])
+
+    return prepared
+
+
+def life_events_shown(page: dict[str, Any]) -> None:
+    assert "hospitalized" in {e["kind"] for e in page["items"]}, page
+
+
+def care_tasks_shown(*, to_the_member: bool) -> Expect:
+    """The party member's care tasks to the admins and, when the `volunteer` caller is the
+    member (`as_party`), to them; none to anyone else."""
+
+    def expect(world: World, caller: Caller, page: dict[str, Any]) -> None:
+        about = {t["volunteer_id"] for t in page["items"]}
+        if caller in ADMINS:
+            assert world.party["id"] in about, page
+        elif caller == "volunteer" and to_the_member:
+            assert about == {world.party["id"]}, page
+        else:
+            assert about == set(), page
+
+    return expect
+
+
+# Who serves the world's orders (assigned to `team`): its leader, and `member`, on it.
+TEAM_WORKERS: frozenset[Caller] = frozenset({"team_leader", "volunteer"})
+OPEN = frozenset({"submitted", "assigned", "accepted"})
+
+
+def residents_shown(world: World, caller: Caller, order: dict[str, Any]) -> None:
+    """The resident whole to the community's admins, and to the assigned team while the order
+    is open; to anyone else, and after it closes, the name's and address's first character."""
+    resident = order["resident"]
+    whole = caller in ADMINS or (
+        caller in TEAM_WORKERS and order["status"] in OPEN and order["team_id"] == world.team["id"]
+    )
+    masked = re.fullmatch(r".\*", resident["name"]) is not None
+    assert masked is not whole, (caller, order)
+    if masked:
+        assert resident["phone"] == "" or "****" in resident["phone"], order
+        assert resident["address"] is None or re.fullmatch(r".\*", resident["address"]), order
+
+
+def residents_listed(world: World, caller: Caller, page: dict[str, Any]) -> None:
+    for order in page["items"]:
+        residents_shown(world, caller, order)
+
+
+async def a_closed_order(world: World, allowed: bool) -> Call:
+    return Call(f"/requests/{(await world.new_order('completed'))['id']}")
 
 
 # -- calls on fresh objects: the order of the cases does not matter ----------------------
@@ -346,12 +451,23 @@ RULES: list[Rule] = [
             body=lambda w: {"kind": "commended", "occurred_on": "2024-05-04"},
         ),
     ),
+    # A party member's life events: the community's admins, and the member themself.
     Rule(
         "registry",
         "GET",
         "/volunteers/{volunteer_id}/life-events",
-        ALL,
+        ADMINS,
         fixed("/volunteers/{w.party[id]}/life-events"),
+        expect=lambda w, caller, page: life_events_shown(page),
+    ),
+    Rule(
+        "registry",
+        "GET",
+        "/volunteers/{volunteer_id}/life-events",
+        SELF,
+        as_party(fixed("/volunteers/{w.party[id]}/life-events")),
+        expect=lambda w, caller, page: life_events_shown(page),
+        case="the member's own",
     ),
     Rule(
         "registry",
@@ -430,8 +546,32 @@ RULES: list[Rule] = [
     # requests
     *operations("requests"),
     Rule("requests", "POST", "/requests", ADMINS, submit_order),
-    Rule("requests", "GET", "/requests", ALL, fixed("/requests", params=in_community)),
-    Rule("requests", "GET", "/requests/{request_id}", ALL, fixed("/requests/{w.order[id]}")),
+    # Residents whole to the community's admins, and to the assigned team while it is open.
+    Rule(
+        "requests",
+        "GET",
+        "/requests",
+        ALL,
+        fixed("/requests", params=lambda w: {**in_community(w), "limit": "500"}),
+        expect=residents_listed,
+    ),
+    Rule(
+        "requests",
+        "GET",
+        "/requests/{request_id}",
+        ALL,
+        fixed("/requests/{w.order[id]}"),
+        expect=residents_shown,
+    ),
+    Rule(
+        "requests",
+        "GET",
+        "/requests/{request_id}",
+        ALL,
+        a_closed_order,
+        expect=residents_shown,
+        case="closed",
+    ),
     Rule(
         "requests",
         "POST",
@@ -484,8 +624,42 @@ RULES: list[Rule] = [
             "/service-kinds/security_probe", body=lambda w: {"name": "安全测试", "category": "red"}
         ),
     ),
-    Rule("requests", "GET", "/care-tasks", ALL, fixed("/care-tasks", params=in_community)),
-    Rule("requests", "POST", "/care-tasks/{task_id}/complete", ADMINS, complete_care_task),
+    # Care tasks: the community's admins; a caller below them, only those about them.
+    Rule(
+        "requests",
+        "GET",
+        "/care-tasks",
+        ALL,
+        fixed("/care-tasks", params=in_community),
+        expect=care_tasks_shown(to_the_member=False),
+    ),
+    Rule(
+        "requests",
+        "GET",
+        "/care-tasks",
+        ALL,
+        as_party(fixed("/care-tasks", params=in_community)),
+        expect=care_tasks_shown(to_the_member=True),
+        case="the member's own",
+    ),
+    Rule(
+        "requests",
+        "POST",
+        "/care-tasks/{task_id}/complete",
+        ADMINS,
+        complete_care_task,
+        hidden=frozenset({"branch_admin", "team_leader", "volunteer"}),
+    ),
+    Rule(
+        "requests",
+        "POST",
+        "/care-tasks/{task_id}/complete",
+        ADMINS,
+        as_party(complete_care_task),
+        # The member sees a task about them, but it is the admins' to do: 403.
+        hidden=frozenset({"branch_admin", "team_leader"}),
+        case="the member's own",
+    ),
     Rule("requests", "POST", "/care-recipients", ADMINS, register_care_recipient),
     Rule(
         "requests", "GET", "/care-recipients", ALL, fixed("/care-recipients", params=in_community)
@@ -578,6 +752,17 @@ RULES: list[Rule] = [
         ALL,
         fixed("/reports/summary", params=lambda w: {**community_scope(w), "format": "html"}),
     ),
+    *(
+        Rule(
+            "stats",
+            "GET",
+            path,
+            COUNTY_SCOPE,
+            fixed(path, params=county_scope),
+            case="scope=county",
+        )
+        for path in SCOPED_STATS
+    ),
 ]
 
 # Routes anyone may call: operations, the event contract, the dashboard page and its assets.
@@ -596,13 +781,14 @@ PUBLIC: frozenset[tuple[str, str, str]] = frozenset(
 )
 DOCS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 
-CASES = [(rule, role) for rule in RULES for role in ROLES]
+CASES = [(rule, caller) for rule in RULES for caller in CALLERS]
 
 
 @pytest.fixture(scope="module")
 async def world(stack: Stack) -> World:
-    # Two spare care tasks: one for each role that may complete one.
-    return await build_world(stack, spare_care_tasks=len(ADMINS))
+    # Spare care tasks: one for each caller that may complete one, in each row.
+    spare = sum(len(r.allowed) for r in RULES if r.path == "/care-tasks/{task_id}/complete")
+    return await build_world(stack, spare_care_tasks=spare)
 
 
 def routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -623,11 +809,11 @@ def routes(app: FastAPI) -> set[tuple[str, str]]:
 def test_the_table_names_each_route_once() -> None:
     keys = [rule.key for rule in RULES]
     assert len(keys) == len(set(keys)), "a route is in the table twice"
-    assert not set(keys) & PUBLIC
+    assert not {rule.route for rule in RULES} & PUBLIC
 
 
 async def test_every_route_is_in_the_table(stack: Stack) -> None:
-    table = {rule.key for rule in RULES}
+    table = {rule.route for rule in RULES}
     for name in SERVICE_NAMES:
         app = stack.services[name].app
         answered = {(name, method, path) for method, path in routes(app)}
@@ -653,12 +839,12 @@ async def test_public_routes_need_no_token(stack: Stack, service: str, path: str
 
 
 @pytest.mark.parametrize(
-    ("rule", "role"),
+    ("rule", "caller"),
     CASES,
-    ids=[f"{rule.service} {rule.method} {rule.path} as {role}" for rule, role in CASES],
+    ids=[f"{rule.name} as {caller}" for rule, caller in CASES],
 )
-async def test_role_matrix(world: World, rule: Rule, role: Role) -> None:
-    allowed = role in rule.allowed
+async def test_role_matrix(world: World, rule: Rule, caller: Caller) -> None:
+    allowed = caller in rule.allowed
     call = await rule.prepare(world, allowed)
     response = await world.stack[rule.service].request(
         rule.method,
@@ -666,20 +852,25 @@ async def test_role_matrix(world: World, rule: Rule, role: Role) -> None:
         json=call.json,
         params=call.params,
         files=call.files,
-        headers=world.headers(role),
+        headers=world.headers(caller, call.volunteer),
     )
     if allowed:
         assert response.status_code in (200, 201, 204), response.text
+        if rule.expect is not None:
+            rule.expect(world, caller, response.json())
+        return
+    assert response.headers["content-type"] == PROBLEM_JSON
+    if caller in rule.hidden:
+        assert response.status_code == 404, response.text
     else:
         assert response.status_code == 403, response.text
-        assert response.headers["content-type"] == PROBLEM_JSON
         assert response.json()["type"] == "https://qise.dev/problems/forbidden"
 
 
 @pytest.mark.parametrize(
     "rule",
     RULES,
-    ids=[f"{rule.service} {rule.method} {rule.path} without a token" for rule in RULES],
+    ids=[f"{rule.name} without a token" for rule in RULES],
 )
 async def test_every_table_route_needs_a_token(world: World, rule: Rule) -> None:
     call = await rule.prepare(world, False)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
 from services.activities import models as activities_models
 from services.requests import models as requests_models
-from shared.auth import Role
+from shared.auth import ROLES, Role
 from tests.api import (
     create,
     create_community,
@@ -28,6 +28,22 @@ from tests.api import (
     next_phone,
 )
 from tests.conftest import ADMIN, Stack, auth, eventually
+
+# The callers the security tests try: the five roles, each over the world's community, and
+# a county admin over all communities (the `county_admin` of ROLES is limited to this one).
+CountyWide = Literal["county_admin (all communities)"]
+COUNTY_WIDE: CountyWide = "county_admin (all communities)"
+Caller = Role | CountyWide
+CALLERS: tuple[Caller, ...] = (*ROLES, COUNTY_WIDE)
+
+# The stats routes that answer for a scope (county, branch or community).
+SCOPED_STATS: tuple[str, ...] = (
+    "/stats/overview",
+    "/stats/timeseries",
+    "/stats/leaderboard",
+    "/stats/open-requests",
+    "/reports/summary",
+)
 
 NOT_YET_KNOWN = "https://qise.dev/problems/not-yet-known"
 PROBLEM_JSON = "application/problem+json"
@@ -93,16 +109,20 @@ class World:
     def requests(self) -> httpx.AsyncClient:
         return self.stack["requests"]
 
-    def headers(self, role: Role) -> dict[str, str]:
-        """A token of `role` over this community; a team leader leads `team`, a volunteer is
-        `member` (on `team`, which looks after `care_recipient`); the branch's admin holds the
-        communities of `branch`: this one."""
+    def headers(self, caller: Caller, volunteer: str | None = None) -> dict[str, str]:
+        """A token of `caller` over this community; a team leader leads `team`, a volunteer is
+        `member` (on `team`, which looks after `care_recipient`), or else the volunteer whose
+        id is `volunteer`; the branch's admin holds the communities of `branch`: this one.
+        The county admin's token over all communities is `COUNTY_WIDE`."""
+        if caller == COUNTY_WIDE:
+            return auth("county_admin", ["*"], sub="security-county-wide")
+        role: Role = caller
         sub = {
             "county_admin": "security-county",
             "branch_admin": "security-branch",
             "community_admin": "security-admin",
             "team_leader": self.leader["id"],
-            "volunteer": self.member["id"],
+            "volunteer": volunteer or self.member["id"],
         }[role]
         return auth(role, [self.community], sub=sub)
 

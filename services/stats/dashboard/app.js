@@ -265,8 +265,9 @@
     picker.replaceChildren();
     if (areas.county) {
       picker.append(option("county:", "全县"));
-    } else if (areas.communities.length > 1) {
-      // scope=county answers for every community the token holds, and no other.
+    } else if (areas.county_scope && areas.communities.length > 1) {
+      // scope=county answers for every community the token holds, and no other (but not
+      // to a county admin limited to some communities: to them it means the county).
       picker.append(option("county:", "我的全部社区"));
     }
     // A branch figure covers all its communities, which only a county-wide token may see.

@@ -91,6 +91,7 @@ describe('the board in the URL', () => {
 describe('scopes', () => {
   const areas = {
     county: true,
+    county_scope: true,
     branches: ['chengnan', '东城大支部'],
     branch_names: { chengnan: '城南社区大支部', 东城大支部: '东城大支部' },
     communities: [
@@ -109,7 +110,7 @@ describe('scopes', () => {
       ['community:longquan', '龙泉社区'],
       ['community:xinglong', '兴隆社区'],
     ])
-    expect(areaOptions({ ...areas, county: false, branches: [] }).map((o) => o.key)).toEqual([
+    expect(areaOptions({ ...areas, county: false, county_scope: false, branches: [] }).map((o) => o.key)).toEqual([
       'community:chengnan1',
       'community:longquan',
       'community:xinglong',
