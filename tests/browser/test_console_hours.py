@@ -114,7 +114,10 @@ async def test_an_admin_previews_issues_and_downloads_a_certificate(
     await expect(shown).to_contain_text(prefix)
     number = (await shown.locator("b").first.inner_text()).strip()
     await expect(card.get_by_test_id("certificate-date")).to_contain_text("年")
-    await expect(paper.locator(".number")).to_have_text(f"证明编号：{number}")
+    # Beside the number, the check code anyone verifies it with (GET /certificates/{number}).
+    code = (await card.get_by_test_id("certificate-code").inner_text()).strip()
+    assert len(code.replace("-", "")) == 8
+    await expect(paper.locator(".number")).to_have_text(f"证明编号：{number}　核验码：{code}")
 
     # Download the PDF: a real file, named by its number.
     async with page.expect_download() as waiting:

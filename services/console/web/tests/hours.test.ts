@@ -36,7 +36,7 @@ function entry(fields: Partial<HoursEntry>): HoursEntry {
 // As services/activities/certificate.py renders them (style left out).
 const ISSUED = `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>志愿服务证明 QS-longquan-2026-000012</title></head><body>
-<p class="number">证明编号：QS-longquan-2026-000012</p><h1>志愿服务证明</h1>
+<p class="number">证明编号：QS-longquan-2026-000012　核验码：K7QP-3XWM</p><h1>志愿服务证明</h1>
 <div class="issuer"><table><tr><th>出具单位：</th><td>龙泉社区</td></tr><tr><th>负责人：</th><td>________</td></tr>
 <tr><th>经办人：</th><td>________</td></tr><tr><th>出具日期：</th><td>2026年1月2日</td></tr></table>
 <div class="seal">（单位印章）</div></div></body></html>`
@@ -86,7 +86,11 @@ describe('volunteer hours', () => {
 
 describe('certificate', () => {
   it('reads the number and issue date of an issued certificate', () => {
-    expect(readCertificate(ISSUED)).toEqual({ number: 'QS-longquan-2026-000012', issuedOn: '2026-01-02' })
+    expect(readCertificate(ISSUED)).toEqual({
+      number: 'QS-longquan-2026-000012',
+      issuedOn: '2026-01-02',
+      checkCode: 'K7QP-3XWM',
+    })
   })
 
   it('reads a preview as not issued', () => {

@@ -7,9 +7,13 @@ export interface CertificateFacts {
   number: string | null
   /** The day it was issued, YYYY-MM-DD, or null for a preview. */
   issuedOn: string | null
+  /** The check code printed beside the number (anyone verifies with it), when shown. */
+  checkCode?: string | null
 }
 
 const NUMBER_LABEL = /^\s*证明编号[：:]\s*/
+// An issued certificate's number line goes on with its check code: 证明编号：…　核验码：ABCD-EFGH.
+const CHECK_CODE_LABEL = /\s*核验码[：:]\s*/
 const CHINESE_DATE = /(\d{4})年(\d{1,2})月(\d{1,2})日/
 
 /** 2026年1月2日 -> 2026-01-02; null when the text holds no such date. */
@@ -29,7 +33,9 @@ export function chineseDate(iso: string): string {
 export function readCertificate(html: string): CertificateFacts {
   const doc = new DOMParser().parseFromString(html, 'text/html')
   const numberText = doc.querySelector('.number')?.textContent ?? ''
-  const number = numberText.replace(NUMBER_LABEL, '').trim()
+  const [numberPart, codePart] = numberText.split(CHECK_CODE_LABEL)
+  const number = numberPart.replace(NUMBER_LABEL, '').trim()
+  const checkCode = codePart?.trim() || null
   // A preview says so instead of a number: （未编号，预览）.
   const issued = number !== '' && !number.includes('预览') && !number.startsWith('（')
   if (!issued) return { number: null, issuedOn: null }
@@ -39,7 +45,7 @@ export function readCertificate(html: string): CertificateFacts {
       issuedOn = isoFromChinese(row.querySelector('td')?.textContent ?? '')
     }
   }
-  return { number, issuedOn }
+  return { number, issuedOn, checkCode }
 }
 
 /** The file name a Content-Disposition header gives, else `fallback`. */
