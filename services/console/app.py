@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -27,6 +28,12 @@ NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>工作台未构建</t
 npm run build</code>）。</p>"""
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+# Where the identity provider sends the browser back with the code: a path, not a hash
+# route (a redirect URI may not carry a fragment); the web app takes it from there.
+CALLBACK_PATH = "/auth/callback"
+
+log = logging.getLogger(__name__)
 
 
 def _built(settings: ConsoleSettings) -> bool:
@@ -96,9 +103,27 @@ def create_app(
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    @app.get("/auth/config", include_in_schema=False)
+    async def auth_config() -> JSONResponse:
+        """How the web app signs in and reads a token's claims (no token needed)."""
+        return JSONResponse(settings.auth_config(), headers={"Cache-Control": "no-cache"})
+
+    if settings.oidc_issuer and not settings.oidc_client_id:
+        log.warning(
+            "QISE_OIDC_ISSUER is set but QISE_OIDC_CLIENT_ID is not: the console offers"
+            " only token sign-in"
+        )
+
     app.include_router(api_router(settings))
 
     if _built(settings):
+
+        @app.get(CALLBACK_PATH, include_in_schema=False)
+        async def sign_in_callback() -> FileResponse:
+            return FileResponse(
+                settings.web_root / "index.html", headers={"Cache-Control": "no-store"}
+            )
+
         app.mount("/", StaticFiles(directory=settings.web_root, html=True), name="web")
     else:
 

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,7 +14,9 @@ class ConsoleSettings(BaseSettings):
     """The console owns no data: where it listens, where the four services answer,
     and where the built web app lies."""
 
-    model_config = SettingsConfigDict(env_prefix="CONSOLE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="CONSOLE_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     service: str = Field("console", description="Service name, used in metrics.")
     host: str = Field("127.0.0.1", description="Interface the HTTP server listens on.")
@@ -34,6 +37,58 @@ class ConsoleSettings(BaseSettings):
     trusted_proxies: TrustedProxies = Field(
         (), validation_alias=AliasChoices("QISE_TRUSTED_PROXIES"), description=TRUSTED_PROXIES_HELP
     )
+
+    # Sign-in: the same names the services read, so one ConfigMap configures both.
+    oidc_issuer: str | None = Field(
+        None,
+        validation_alias=AliasChoices("QISE_OIDC_ISSUER"),
+        description="Issuer URL of the county's OpenID Connect provider (e.g."
+        " https://sso.example.gov.cn/realms/qise). With QISE_OIDC_CLIENT_ID the console"
+        " signs in through it (authorization code + PKCE); token sign-in stays for local use.",
+    )
+    oidc_client_id: str | None = Field(
+        None,
+        validation_alias=AliasChoices("QISE_OIDC_CLIENT_ID"),
+        description="The console's client id at the provider: a public client whose redirect"
+        " URI is `<console address>/auth/callback` and whose post-logout redirect URI is"
+        " `<console address>/`.",
+    )
+    oidc_scope: str = Field(
+        "openid profile",
+        validation_alias=AliasChoices("QISE_OIDC_SCOPE"),
+        description="Scopes the console asks the provider for.",
+    )
+    role_claim: str = Field(
+        "role",
+        validation_alias=AliasChoices("QISE_ROLE_CLAIM"),
+        description="Dotted path of the access token's role claim (Keycloak realm roles:"
+        " `realm_access.roles`). A string is the role; of a list, the most privileged Qise"
+        " role in it.",
+    )
+    communities_claim: str = Field(
+        "communities",
+        validation_alias=AliasChoices("QISE_COMMUNITIES_CLAIM"),
+        description="Dotted path of the access token's communities claim: a list, or one"
+        " string separated by commas or spaces.",
+    )
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    def auth_config(self) -> dict[str, Any]:
+        """What the web app needs to sign in and to read a token's claims as the services
+        do (`GET /auth/config`): nothing secret."""
+        oidc = (
+            {"issuer": self.oidc_issuer, "client_id": self.oidc_client_id, "scope": self.oidc_scope}
+            if self.oidc_configured
+            else None
+        )
+        return {
+            "oidc": oidc,
+            "role_claim": self.role_claim,
+            "communities_claim": self.communities_claim,
+        }
 
     @property
     def web_root(self) -> Path:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import httpx
 import pytest
 import uvicorn
 from playwright.async_api import Browser, BrowserContext, async_playwright
+from starlette.types import ASGIApp
 
 from services.console.app import create_app
 from services.console.settings import WEB_BUILD, ConsoleSettings
@@ -116,23 +117,29 @@ class ToTheStack(httpx.AsyncBaseTransport):
         return await self.transports[request.url.host].handle_async_request(request)
 
 
-@pytest.fixture(scope="module")
-async def console_site(stack: Stack) -> AsyncIterator[str]:
-    """The console on a real port of this machine, forwarding to the running stack."""
-    settings = ConsoleSettings(
+def console_settings(**overrides: Any) -> ConsoleSettings:
+    """The console's settings for the stack (`ToTheStack` reaches the services by name)."""
+    return ConsoleSettings(
         _env_file=None,
         registry_url="http://registry",
         activities_url="http://activities",
         requests_url="http://requests",
         stats_url="http://stats",
+        **overrides,
     )
-    config = uvicorn.Config(
-        create_app(settings, transport=ToTheStack(stack)),
-        host="127.0.0.1",
-        port=free_port(),
-        log_level="warning",
+
+
+def serve(app: ASGIApp, port: int | None = None) -> AbstractAsyncContextManager[str]:
+    """`app` on a real port of this machine (`port`, or a free one): its base URL."""
+    return served(
+        uvicorn.Config(app, host="127.0.0.1", port=port or free_port(), log_level="warning")
     )
-    async with served(config) as url:
+
+
+@pytest.fixture(scope="module")
+async def console_site(stack: Stack) -> AsyncIterator[str]:
+    """The console on a real port of this machine, forwarding to the running stack."""
+    async with serve(create_app(console_settings(), transport=ToTheStack(stack))) as url:
         yield url
 
 

@@ -17,7 +17,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 1500,
   },
   server: {
-    // `npm run dev` next to `qise up`: the console on :8000 forwards to the services.
-    proxy: { '/api': 'http://127.0.0.1:8000' },
+    // `npm run dev` next to `qise up`: the console on :8000 forwards to the services and
+    // says how to sign in (/auth/config); /auth/callback is the app itself (SPA fallback).
+    proxy: { '/api': 'http://127.0.0.1:8000', '/auth/config': 'http://127.0.0.1:8000' },
   },
 })

@@ -1,6 +1,7 @@
 // Static routes; `meta.roles` says who may open a page (and see it in the menu).
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
 import type { Role } from './api/token'
+import { callbackRoute } from './auth/callback'
 import AppLayout from './layouts/AppLayout.vue'
 import { ADMIN_ROLES, useSession } from './stores/session'
 
@@ -27,6 +28,13 @@ export const routes: RouteRecordRaw[] = [
     path: '/login',
     name: 'login',
     component: () => import('./pages/Login.vue'),
+    meta: { title: '登录', public: true },
+  },
+  {
+    // Back from the county's identity provider (main.ts moves /auth/callback here).
+    path: '/auth/callback',
+    name: 'sign-in-callback',
+    component: () => import('./pages/SignInCallback.vue'),
     meta: { title: '登录', public: true },
   },
   {
@@ -203,11 +211,18 @@ export const routes: RouteRecordRaw[] = [
   { path: '/:rest(.*)*', redirect: '/' },
 ]
 
+// Back from the identity provider at /auth/callback?code=…: the pages live behind the
+// hash, so the same address becomes /#/auth/callback?code=… before the history reads it.
+const callback = typeof window === 'undefined' ? null : callbackRoute(window.location)
+if (callback) window.history.replaceState(null, '', callback)
+
 export const router = createRouter({ history: createWebHashHistory(), routes })
 
 router.beforeEach((to) => {
   const session = useSession()
   if (to.meta.public) return true
+  // An expired token would only be refused: sign in again first, coming back here.
+  if (session.expired()) session.forget()
   if (!session.signedIn) return { name: 'login', query: { redirect: to.fullPath } }
   if (!session.hasRole(to.meta.roles)) return { name: 'forbidden' }
   return true

@@ -141,6 +141,7 @@ describe('the 401 handler', () => {
       history: createMemoryHistory(),
       routes: [
         { path: '/login', name: 'login', component: Blank },
+        { path: '/auth/callback', name: 'sign-in-callback', component: Blank },
         { path: '/volunteers/new', name: 'volunteer-new', component: VolunteerForm },
       ],
     })
@@ -150,7 +151,7 @@ describe('the 401 handler', () => {
     setActivePinia(createPinia())
     const router = makeRouter()
     await router.push('/volunteers/new?community_id=longquan')
-    const session = { signOut: vi.fn() }
+    const session = { forget: vi.fn() }
     const warn = vi.fn()
     configureAuth({ token: () => 'expired', unauthorized: sendToSignIn(router, session, warn) })
     const { fetcher } = fakeFetch(refusal)
@@ -171,7 +172,7 @@ describe('the 401 handler', () => {
     await flushPromises()
 
     expect(sent).toBe(false)
-    expect(session.signOut).toHaveBeenCalledTimes(1)
+    expect(session.forget).toHaveBeenCalledTimes(1)
     expect(warn).toHaveBeenCalledTimes(1)
     expect(warn.mock.calls[0][0]).toContain('已填写的内容会保留')
     expect(router.currentRoute.value.name).toBe('login')
@@ -184,13 +185,16 @@ describe('the 401 handler', () => {
     expect(restored.model).toEqual({ name: '王芳', phone: '13812345678' })
   })
 
-  it('does nothing on the sign-in page, which says so itself', async () => {
-    const router = makeRouter()
-    await router.push('/login')
-    const session = { signOut: vi.fn() }
-    const warn = vi.fn()
-    sendToSignIn(router, session, warn)()
-    expect(session.signOut).not.toHaveBeenCalled()
-    expect(warn).not.toHaveBeenCalled()
+  it('does nothing on the sign-in pages, which say so themselves', async () => {
+    for (const page of ['/login', '/auth/callback']) {
+      const router = makeRouter()
+      await router.push(page)
+      const session = { forget: vi.fn() }
+      const warn = vi.fn()
+      sendToSignIn(router, session, warn)()
+      expect(session.forget).not.toHaveBeenCalled()
+      expect(warn).not.toHaveBeenCalled()
+      expect(router.currentRoute.value.path).toBe(page)
+    }
   })
 })

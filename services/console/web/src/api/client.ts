@@ -97,19 +97,24 @@ export async function call<T>(
   return data as T
 }
 
+// The pages that sign in say themselves what a refused token means.
+const SIGN_IN_PAGES = new Set(['login', 'sign-in-callback'])
+
 /**
- * The 401 handler: forget the token and go to sign-in, which comes back to this page
- * afterwards. Forms keep their drafts in sessionStorage, so nothing typed is lost.
+ * The 401 handler (a refused or expired token): forget the token here and go to
+ * sign-in, which comes back to this page afterwards (through the identity provider too,
+ * whose session is left as it is). Forms keep their drafts in sessionStorage, so nothing
+ * typed is lost.
  */
 export function sendToSignIn(
   router: Router,
-  session: { signOut(): void },
+  session: { forget(): void },
   warn: (message: string) => void,
 ): () => void {
   return () => {
     const here = router.currentRoute.value
-    if (here.name === 'login') return // the sign-in page says so itself
-    session.signOut()
+    if (typeof here.name === 'string' && SIGN_IN_PAGES.has(here.name)) return
+    session.forget()
     warn('登录已失效，请重新登录；已填写的内容会保留。')
     const login: RouteLocationRaw = { name: 'login', query: { redirect: here.fullPath } }
     void router.push(login)
