@@ -22,8 +22,6 @@ from fastapi import APIRouter, FastAPI, Form
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
-from shared.auth import ROLES
-
 KID = "fake-provider-1"
 # Keycloak's issuer is the realm's address: <server>/realms/<realm>.
 REALM_PATH = "/realms/qise"
@@ -71,10 +69,6 @@ class FakeProvider:
     post_logout_redirect_uris: set[str] = field(default_factory=set)
     account: Account | None = None
     token_seconds: int = 600
-    # Until the services read QISE_ROLE_CLAIM (the backend part of issue 17) they take the
-    # role from a top-level `role` claim: a hardcoded-claim mapper can add one. The
-    # console reads `realm_access.roles` either way.
-    top_level_role: bool = True
     grants: dict[str, Grant] = field(default_factory=dict)
     challenges: list[tuple[str, str]] = field(default_factory=list)  # (method, challenge)
     refusals: list[str] = field(default_factory=list)  # what /token refused, why
@@ -111,9 +105,6 @@ class FakeProvider:
             "realm_access": {"roles": account.realm_roles},
             "communities": account.communities,
         }
-        ours = [role for role in ROLES if role in account.realm_roles]
-        if self.top_level_role and ours:
-            claims["role"] = ours[0]
         return self.sign(claims)
 
     def id_token(self, account: Account, nonce: str | None) -> str:

@@ -20,6 +20,7 @@ import pytest
 from playwright.async_api import BrowserContext, Page, Route, expect
 
 from services.console.app import create_app
+from shared.auth import TokenVerifier
 from tests.browser.conftest import (
     ToTheStack,
     console_settings,
@@ -58,24 +59,27 @@ async def oidc_console(stack: Stack, provider: FakeProvider) -> AsyncIterator[st
 
 @pytest.fixture
 def services_trust_provider(stack: Stack, provider: FakeProvider, community: str) -> Iterator[None]:
-    """While the test runs, the stack's services verify tokens with the provider's public
-    key (QISE_JWT_ALGORITHM=RS256, QISE_JWT_PUBLIC_KEY, QISE_JWT_AUDIENCE) instead of the
-    test secret; they read their settings per request, from app.state. (After the test's
-    community is made with the test secret.)"""
-    before = {name: service.app.state.settings for name, service in stack.services.items()}
+    """While the test runs, the stack's services check tokens as a deployment with the
+    county's provider does (QISE_OIDC_ISSUER, QISE_JWT_ALGORITHMS=RS256, QISE_JWT_AUDIENCE,
+    QISE_ROLE_CLAIM=realm_access.roles): its discovery document and JWKS, fetched over HTTP.
+    (After the test's community is made with the test secret.)"""
+    before = {name: service.app.state.tokens for name, service in stack.services.items()}
     for service in stack.services.values():
-        service.app.state.settings = service.settings.model_copy(
+        settings = service.settings.model_copy(
             update={
-                "jwt_algorithm": "RS256",
-                "jwt_public_key": provider.public_pem,
+                "oidc_issuer": provider.issuer,
+                "jwt_algorithms": ("RS256",),
                 "jwt_audience": provider.audience,
+                "role_claim": "realm_access.roles",
+                "communities_claim": "communities",
             }
         )
+        service.app.state.tokens = TokenVerifier(settings)
     try:
         yield
     finally:
         for name, service in stack.services.items():
-            service.app.state.settings = before[name]
+            service.app.state.tokens = before[name]
 
 
 @pytest.fixture(autouse=True)
