@@ -25,7 +25,6 @@ from services.requests.lifecycle import Sla, months_before
 from services.requests.models import (
     CareRecipient,
     CareTask,
-    Community,
     ServiceRequest,
     Team,
 )
@@ -42,7 +41,7 @@ from shared.uow import unit_of_work
 from tests.api import create_team, create_volunteer, next_phone, published_events
 from tests.conftest import ADMIN, Stack, auth, eventually, new_community
 from tests.integration.test_activities import activity_body, log
-from tests.integration.test_requests import order, submit
+from tests.integration.test_requests import add_community_with_orange_team, order, submit
 
 NAME = "陈秀英"
 NOTE = "肺炎住院，需要每周探望"
@@ -620,18 +619,7 @@ async def seed_closed_and_open(runtime: Runtime) -> dict[str, Any]:
     community = f"r{uuid.uuid4().hex[:12]}"
     today = date.today()
     async with runtime.sessionmaker() as session, unit_of_work(session):
-        session.add(Community(id=community, name=f"留存社区 {community}"))
-        session.add(
-            Team(
-                id=uuid.uuid4(),
-                community_id=community,
-                category="orange",
-                name="橙色服务队",
-                leader_volunteer_id=None,
-                status="active",
-                version=1,
-            )
-        )
+        add_community_with_orange_team(session, community, f"留存社区 {community}")
         await session.flush()
         command = RequestIn.model_validate(order(community))
         made = [await domain.submit_request(session, "tester", command, SLA) for _ in range(3)]

@@ -17,6 +17,7 @@ import httpx
 import orjson
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.requests import domain, lifecycle
 from services.requests import events as requests_events
@@ -430,6 +431,23 @@ async def replicas(stack: Stack) -> AsyncIterator[list[Runtime]]:
             await engine.dispose()
 
 
+def add_community_with_orange_team(session: AsyncSession, community: str, name: str) -> None:
+    """What the requests replica holds once the registry made a community with one active
+    orange team: where orders are routed."""
+    session.add(Community(id=community, name=name))
+    session.add(
+        Team(
+            id=uuid.uuid4(),
+            community_id=community,
+            category="orange",
+            name="橙色服务队",
+            leader_volunteer_id=None,
+            status="active",
+            version=1,
+        )
+    )
+
+
 def zone_today(runtime: Runtime) -> date:
     settings = runtime.settings
     assert isinstance(settings, RequestsSettings)
@@ -452,18 +470,7 @@ async def seeded(runtime: Runtime, orders: int, tasks: int) -> tuple[str, list[A
         version=1,
     )
     async with runtime.sessionmaker() as session, unit_of_work(session):
-        session.add(Community(id=community, name=f"调度社区 {community}"))
-        session.add(
-            Team(
-                id=uuid.uuid4(),
-                community_id=community,
-                category="orange",
-                name="橙色服务队",
-                leader_volunteer_id=None,
-                status="active",
-                version=1,
-            )
-        )
+        add_community_with_orange_team(session, community, f"调度社区 {community}")
         session.add(member)
         await session.flush()
         command = RequestIn.model_validate(order(community))
