@@ -14,13 +14,15 @@ from services.stats.models import Volunteer as StatsVolunteer
 from shared.personal_data import ERASED_VOLUNTEER_NAME
 from tests.api import create_volunteer, read
 from tests.browser.conftest import needs_chromium, needs_console_build
+from tests.browser.pages import snap
+from tests.browser.test_console_hours import sign_in_on_phone
 from tests.browser.test_console_volunteers import (
     downloaded,
     sign_in,
     snap_settled,
     toast,
 )
-from tests.conftest import Stack
+from tests.conftest import Stack, token
 from tests.security.world import known
 
 pytestmark = [pytest.mark.browser, needs_chromium, needs_console_build]
@@ -60,7 +62,29 @@ async def test_export_then_erase_a_volunteer(
     await expect(page.get_by_test_id("volunteer-title")).to_contain_text(ERASED_VOLUNTEER_NAME)
     await expect(page.get_by_test_id("erased-tag")).to_be_visible()
     await expect(page.get_by_test_id("erase-personal-data")).to_have_count(0)
+    # Nothing left to edit: a save would be refused (409) anyway.
+    await expect(page.get_by_test_id("edit")).to_have_count(0)
     await snap_settled(page, "console-volunteer-erased")
     held = await read(stack["registry"], f"/volunteers/{person['id']}")
     assert (held["name"], held["phone"], held["skills"]) == (ERASED_VOLUNTEER_NAME, "", [])
     assert errors == []
+
+
+async def test_a_volunteer_downloads_their_own_personal_data_on_their_phone(
+    stack: Stack, community: str, console_site: str, phone: BrowserContext
+) -> None:
+    person = await create_volunteer(stack["registry"], community, name="林晓燕")
+    await known(stack, "stats", StatsVolunteer, uuid.UUID(person["id"]))
+    page = await phone.new_page()
+    await sign_in_on_phone(page, console_site, token("volunteer", [community], sub=person["id"]))
+    card = page.get_by_test_id("me-personal-data")
+    await card.scroll_into_view_if_needed()
+    await snap(page, "console-me-personal-data")
+    # Their own copy, and no way to erase it themself (that request goes to the community).
+    await expect(card.get_by_test_id("erase-personal-data")).to_have_count(0)
+    async with page.expect_download() as download:
+        await card.get_by_test_id("export-personal-data").click()
+    gathered = json.loads(await downloaded(await download.value))
+    assert gathered["missing"] == []
+    assert gathered["parts"]["registry"]["volunteer"]["name"] == "林晓燕"
+    assert gathered["parts"]["registry"]["volunteer"]["phone"] == person["phone"]
