@@ -48,7 +48,35 @@ TRUSTED_PROXIES_HELP = (
 )
 
 
-class ServiceSettings(BaseSettings):
+class TokenClaims(BaseSettings):
+    """Who issues the tokens and where they carry the role and communities: read alike by
+    the services (to check tokens) and the console (to sign in and read them), so one
+    ConfigMap configures both."""
+
+    oidc_issuer: str | None = Field(
+        None,
+        validation_alias=AliasChoices("QISE_OIDC_ISSUER"),
+        description="OpenID Connect issuer whose RS256/ES256 tokens the services accept, e.g."
+        " `https://sso.example.gov.cn/realms/qise`: its discovery document names the JWKS,"
+        " and tokens must carry exactly this `iss`. With QISE_OIDC_CLIENT_ID the console"
+        " signs in through it (authorization code + PKCE); token sign-in stays for local use.",
+    )
+    role_claim: str = Field(
+        "role",
+        validation_alias=AliasChoices("QISE_ROLE_CLAIM"),
+        description="Where a token carries its role: a claim name or a dotted path (Keycloak"
+        " realm roles: `realm_access.roles`). A string is the role; of a list, the most"
+        " privileged Qise role in it.",
+    )
+    communities_claim: str = Field(
+        "communities",
+        validation_alias=AliasChoices("QISE_COMMUNITIES_CLAIM"),
+        description="Where a token carries its communities: a claim name or a dotted path;"
+        " a list of community ids, or one string of them separated by commas or spaces.",
+    )
+
+
+class ServiceSettings(TokenClaims):
     """What every service needs. Subclasses set `env_prefix` and the defaults."""
 
     # A subclass's model_config is merged into this one: it sets only its env_prefix.
@@ -106,13 +134,6 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("QISE_JWT_LEEWAY_SECONDS"),
         description="Clock difference allowed when checking a token's `exp`, `nbf` and `iat`.",
     )
-    oidc_issuer: str | None = Field(
-        None,
-        validation_alias=AliasChoices("QISE_OIDC_ISSUER"),
-        description="OpenID Connect issuer whose RS256/ES256 tokens the services accept, e.g."
-        " `https://sso.example.gov.cn/realms/qise`: its discovery document names the JWKS,"
-        " and tokens must carry exactly this `iss`.",
-    )
     jwks_cache_seconds: float = Field(
         300.0,
         validation_alias=AliasChoices("QISE_JWKS_CACHE_SECONDS"),
@@ -128,19 +149,6 @@ class ServiceSettings(BaseSettings):
         3.0,
         validation_alias=AliasChoices("QISE_OIDC_TIMEOUT_SECONDS"),
         description="Longest wait for the issuer's discovery document or JWKS.",
-    )
-    role_claim: str = Field(
-        "role",
-        validation_alias=AliasChoices("QISE_ROLE_CLAIM"),
-        description="Where a token carries its role: a claim name or a dotted path (Keycloak"
-        " realm roles: `realm_access.roles`). A string is the role; of a list, the most"
-        " privileged Qise role in it.",
-    )
-    communities_claim: str = Field(
-        "communities",
-        validation_alias=AliasChoices("QISE_COMMUNITIES_CLAIM"),
-        description="Where a token carries its communities: a claim name or a dotted path;"
-        " a list of community ids, or one string of them separated by commas or spaces.",
     )
     timezone: str = Field(
         "Asia/Shanghai",

@@ -2,15 +2,15 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from shared.settings import TRUSTED_PROXIES_HELP, TrustedProxies
+from shared.settings import TRUSTED_PROXIES_HELP, TokenClaims, TrustedProxies
 
 # `npm run build` in services/console/web writes the single-page app here.
 WEB_BUILD = Path(__file__).parent / "web" / "dist"
 
 
-class ConsoleSettings(BaseSettings):
+class ConsoleSettings(TokenClaims):
     """The console owns no data: where it listens, where the four services answer,
     and where the built web app lies."""
 
@@ -38,14 +38,7 @@ class ConsoleSettings(BaseSettings):
         (), validation_alias=AliasChoices("QISE_TRUSTED_PROXIES"), description=TRUSTED_PROXIES_HELP
     )
 
-    # Sign-in: the same names the services read, so one ConfigMap configures both.
-    oidc_issuer: str | None = Field(
-        None,
-        validation_alias=AliasChoices("QISE_OIDC_ISSUER"),
-        description="Issuer URL of the county's OpenID Connect provider (e.g."
-        " https://sso.example.gov.cn/realms/qise). With QISE_OIDC_CLIENT_ID the console"
-        " signs in through it (authorization code + PKCE); token sign-in stays for local use.",
-    )
+    # Sign-in: the issuer and the claim paths come from TokenClaims, as the services read them.
     oidc_client_id: str | None = Field(
         None,
         validation_alias=AliasChoices("QISE_OIDC_CLIENT_ID"),
@@ -57,19 +50,6 @@ class ConsoleSettings(BaseSettings):
         "openid profile",
         validation_alias=AliasChoices("QISE_OIDC_SCOPE"),
         description="Scopes the console asks the provider for.",
-    )
-    role_claim: str = Field(
-        "role",
-        validation_alias=AliasChoices("QISE_ROLE_CLAIM"),
-        description="Dotted path of the access token's role claim (Keycloak realm roles:"
-        " `realm_access.roles`). A string is the role; of a list, the most privileged Qise"
-        " role in it.",
-    )
-    communities_claim: str = Field(
-        "communities",
-        validation_alias=AliasChoices("QISE_COMMUNITIES_CLAIM"),
-        description="Dotted path of the access token's communities claim: a list, or one"
-        " string separated by commas or spaces.",
     )
 
     @property
