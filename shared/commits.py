@@ -2,8 +2,10 @@
 that applied its batch, and a rebalance waits for the batch in flight.
 
 Contract: the consumer wraps each partition's batch in `async with
-commits.batch(partition) as ours:`; `ours` is False while a rebalance is under
-way or once the partition is no longer assigned here, and the batch is then
+commits.batch(partition, generation) as ours:`, `generation` being
+`commits.generation` when the batch was fetched; `ours` is False while a
+rebalance is under way, once the partition is no longer assigned here, or when
+an assignment came between the fetch and now (the batch was read ahead), and the batch is then
 dropped unread (its new reader reads it from the committed offset, and skips
 what was applied by event id). Inside, `commit(partition, offset)` commits and
 answers False, without raising, when the group moved on meanwhile. As the
@@ -32,6 +34,8 @@ class CommitAfterApply(ConsumerRebalanceListener):  # type: ignore[misc]
         self.name = name
         self.in_flight = asyncio.Lock()
         self.rebalancing = False
+        # One more at every assignment: a batch fetched before it is not applied.
+        self.generation = 0
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         self.rebalancing = True
@@ -39,12 +43,19 @@ class CommitAfterApply(ConsumerRebalanceListener):  # type: ignore[misc]
             log.info("%s: giving up %d partitions at committed offsets", self.name, len(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self.generation += 1
         self.rebalancing = False
 
     @asynccontextmanager
-    async def batch(self, partition: TopicPartition) -> AsyncIterator[bool]:
+    async def batch(
+        self, partition: TopicPartition, generation: int | None = None
+    ) -> AsyncIterator[bool]:
         async with self.in_flight:
-            yield not self.rebalancing and partition in self.consumer.assignment()
+            yield (
+                not self.rebalancing
+                and (generation is None or generation == self.generation)
+                and partition in self.consumer.assignment()
+            )
 
     async def commit(self, partition: TopicPartition, offset: int) -> bool:
         try:

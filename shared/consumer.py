@@ -3,7 +3,10 @@
 Each message's event id is stored in `processed_events` in the same
 transaction as the handler's effect, and the Kafka offset is committed only
 after that transaction: a crash anywhere re-delivers, and a re-delivered
-event is recognised and skipped. A batch is applied in one transaction; when
+event is recognised and skipped. A consumer whose handlers keep only the
+newest version of each entity (`dedupe="version"`) claims no ids for events
+that carry a version: applying one twice or out of order changes nothing, so
+the claim row would only cost a write. A batch is applied in one transaction; when
 it fails, its events are applied one by one, and each failure is treated as
 `shared.failures.classify` says: a transient one is retried with backoff
 (`shared.retry`) until it applies, or, if it keeps failing while the database
@@ -11,7 +14,9 @@ answers, dead-lettered as poison; an event naming what is not known here yet
 is parked (`shared.parking`) and retried until the park horizon; anything else
 goes to `<topic>.dlq` at once (`shared.dlq`), and the consumer goes on with
 the next one. Offsets are committed by the commit policy (`shared.commits`),
-which also hands partitions over at a rebalance.
+which also hands partitions over at a rebalance. The next batch is fetched and
+parsed while the one before waits for the database: one batch ahead at most,
+applied in order, and dropped if the group changed hands meanwhile.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass
-from typing import Any
+from contextlib import AbstractContextManager, ExitStack, suppress
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -32,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.broker_loss import ConsumerBrokers
 from shared.commits import CommitAfterApply
-from shared.db import database_answers, insert_for, utcnow
+from shared.db import UNVERSIONED, database_answers, insert_for, utcnow
 from shared.dlq import MAX_REASON_BYTES, DeadLetters, Received
 from shared.errors import DomainError
 from shared.events import CloudEvent, Event, EventCatalog, UnknownEventType
@@ -69,18 +75,48 @@ def one_by_one(handlers: Mapping[str, Handler]) -> BatchHandler:
     return apply
 
 
+# How a consumer knows an event it applied already: by a claim row per event id
+# ("claims"), or, for handlers that keep each entity's newest version only, by the
+# version the event carries ("version"; unversioned events are still claimed).
+Dedupe = Literal["claims", "version"]
+
+
+def needs_claim(event: Event[Any], dedupe: Dedupe) -> bool:
+    """Whether applying `event` must first claim its id in `processed_events`.
+
+    Under "version" an event whose data carries a version needs none: its handler
+    refuses a state no newer than the one it holds, so a duplicate or a late event
+    changes nothing. An unversioned one (version 0, from before its type carried
+    versions) replaces its like in arrival order, so only its claim tells a
+    re-delivery from a change.
+    """
+    if dedupe == "claims":
+        return True
+    return getattr(event.data, "version", UNVERSIONED) == UNVERSIONED
+
+
 # Larger messages are no event of ours; the dead-letter copy keeps their head.
 MAX_MESSAGE_BYTES = 1_000_000
 # How often parked events whose time has come are looked for.
 PARKED_EVERY_SECONDS = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """One message that parsed into a known event."""
 
     message: Received
     event: Event[Any]
+
+
+@dataclass
+class Prepared:
+    """A partition's records, parsed: what to apply, what to dead-letter, what to skip."""
+
+    topic: str = ""
+    deliveries: list[Delivery] = field(default_factory=list)
+    poison: list[tuple[Received, str]] = field(default_factory=list)
+    ignored: int = 0
 
 
 class PoisonMessage(Exception):
@@ -108,6 +144,7 @@ class EventConsumer:
         session_timeout_ms: int = 10000,
         before_offset_commit: Hook | None = None,
         fetch_max_wait_ms: int = 100,
+        dedupe: Dedupe = "claims",
     ) -> None:
         unknown = [t for t in types if t not in catalog]
         if unknown:
@@ -128,6 +165,7 @@ class EventConsumer:
         self.session_timeout_ms = session_timeout_ms
         self.before_offset_commit = before_offset_commit
         self.fetch_max_wait_ms = fetch_max_wait_ms
+        self.dedupe: Dedupe = dedupe
         self.dead_letters = DeadLetters(producer, service=service, group_id=group_id)
         self.parking = ParkingLot(name, sessionmaker, self.policy)
 
@@ -173,32 +211,57 @@ class EventConsumer:
     ) -> None:
         brokers = ConsumerBrokers(self.sessionmaker, self.group_id)
         parked_checked = 0.0
-        while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
-            self.assigned = sorted((p.topic, p.partition) for p in consumer.assignment())
-            if batches:
-                await brokers.drop_batches_from_another_broker(consumer, cluster, batches)
-            for partition, records in batches.items():
-                await self._apply_and_commit(consumer, commits, partition, records)
-            if time.monotonic() - parked_checked >= PARKED_EVERY_SECONDS:
-                parked_checked = time.monotonic()
-                await self._retry_parked_unless_away()
+        # The batch being applied while the next is fetched and parsed: parsing is
+        # CPU, applying mostly waits for the database, so the two overlap.
+        applying: asyncio.Task[None] | None = None
+        try:
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
+                # Read at once: an assignment after this resets the positions, so a
+                # batch fetched before it is dropped and read again.
+                generation = commits.generation
+                self.assigned = sorted((p.topic, p.partition) for p in consumer.assignment())
+                if batches:
+                    await brokers.drop_batches_from_another_broker(consumer, cluster, batches)
+                prepared = [
+                    (partition, records, self.prepare(records))
+                    for partition, records in batches.items()
+                ]
+                if applying is not None:
+                    await applying  # in order: batch k commits before batch k+1 applies
+                    applying = None
+                if prepared:
+                    applying = asyncio.create_task(
+                        self._apply_and_commit(consumer, commits, prepared, generation)
+                    )
+                if time.monotonic() - parked_checked >= PARKED_EVERY_SECONDS:
+                    if applying is not None:
+                        await applying
+                        applying = None
+                    parked_checked = time.monotonic()
+                    await self._retry_parked_unless_away()
+        finally:
+            if applying is not None:
+                applying.cancel()
+                with suppress(BaseException):
+                    await applying
 
     async def _apply_and_commit(
         self,
         consumer: AIOKafkaConsumer,
         commits: CommitAfterApply,
-        partition: TopicPartition,
-        records: list[ConsumerRecord[bytes, bytes]],
+        prepared: list[tuple[TopicPartition, list[ConsumerRecord[bytes, bytes]], Prepared]],
+        generation: int,
     ) -> None:
-        async with commits.batch(partition) as ours:
-            if not ours:
-                return  # handed over: its new reader starts at our last commit
-            await self.handle_records(records)
-            if self.before_offset_commit is not None:
-                self.before_offset_commit()
-            if await commits.commit(partition, records[-1].offset + 1):
-                self._observe_lag(consumer, partition, records[-1].offset)
+        for partition, records, batch in prepared:
+            async with commits.batch(partition, generation) as ours:
+                if not ours:
+                    continue  # handed over: its new reader starts at our last commit
+                await self.apply_prepared(batch)
+                if self.before_offset_commit is not None:
+                    self.before_offset_commit()
+                if await commits.commit(partition, records[-1].offset + 1):
+                    self._observe_lag(consumer, partition, records[-1].offset)
 
     async def _retry_parked_unless_away(self) -> None:
         try:
@@ -222,22 +285,37 @@ class EventConsumer:
 
     async def handle_records(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         """Apply records of one partition; returns once each is applied, parked or dead-lettered."""
-        deliveries: list[Delivery] = []
+        await self.apply_prepared(self.prepare(records))
+
+    def prepare(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> Prepared:
+        """Parse a partition's records (CPU only: no I/O, so it overlaps a batch in flight)."""
+        batch = Prepared(records[0].topic if records else "")
+        catalog, types = self.catalog, self.types
         for record in records:
-            message = Received.of(record)
-            if record.value is not None and len(record.value) > MAX_MESSAGE_BYTES:
-                reason = f"message of {len(record.value)} bytes is too large"
-                await self.dead_letters.send(message, reason)
+            value = record.value
+            if value is not None and len(value) > MAX_MESSAGE_BYTES:
+                batch.poison.append(
+                    (Received.of(record), f"message of {len(value)} bytes is too large")
+                )
                 continue
             try:
-                event = parse_message(self.catalog, record.value)
+                event = parse_message(catalog, value)
             except PoisonMessage as error:
-                await self.dead_letters.send(message, str(error))
+                batch.poison.append((Received.of(record), str(error)))
                 continue
-            if event.envelope.type not in self.types:
-                EVENTS_CONSUMED.labels(self.service, record.topic, "ignored").inc()
+            if event.envelope.type not in types:
+                batch.ignored += 1
                 continue
-            deliveries.append(Delivery(message, event))
+            batch.deliveries.append(Delivery(Received.of(record), event))
+        return batch
+
+    async def apply_prepared(self, batch: Prepared) -> None:
+        """Dead-letter a prepared batch's poison, then apply its events."""
+        for message, why in batch.poison:
+            await self.dead_letters.send(message, why)
+        if batch.ignored:
+            EVENTS_CONSUMED.labels(self.service, batch.topic, "ignored").inc(batch.ignored)
+        deliveries = batch.deliveries
         if not deliveries:
             return
         try:
@@ -296,10 +374,13 @@ class EventConsumer:
 
     async def _apply_together(self, deliveries: list[Delivery]) -> None:
         async with self.sessionmaker() as session, session.begin():
-            claimed = await self._claim(session, deliveries)
+            claiming = [d for d in deliveries if needs_claim(d.event, self.dedupe)]
+            claimed = await self._claim(session, claiming) if claiming else set()
             applied: list[Delivery] = []
             for delivery in deliveries:
-                if delivery.event.id in claimed:  # once, even when the batch has it twice
+                if not claiming or not needs_claim(delivery.event, self.dedupe):
+                    applied.append(delivery)  # its handler refuses what is not newer
+                elif delivery.event.id in claimed:  # once, even when the batch has it twice
                     claimed.discard(delivery.event.id)
                     applied.append(delivery)
             if applied:
@@ -340,10 +421,18 @@ class EventConsumer:
         return span_from(f"{self.service} applies {envelope.type}", carrier, SpanKind.CONSUMER)
 
     def _count(self, deliveries: list[Delivery], applied: list[Delivery]) -> None:
-        applied_ids = {d.event.id for d in applied}
-        for delivery in deliveries:
-            outcome = "applied" if delivery.event.id in applied_ids else "duplicate"
-            EVENTS_CONSUMED.labels(self.service, delivery.message.topic, outcome).inc()
+        # Counted per topic and outcome, not per event: labels() is not free.
+        outcomes: Counter[tuple[str, str]] = Counter()
+        if len(applied) == len(deliveries):
+            for delivery in deliveries:
+                outcomes[(delivery.message.topic, "applied")] += 1
+        else:
+            applied_ids = {id(d) for d in applied}
+            for delivery in deliveries:
+                outcome = "applied" if id(delivery) in applied_ids else "duplicate"
+                outcomes[(delivery.message.topic, outcome)] += 1
+        for (topic, outcome), count in outcomes.items():
+            EVENTS_CONSUMED.labels(self.service, topic, outcome).inc(count)
 
     # -- parked events ----------------------------------------------------------
 

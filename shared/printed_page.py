@@ -1,14 +1,15 @@
 """The page every printed document (a service certificate, a summary report) is laid out on:
-as CSS for the HTML, as a reportlab document for the PDF."""
+as CSS for the HTML, as a reportlab document for the PDF.
+
+reportlab is imported by the functions that draw: a service that only shows HTML, or
+has not printed yet, does not hold it in memory (about 15 MiB)."""
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate
+if TYPE_CHECKING:
+    from reportlab.platypus import SimpleDocTemplate
 
 
 def a4_page_css(*, font_size: str, line_height: str) -> str:
@@ -31,6 +32,10 @@ def a4_page_css(*, font_size: str, line_height: str) -> str:
 def a4_document(out: BinaryIO, *, title: str, **info: str) -> SimpleDocTemplate:
     """An A4 PDF document with the margins of the printed page; `info` fills the document
     information (`subject`, `author`)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
     return SimpleDocTemplate(
         out,
         pagesize=A4,
@@ -46,6 +51,10 @@ def a4_document(out: BinaryIO, *, title: str, **info: str) -> SimpleDocTemplate:
 
 def draw_footer(canvas: Any, font: str, text: str, size: float = 9) -> None:
     """`text` in grey, centred at the foot of the page (a page number, a document number)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+
     canvas.saveState()
     canvas.setFont(font, size)
     canvas.setFillColor(colors.HexColor("#666666"))

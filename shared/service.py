@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.asyncapi import service_asyncapi
 from shared.audit import router as audit_router
 from shared.auth import CurrentUser, TokenVerifier, check_jwt_secret
-from shared.consumer import BatchHandler, EventConsumer, Handler, one_by_one
+from shared.consumer import BatchHandler, Dedupe, EventConsumer, Handler, one_by_one
 from shared.db import create_engine, create_sessionmaker, database_answers
 from shared.errors import install_problem_handlers
 from shared.events import EventCatalog
@@ -55,6 +55,9 @@ class Subscription:
     catalog: EventCatalog
     types: frozenset[str]
     apply: BatchHandler
+    # "version" when every handler keeps each entity's newest version only (see
+    # `shared.consumer.needs_claim`): no claim row per event.
+    dedupe: Dedupe = "claims"
 
     def reads(self) -> list[tuple[str, EventCatalog]]:
         """(topic, catalog of the types it applies) for each of its topics."""
@@ -155,6 +158,7 @@ def start_consumers(runtime: Runtime) -> None:
             session_timeout_ms=settings.consumer_session_timeout_ms,
             before_offset_commit=crash_before_offset_commit(settings.fault_crash_after_commit),
             fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+            dedupe=subscription.dedupe,
         )
         runtime.consumers.append(consumer)
         runtime.consumer_tasks.append(

@@ -1,6 +1,8 @@
 """How stats applies the other services' events to its projections, a batch at a
-time. Every batch handler is safe to run twice and in any order (state events
-carry a version)."""
+time. Every batch handler is safe to run twice and in any order: every type it
+applies carries the whole state of its entity and a version, and the handlers
+keep the newest (`is_newer`, `net_changes`), so the consumers dedupe by version
+and write no claim per event (`shared.consumer.needs_claim`)."""
 
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ def subscriptions(settings: StatsSettings) -> list[Subscription]:
             catalog=registry.CATALOG,
             types=REGISTRY_TYPES,
             apply=apply_registry,
+            dedupe="version",
         ),
         Subscription(
             name="activities",
@@ -59,6 +62,7 @@ def subscriptions(settings: StatsSettings) -> list[Subscription]:
                 )
             ),
             apply=activity_projector(ZoneInfo(settings.timezone)),
+            dedupe="version",
         ),
         Subscription(
             name="requests",
@@ -66,5 +70,8 @@ def subscriptions(settings: StatsSettings) -> list[Subscription]:
             catalog=requests.CATALOG,
             types=REQUEST_TYPES,
             apply=requests_replicator(ZoneInfo(settings.timezone)),
+            # A visit's row is the same each time its event comes; an escalated
+            # order's branch assignment is only ever set, never taken back.
+            dedupe="version",
         ),
     ]

@@ -15,20 +15,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo
 
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph
-
 from services.stats.schemas import CategoryFigures, Overview
 from shared.chinese_dates import chinese_date, chinese_period
-from shared.pdf_fonts import pdf_font
 from shared.printed_page import a4_document, a4_page_css, draw_footer
+
+if TYPE_CHECKING:
+    from reportlab.lib.styles import ParagraphStyle
 
 # Reports are read by county and community staff, who think in Beijing time.
 REPORT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -265,7 +261,16 @@ def render_report_html(figures: Overview) -> str:
 # ---------------------------------------------------------------- PDF
 
 
+# reportlab is imported where a PDF is drawn: the stats process keeps projecting
+# without it in memory until someone asks for a PDF.
+
+
 def _pdf_styles(font: str) -> dict[BlockKind, ParagraphStyle]:
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+
     # As the HTML's CSS: CJK word wrap (Chinese breaks between any characters), an indented
     # first line, a centred title and period, a heading with room above it.
     body = ParagraphStyle(
@@ -306,6 +311,10 @@ def _pdf_styles(font: str) -> dict[BlockKind, ParagraphStyle]:
 
 def render_report_pdf(figures: Overview) -> bytes:
     """The report as an A4 PDF, the same blocks as the other formats, page numbers below."""
+    from reportlab.platypus import KeepTogether, Paragraph
+
+    from shared.pdf_fonts import pdf_font
+
     font = pdf_font()
     styles = _pdf_styles(font)
     blocks = report_blocks(figures)

@@ -20,7 +20,7 @@ from services.stats.replicas import (
     volunteer_share,
 )
 
-WANG, LI = uuid.uuid4(), uuid.uuid4()
+WANG, LI = str(uuid.uuid4()), str(uuid.uuid4())
 DAY = date(2026, 11, 20)
 
 
@@ -31,7 +31,7 @@ def state(status: str, version: int, people: int = 60, hours: str = "3") -> Coun
 
 
 def test_logging_adds_to_the_day_and_the_volunteers() -> None:
-    a = uuid.uuid4()
+    a = str(uuid.uuid4())
     changed, deltas = net_changes({}, [(a, state("logged", 1))])
     assert list(changed) == [a]
     assert deltas.days[("longquan", "orange", DAY)] == [1, 60, Decimal("5"), Decimal("0")]
@@ -39,20 +39,20 @@ def test_logging_adds_to_the_day_and_the_volunteers() -> None:
 
 
 def test_verifying_moves_hours_to_certified_without_counting_twice() -> None:
-    a = uuid.uuid4()
+    a = str(uuid.uuid4())
     _, deltas = net_changes({a: state("logged", 1)}, [(a, state("verified", 2))])
     assert deltas.days[("longquan", "orange", DAY)] == [0, 0, Decimal("0"), Decimal("5")]
     assert deltas.volunteers[LI] == ["longquan", Decimal("0"), Decimal("2")]
 
 
 def test_voiding_takes_everything_out() -> None:
-    a = uuid.uuid4()
+    a = str(uuid.uuid4())
     _, deltas = net_changes({a: state("verified", 2)}, [(a, state("voided", 3))])
     assert deltas.days[("longquan", "orange", DAY)] == [-1, -60, Decimal("-5"), Decimal("-5")]
 
 
 def test_stale_and_repeated_states_change_nothing() -> None:
-    a = uuid.uuid4()
+    a = str(uuid.uuid4())
     changed, deltas = net_changes(
         {a: state("verified", 2)}, [(a, state("logged", 1)), (a, state("verified", 2))]
     )
@@ -60,7 +60,7 @@ def test_stale_and_repeated_states_change_nothing() -> None:
 
 
 def test_a_batch_nets_out_in_order() -> None:
-    a = uuid.uuid4()
+    a = str(uuid.uuid4())
     updates = [(a, state("logged", 1)), (a, state("verified", 2)), (a, state("logged", 1))]
     changed, deltas = net_changes({}, updates)
     assert changed[a].status == "verified"
