@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.stats.handlers import CONSUMERS
 from services.stats.models import Base, ProjectionState
+from shared import progress
 from shared.db import on_postgresql
 from shared.service import Runtime, start_consumers, stop_consumers
-from shared.tables import processed_events
+from shared.tables import consumer_progress, processed_events
 
 
 async def generation(session: AsyncSession) -> int:
@@ -60,6 +61,9 @@ async def _empty_projections(session: AsyncSession) -> None:
     """
     tables = [t for t in Base.metadata.sorted_tables if t.name != ProjectionState.__tablename__]
     mine = processed_events.c.consumer.in_(CONSUMERS)
+    await session.execute(
+        delete(consumer_progress).where(consumer_progress.c.consumer.in_(CONSUMERS))
+    )
     if not on_postgresql(session):
         for table in reversed(tables):
             await session.execute(delete(table))
@@ -90,11 +94,4 @@ async def _others_in_inbox(session: AsyncSession) -> bool:
 
 
 async def applied_counts(session: AsyncSession) -> dict[str, int]:
-    from sqlalchemy import func
-
-    rows = await session.execute(
-        select(processed_events.c.consumer, func.count())
-        .where(processed_events.c.consumer.in_(CONSUMERS))
-        .group_by(processed_events.c.consumer)
-    )
-    return {name: count for name, count in rows}
+    return await progress.applied_by_consumer(session, CONSUMERS)
