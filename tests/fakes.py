@@ -4,9 +4,10 @@ that hands events to its subscriptions as the consumer does.
 `Store` is a service's own tables (its metadata, plus the messaging tables) in SQLite
 `:memory:`, or in any database its migrations made (`Store.at(url)`, for PostgreSQL).
 `deliver` serializes each event as it travels, parses it with the subscription's
-catalog, claims its id in `processed_events` and applies the batch, claim and effect
-in one transaction, as `shared.consumer` does: a duplicate is skipped by its id, a
-stale state by its version.
+catalog, claims its id in `processed_events` (unless the subscription dedupes by
+version: `shared.consumer.needs_claim`) and applies the batch, claim and effect in one
+transaction, as `shared.consumer` does: a duplicate is skipped by its id, a stale state
+by its version.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from shared import progress
+from shared.consumer import needs_claim
 from shared.db import create_engine, create_sessionmaker, insert_for, utcnow
 from shared.events import Event, EventData, new_event
 from shared.service import Subscription
@@ -107,16 +109,21 @@ async def apply_batch(store: Store, subscription: Subscription, events: list[Eve
                 "processed_at": utcnow(),
             }
             for e in events
+            if needs_claim(e, subscription.dedupe)
         }
-        claim = (
-            insert_for(session, processed_events)
-            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-            .returning(processed_events.c.event_id)
-        )
-        claimed = set((await session.execute(claim, list(rows.values()))).scalars())
+        claimed: set[Any] = set()
+        if rows:
+            claim = (
+                insert_for(session, processed_events)
+                .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+                .returning(processed_events.c.event_id)
+            )
+            claimed = set((await session.execute(claim, list(rows.values()))).scalars())
         fresh = []
         for event in events:
-            if event.id in claimed:  # once, even when the batch has it twice
+            if not needs_claim(event, subscription.dedupe):
+                fresh.append(event)  # the handler refuses what is not newer
+            elif event.id in claimed:  # once, even when the batch has it twice
                 claimed.discard(event.id)
                 fresh.append(event)
         if fresh:
