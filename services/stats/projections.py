@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import FromClause, delete, select, text
@@ -41,9 +41,8 @@ ZERO = Decimal(0)
 ACTIVITY_AMOUNTS = ["activities", "people_served", "volunteer_hours", "certified_hours"]
 
 
-@dataclass(frozen=True)
-class Counted:
-    """An activity as the rollups count it."""
+class Counted(NamedTuple):
+    """An activity as the rollups count it (a tuple: made for every event, cheaply)."""
 
     community_id: str
     category: str
@@ -97,32 +96,49 @@ class Deltas:
     volunteers: dict[str, list[Any]] = field(default_factory=dict)
 
     def add(self, activity: Counted, sign: int) -> None:
-        if not activity.counts:
+        if activity.status == "voided":
             return
         # Decimals added or taken away, never multiplied by the sign: this runs for
         # every event and participant, and Decimal arithmetic is not cheap.
-        certified = activity.certified
-        hours = activity.hours if sign > 0 else {v: -h for v, h in activity.hours.items()}
+        certified = activity.status == "verified"
+        hours = activity.hours
         total = sum(hours.values(), ZERO)
         day = self.days[(activity.community_id, activity.category, activity.day)]
         day[0] += sign
         day[1] += sign * activity.people_served
-        day[2] += total
-        if certified:
-            day[3] += total
         volunteers = self.volunteers
+        if sign > 0:
+            day[2] += total
+            if certified:
+                day[3] += total
+            for volunteer_id, amount in hours.items():
+                entry = volunteers.get(volunteer_id)
+                if entry is None:
+                    volunteers[volunteer_id] = [
+                        activity.community_id,
+                        amount,
+                        amount if certified else ZERO,
+                    ]
+                else:
+                    entry[1] += amount
+                    if certified:
+                        entry[2] += amount
+            return
+        day[2] -= total
+        if certified:
+            day[3] -= total
         for volunteer_id, amount in hours.items():
             entry = volunteers.get(volunteer_id)
             if entry is None:
                 volunteers[volunteer_id] = [
                     activity.community_id,
-                    amount,
-                    amount if certified else ZERO,
+                    -amount,
+                    -amount if certified else ZERO,
                 ]
-                continue
-            entry[1] += amount
-            if certified:
-                entry[2] += amount
+            else:
+                entry[1] -= amount
+                if certified:
+                    entry[2] -= amount
 
 
 def by_month(
