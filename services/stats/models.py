@@ -107,7 +107,8 @@ class Activity(Base):
     __table_args__ = (Index("ix_activities_community_day", "community_id", "day"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    community_id: Mapped[str] = mapped_column(String(40), index=True)
+    # Looked up through ix_activities_community_day (its leading column).
+    community_id: Mapped[str] = mapped_column(String(40))
     category: Mapped[str] = mapped_column(String(40))
     # Shown on the public page (公示栏) with its day; an activity logged before titles
     # were kept has "" until the projections are rebuilt.
