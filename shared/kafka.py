@@ -101,3 +101,16 @@ class ClusterId:
                 await admin.close()
             except Exception as error:
                 log.debug("cluster id client close: %r", error)
+
+
+async def committed_offsets(
+    admin: AIOKafkaAdminClient, group_ids: list[str]
+) -> dict[tuple[str, str, int], int]:
+    """The offset each consumer group committed, by (group, topic, partition); a partition
+    the group never committed is not there."""
+    committed: dict[tuple[str, str, int], int] = {}
+    for group in group_ids:
+        for partition, position in (await admin.list_consumer_group_offsets(group)).items():
+            if position.offset >= 0:
+                committed[(group, partition.topic, partition.partition)] = position.offset
+    return committed

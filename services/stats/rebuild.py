@@ -33,6 +33,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -42,6 +43,7 @@ from services.stats.models import Base, ProjectionState
 from shared.consumer import EventConsumer, Guard, Retired
 from shared.db import create_engine, create_sessionmaker, on_postgresql
 from shared.errors import Conflict
+from shared.kafka import committed_offsets
 from shared.metrics import PROJECTION_GENERATION, REBUILD_BEHIND
 from shared.service import (
     Runtime,
@@ -239,8 +241,14 @@ async def progress(
 
 
 def caught_up(active: Offsets, building: Offsets) -> bool:
-    """Whether the build has applied, on every partition the generation in use applied
-    something from, at least as far as it."""
+    """Whether the build got, on every partition the generation in use got something
+    from, at least as far as it.
+
+    Asked of two kinds of offsets: those recorded with the effects (consumer_progress:
+    what each generation applied, in the same snapshot) and those the consumer groups
+    committed in Kafka (which also pass the records stats ignores, and go back to before
+    consumer_progress was kept): the build must be as far as the generation in use in
+    both, so it has all the history the old one had and all it applied since."""
     return all(building.get(key, -1) >= offset for key, offset in active.items())
 
 
@@ -360,6 +368,7 @@ class Rebuilds:
         self.replica = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:6]}"
         self.consuming = 0  # the generation this replica's normal consumers write for
         self.build: BuildConsumers | None = None
+        self.admin: AIOKafkaAdminClient | None = None  # while a build is under way
         self.woken = asyncio.Event()
 
     async def on_startup(self, runtime: Runtime) -> None:
@@ -454,6 +463,10 @@ class Rebuilds:
         build, self.build = self.build, None
         if build is not None:
             await build.stop()
+        admin, self.admin = self.admin, None
+        if admin is not None:
+            with contextlib.suppress(Exception):
+                await admin.close()
 
     async def _caught_up(self, runtime: Runtime, new: int) -> bool:
         async with runtime.sessionmaker() as session:
@@ -463,7 +476,28 @@ class Rebuilds:
             )
         offsets, building = _offsets(active), _offsets(built)
         REBUILD_BEHIND.labels(runtime.settings.service).set(behind(offsets, building))
-        return caught_up(offsets, building)
+        if not caught_up(offsets, building):
+            return False
+        return await self._committed_as_far(runtime, old, new)
+
+    async def _committed_as_far(self, runtime: Runtime, old: int, new: int) -> bool:
+        if self.admin is None:
+            self.admin = AIOKafkaAdminClient(
+                bootstrap_servers=runtime.settings.kafka_bootstrap_servers,
+                request_timeout_ms=10000,
+            )
+            await self.admin.start()
+        groups = {
+            group: (generation, consumer)
+            for generation in (old, new)
+            for consumer, group in group_ids(runtime, generation).items()
+        }
+        committed = await committed_offsets(self.admin, list(groups))
+        sides: dict[int, dict[tuple[str, str, int], int]] = {old: {}, new: {}}
+        for (group, topic, partition), offset in committed.items():
+            generation, consumer = groups[group]
+            sides[generation][(consumer, topic, partition)] = offset
+        return caught_up(sides[old], sides[new])
 
     async def _switch(self, runtime: Runtime, new: int) -> None:
         async with runtime.sessionmaker() as session, session.begin():
