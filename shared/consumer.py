@@ -30,6 +30,7 @@ from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared import progress
 from shared.broker_loss import ConsumerBrokers
 from shared.commits import CommitAfterApply
 from shared.db import database_answers, insert_for, utcnow
@@ -326,6 +327,13 @@ class EventConsumer:
                         for delivery in applied:
                             spans.enter_context(self._span(delivery))
                     await self.apply(session, [d.event for d in applied])
+            taken = {id(d) for d in applied}
+            await progress.record(
+                session,
+                consumer=self.name,
+                group_id=self.group_id,
+                applied=[_progress_of(d, id(d) in taken) for d in deliveries],
+            )
         self._count(deliveries, applied)
 
     async def _claim(self, session: AsyncSession, deliveries: list[Delivery]) -> set[Any]:
@@ -392,6 +400,16 @@ class EventConsumer:
             )
             await self.dead_letters.send(parked.message, why)
         await self.parking.release(parked.event_id)
+
+
+def _progress_of(delivery: Delivery, applied: bool) -> tuple[str, int, int, Any]:
+    message = delivery.message
+    return (
+        message.topic,
+        message.partition,
+        message.offset,
+        delivery.event.time if applied else None,
+    )
 
 
 def reason(error: BaseException) -> str:

@@ -201,3 +201,35 @@ yet); `processed_events` is indexed by age, so old claims are pruned cheaply."""
 OUTBOX_POSITIONS = MessagingStep(_add_outbox_positions, _drop_outbox_positions)
 """`outbox_positions` keeps the highest offset each partition acknowledged, per cluster: the
 relay starts from it instead of reading the outbox."""
+
+
+def _add_consumer_progress() -> None:
+    op.create_table(
+        "consumer_progress",
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("group_id", sa.String(length=200), nullable=False),
+        *_partition(),
+        sa.Column("next_offset", sa.BigInteger(), nullable=False),
+        sa.Column("applied", sa.BigInteger(), nullable=False),
+        sa.Column("newest_event_time", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "group_id", "topic", "partition", name=op.f("pk_consumer_progress")
+        ),
+    )
+    # What consumers applied before this table existed: their claims, counted once.
+    op.execute(
+        "INSERT INTO consumer_progress (consumer, group_id, topic, partition, next_offset,"
+        " applied, newest_event_time, updated_at)"
+        " SELECT consumer, consumer, '', 0, 0, count(*), max(event_time), max(processed_at)"
+        " FROM processed_events GROUP BY consumer"
+    )
+
+
+def _drop_consumer_progress() -> None:
+    op.drop_table("consumer_progress")
+
+
+CONSUMER_PROGRESS = MessagingStep(_add_consumer_progress, _drop_consumer_progress)
+"""`consumer_progress` keeps, per consumer group and partition, the next offset, the events
+applied and the newest event time; one row a partition, written with each batch."""

@@ -85,6 +85,25 @@ parked_events = Table(
     Index("ix_parked_events_consumer_retry_at", "consumer", "retry_at"),
 )
 
+# How far each consumer group got on each partition, written in the same transaction as
+# every batch it applies: what `/stats/lag` counts and `as_of` reads, and how a rebuild
+# tells that its new groups have caught up with the old ones (`shared/progress.py`).
+# One row a partition, however many events: unlike `processed_events`, it does not grow.
+consumer_progress = Table(
+    "consumer_progress",
+    MESSAGING_METADATA,
+    Column("consumer", String(100), nullable=False),
+    Column("group_id", String(200), nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("partition", Integer, nullable=False),
+    # The offset after the newest record applied (the greatest seen).
+    Column("next_offset", BigInteger, nullable=False),
+    Column("applied", BigInteger, nullable=False),
+    Column("newest_event_time", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("group_id", "topic", "partition"),
+)
+
 # Which broker (its cluster id) each partition a consumer group reads was last read
 # from. A broker that comes back empty (the embedded one keeps its log in memory; a
 # Kafka cluster made anew) has another id: positions and committed offsets from the

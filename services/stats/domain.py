@@ -64,10 +64,10 @@ from services.stats.schemas import (
     Scope,
     UnitWork,
 )
+from shared import progress
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Invalid, NotFound
-from shared.tables import processed_events
 
 
 @dataclass(frozen=True)
@@ -168,18 +168,7 @@ async def resolve_area(
 
 
 async def as_of(session: AsyncSession) -> datetime | None:
-    # One query per consumer: each is a single probe of the (consumer, event_time)
-    # index, where one max over all three scans millions of rows.
-    newest: list[datetime] = []
-    for consumer in CONSUMERS:
-        moment = await session.scalar(
-            select(func.max(processed_events.c.event_time)).where(
-                processed_events.c.consumer == consumer
-            )
-        )
-        if moment is not None:
-            newest.append(moment)
-    return max(newest, default=None)
+    return await progress.newest_event_time(session, CONSUMERS)
 
 
 async def overview(session: AsyncSession, area: Area, when: Period) -> Overview:

@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy import Table, delete, func, select, text
+from sqlalchemy import Table, delete, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -45,6 +45,7 @@ from shared.db import create_engine, create_sessionmaker, on_postgresql
 from shared.errors import Conflict
 from shared.kafka import committed_offsets
 from shared.metrics import PROJECTION_GENERATION, REBUILD_BEHIND
+from shared.progress import applied_by_consumer
 from shared.service import (
     Runtime,
     new_consumer,
@@ -52,7 +53,7 @@ from shared.service import (
     start_consumers,
     stop_consumers,
 )
-from shared.tables import MESSAGING_METADATA, processed_events
+from shared.tables import MESSAGING_METADATA, consumer_progress, processed_events
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +217,7 @@ async def abandon_build(session: AsyncSession) -> int | None:
     return abandoned
 
 
-async def progress(
+async def both_progress(
     session: AsyncSession, active: Mapping[str, str], building: Mapping[str, str], schema: str
 ) -> tuple[
     dict[tuple[str, str, int], tuple[int, int]], dict[tuple[str, str, int], tuple[int, int]]
@@ -268,7 +269,7 @@ async def switch(session: AsyncSession, runtime: Runtime, new: int) -> bool:
     if state.building != new:
         return False
     old = state.generation
-    active, built = await progress(
+    active, built = await both_progress(
         session, group_ids(runtime, old), group_ids(runtime, new), build_schema(new)
     )
     if not caught_up(_offsets(active), _offsets(built)):
@@ -471,7 +472,7 @@ class Rebuilds:
     async def _caught_up(self, runtime: Runtime, new: int) -> bool:
         async with runtime.sessionmaker() as session:
             old = (await read_state(session)).generation
-            active, built = await progress(
+            active, built = await both_progress(
                 session, group_ids(runtime, old), group_ids(runtime, new), build_schema(new)
             )
         offsets, building = _offsets(active), _offsets(built)
@@ -543,7 +544,7 @@ async def partitions(
     if not on_postgresql(session):
         return []
     building = state.building
-    active, built = await progress(
+    active, built = await both_progress(
         session,
         group_ids(runtime, state.generation),
         group_ids(runtime, building) if building else {},
@@ -586,19 +587,18 @@ async def rebuild_in_place(runtime: Runtime, rebuilds: Rebuilds) -> int:
 
 
 async def _empty_projections(session: AsyncSession) -> None:
-    """Every projection table and this service's consumers' inbox rows, emptied."""
+    """Every projection table and this service's consumers' inbox and progress rows,
+    emptied."""
     tables = [t for t in Base.metadata.sorted_tables if t.name != ProjectionState.__tablename__]
     for table in reversed(tables):
         await session.execute(delete(table))
     await session.execute(
         delete(processed_events).where(processed_events.c.consumer.in_(CONSUMERS))
     )
+    await session.execute(
+        delete(consumer_progress).where(consumer_progress.c.consumer.in_(CONSUMERS))
+    )
 
 
 async def applied_counts(session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(
-        select(processed_events.c.consumer, func.count())
-        .where(processed_events.c.consumer.in_(CONSUMERS))
-        .group_by(processed_events.c.consumer)
-    )
-    return {name: count for name, count in rows}
+    return await applied_by_consumer(session, CONSUMERS)

@@ -4,8 +4,8 @@ being built, and the newest one ever started (abandoned builds' numbers are not 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 
 
 def upgrade() -> None:

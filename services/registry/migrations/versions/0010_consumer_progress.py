@@ -1,0 +1,7 @@
+"""consumers record how far each group got on each partition (consumer_progress)"""
+
+from shared.messaging_migrations import CONSUMER_PROGRESS
+
+revision = "0010"
+down_revision = "0009"
+upgrade, downgrade = CONSUMER_PROGRESS.upgrade, CONSUMER_PROGRESS.downgrade
