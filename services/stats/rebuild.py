@@ -29,11 +29,11 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import Table, delete, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -67,6 +67,9 @@ GENERATION_MESSAGING = (
 )
 # How often each replica looks at projection_state and the build's progress.
 POLL_SECONDS = 0.5
+# How often, once the build has applied as far as the generation in use, the consumer
+# groups' committed offsets are compared too.
+COMMITTED_EVERY_SECONDS = 2.0
 # A (consumer, topic, partition) and the offset after the newest record applied there.
 Offsets = Mapping[tuple[str, str, int], int]
 
@@ -369,7 +372,7 @@ class Rebuilds:
         self.replica = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:6]}"
         self.consuming = 0  # the generation this replica's normal consumers write for
         self.build: BuildConsumers | None = None
-        self.admin: AIOKafkaAdminClient | None = None  # while a build is under way
+        self.committed_asked = 0.0  # when the groups' committed offsets were last asked
         self.woken = asyncio.Event()
 
     async def on_startup(self, runtime: Runtime) -> None:
@@ -464,10 +467,6 @@ class Rebuilds:
         build, self.build = self.build, None
         if build is not None:
             await build.stop()
-        admin, self.admin = self.admin, None
-        if admin is not None:
-            with contextlib.suppress(Exception):
-                await admin.close()
 
     async def _caught_up(self, runtime: Runtime, new: int) -> bool:
         async with runtime.sessionmaker() as session:
@@ -482,18 +481,19 @@ class Rebuilds:
         return await self._committed_as_far(runtime, old, new)
 
     async def _committed_as_far(self, runtime: Runtime, old: int, new: int) -> bool:
-        if self.admin is None:
-            self.admin = AIOKafkaAdminClient(
-                bootstrap_servers=runtime.settings.kafka_bootstrap_servers,
-                request_timeout_ms=10000,
-            )
-            await self.admin.start()
+        # Each ask starts a client per group: not at every poll.
+        if time.monotonic() - self.committed_asked < COMMITTED_EVERY_SECONDS:
+            return False
+        self.committed_asked = time.monotonic()
         groups = {
             group: (generation, consumer)
             for generation in (old, new)
             for consumer, group in group_ids(runtime, generation).items()
         }
-        committed = await committed_offsets(self.admin, list(groups))
+        topics = sorted({t for s in runtime.subscriptions for t in s.topics})
+        committed = await committed_offsets(
+            runtime.settings.kafka_bootstrap_servers, list(groups), topics
+        )
         sides: dict[int, dict[tuple[str, str, int], int]] = {old: {}, new: {}}
         for (group, topic, partition), offset in committed.items():
             generation, consumer = groups[group]
