@@ -191,13 +191,17 @@ def run_consumer(runtime: Runtime, consumer: EventConsumer) -> asyncio.Task[None
 
 
 async def stop_consumers(runtime: Runtime) -> None:
-    for task in runtime.consumer_tasks:
+    """Stop the consumers running now. Those started meanwhile are not waited for, and
+    a cancellation of the caller is not swallowed."""
+    tasks, runtime.consumer_tasks, runtime.consumers = runtime.consumer_tasks, [], []
+    await stop_tasks(tasks)
+
+
+async def stop_tasks(tasks: Sequence[asyncio.Task[None]]) -> None:
+    """Cancel the tasks and wait until they ended, whatever they raise."""
+    for task in tasks:
         task.cancel()
-    for task in runtime.consumer_tasks:
-        with suppress(asyncio.CancelledError, Exception):
-            await task
-    runtime.consumer_tasks.clear()
-    runtime.consumers.clear()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def create_service_app(
@@ -248,13 +252,9 @@ def create_service_app(
         try:
             yield
         finally:
-            starter.cancel()
+            # The background jobs first: one may start consumers (stats after a rebuild).
+            await stop_tasks([starter, *runtime.tasks])
             await stop_consumers(runtime)
-            for task in [starter, *runtime.tasks]:
-                task.cancel()
-            for task in [starter, *runtime.tasks]:
-                with suppress(asyncio.CancelledError, Exception):
-                    await task
             if runtime.producer_started:
                 with suppress(Exception):
                     await runtime.producer.stop()

@@ -235,14 +235,11 @@ async def abandon_rebuild(
 
 async def _rebuild_status(request: Request, session: AsyncSession, runtime: Runtime) -> Rebuild:
     rebuilds = _rebuilds(request)
-    state = await rebuild.read_state(session)
+    state, partitions = await rebuild.progress_report(session, runtime)
     return Rebuild(
         active=state.generation,
         building=state.building,
-        partitions=[
-            RebuildPartition.model_validate(p, from_attributes=True)
-            for p in await rebuild.partitions(session, runtime, state)
-        ],
+        partitions=[RebuildPartition.model_validate(p, from_attributes=True) for p in partitions],
         replica=RebuildReplica(replica=rebuilds.replica, building=rebuilds.building_here()),
     )
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Table, delete, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.stats.handlers import CONSUMERS
@@ -52,6 +53,7 @@ from shared.service import (
     run_consumer,
     start_consumers,
     stop_consumers,
+    stop_tasks,
 )
 from shared.tables import MESSAGING_METADATA, consumer_progress, processed_events
 
@@ -65,11 +67,15 @@ GENERATION_MESSAGING = (
     "consumer_brokers",
     "consumer_progress",
 )
+UNDEFINED_TABLE = "42P01"
 # How often each replica looks at projection_state and the build's progress.
 POLL_SECONDS = 0.5
 # How often, once the build has applied as far as the generation in use, the consumer
 # groups' committed offsets are compared too.
 COMMITTED_EVERY_SECONDS = 2.0
+# How long the switch waits for readers' locks on the tables it moves (under
+# PostgreSQL's deadlock_timeout, 1 s, so it is the one that gives up).
+SWITCH_LOCK_TIMEOUT = "500ms"
 # A (consumer, topic, partition) and the offset after the newest record applied there.
 Offsets = Mapping[tuple[str, str, int], int]
 
@@ -119,10 +125,16 @@ def group_ids(runtime: Runtime, generation: int) -> dict[str, str]:
 
 
 async def read_state(session: AsyncSession) -> State:
-    state = await session.scalar(select(ProjectionState).where(ProjectionState.id == 1))
-    if state is None:
+    row = (
+        await session.execute(
+            select(
+                ProjectionState.generation, ProjectionState.building, ProjectionState.newest
+            ).where(ProjectionState.id == 1)
+        )
+    ).one_or_none()
+    if row is None:
         return State(1, None, 1)
-    return State(state.generation, state.building, max(state.newest, state.generation))
+    return State(row.generation, row.building, max(row.newest, row.generation))
 
 
 async def generation(session: AsyncSession) -> int:
@@ -132,7 +144,10 @@ async def generation(session: AsyncSession) -> int:
 async def _state_row(session: AsyncSession) -> ProjectionState:
     """The one row, locked (FOR UPDATE: it waits for every batch in flight)."""
     state = await session.scalar(
-        select(ProjectionState).where(ProjectionState.id == 1).with_for_update()
+        select(ProjectionState)
+        .where(ProjectionState.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if state is None:
         state = ProjectionState(id=1, generation=1, building=None, newest=1)
@@ -277,6 +292,16 @@ async def switch(session: AsyncSession, runtime: Runtime, new: int) -> bool:
     )
     if not caught_up(_offsets(active), _offsets(built)):
         return False
+    # Every table at once, or not at all within the timeout: a reader holding one table
+    # while waiting for another is never caught in a deadlock with the switch, which
+    # gives up first and is tried again at the next poll.
+    await session.execute(text(f"SET LOCAL lock_timeout = '{SWITCH_LOCK_TIMEOUT}'"))
+    tables = [
+        f'{schema}."{table.name}"'
+        for schema in ("public", build_schema(new))
+        for table in generation_tables()
+    ]
+    await session.execute(text(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE"))
     ours = [*group_ids(runtime, old).values(), *group_ids(runtime, new).values()]
     await _carry_over_others(session, build_schema(new), ours)
     retired = retired_schema(old)
@@ -355,11 +380,7 @@ class BuildConsumers:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_tasks(self.tasks)
         await self.engine.dispose()
 
 
@@ -537,21 +558,31 @@ class PartitionProgress:
     building_applied: int | None
 
 
-async def partitions(
-    session: AsyncSession, runtime: Runtime, state: State
-) -> list[PartitionProgress]:
-    """Each partition's progress in the generation in use and in the one being built."""
-    if not on_postgresql(session):
-        return []
-    building = state.building
-    active, built = await both_progress(
-        session,
-        group_ids(runtime, state.generation),
-        group_ids(runtime, building) if building else {},
-        build_schema(building) if building else "public",
-    )
+async def progress_report(
+    session: AsyncSession, runtime: Runtime
+) -> tuple[State, list[PartitionProgress]]:
+    """The state, and each partition's progress in the generation in use and in the one
+    being built; read again if the build's tables went away between the two reads (a
+    switch or an abandonment meanwhile)."""
+    for attempt in range(3):
+        state = await read_state(session)
+        if not on_postgresql(session):
+            return state, []
+        building = state.building
+        try:
+            async with session.begin_nested():
+                active, built = await both_progress(
+                    session,
+                    group_ids(runtime, state.generation),
+                    group_ids(runtime, building) if building else {},
+                    build_schema(building) if building else "public",
+                )
+            break
+        except ProgrammingError as error:
+            if attempt == 2 or getattr(error.orig, "sqlstate", None) != UNDEFINED_TABLE:
+                raise
     keys = sorted({*active, *built})
-    return [
+    return state, [
         PartitionProgress(
             *key,
             active_offset=active[key][0] if key in active else None,
