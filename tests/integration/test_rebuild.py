@@ -8,13 +8,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.stats.app import MIGRATIONS
+from services.stats.models import Base
 from shared.db import create_engine
+from shared.migrate import upgrade
 from tests.api import create_volunteer, join_team
 from tests.conftest import ADMIN, RunningService, Stack, eventually
 from tests.integration.test_activities import activity_body, log
@@ -229,3 +233,31 @@ async def test_a_rebuild_can_be_abandoned(stack: Stack, three: list[RunningServi
     second = (await three[0].client.post("/admin/rebuild", headers=ADMIN)).json()["generation"]
     assert second == first + 1
     await three[0].client.delete("/admin/rebuild", headers=ADMIN)
+
+
+async def test_sqlite_rebuilds_in_place(stack: Stack, community: str, tmp_path: Path) -> None:
+    """The embedded default, one process: the projections are emptied and filled again
+    in new groups; nothing is built beside them."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'stats.db'}"
+    await asyncio.to_thread(upgrade, url, MIGRATIONS, Base.metadata)
+    stats = await stack.start(
+        "stats", url, consumer_group=f"qise-stats-lite-{uuid.uuid4().hex[:6]}"
+    )
+    try:
+        await busy_community(stack, community)
+
+        async def agrees() -> None:
+            assert headline(await overview(stats.client, community)) == await truth(
+                stack, community
+            )
+
+        await eventually(agrees, timeout=60)
+        started = await stats.client.post("/admin/rebuild", headers=ADMIN)
+        assert started.status_code == 202 and started.json() == {"generation": 2}
+        state = await status(stats)
+        assert (state["active"], state["building"], state["partitions"]) == (2, None, [])
+        await eventually(agrees, timeout=60)
+        lag = (await stats.client.get("/stats/lag", headers=ADMIN)).json()
+        assert lag["generation"] == 2 and lag["building"] is None
+    finally:
+        await stats.stop()
