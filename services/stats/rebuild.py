@@ -264,10 +264,11 @@ def caught_up(active: Offsets, building: Offsets) -> bool:
     from, at least as far as it.
 
     Asked of two kinds of offsets: those recorded with the effects (consumer_progress:
-    what each generation applied, in the same snapshot) and those the consumer groups
-    committed in Kafka (which also pass the records stats ignores, and go back to before
-    consumer_progress was kept): the build must be as far as the generation in use in
-    both, so it has all the history the old one had and all it applied since."""
+    what each generation applied, in the same snapshot), and those the consumer groups
+    committed in Kafka, which also pass the records stats ignores and go back to before
+    consumer_progress was kept (against the old groups' offsets when first asked during
+    the build: `Rebuilds._committed_as_far`). The build then has all the history the
+    old generation had, and all it applied since."""
     return all(building.get(key, -1) >= offset for key, offset in active.items())
 
 
@@ -378,6 +379,10 @@ class BuildConsumers:
     engine: AsyncEngine
     consumers: list[EventConsumer] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # The old groups' committed offsets when first asked, and whether the build's
+    # groups have committed as far (`Rebuilds._committed_as_far`).
+    history: dict[tuple[str, str, int], int] | None = None
+    history_read: bool = False
 
     async def stop(self) -> None:
         await stop_tasks(self.tasks)
@@ -502,6 +507,16 @@ class Rebuilds:
         return await self._committed_as_far(runtime, old, new)
 
     async def _committed_as_far(self, runtime: Runtime, old: int, new: int) -> bool:
+        """Whether the build's groups committed, on every partition, at least what the
+        old groups had committed when this replica first asked during this build: the
+        history (what the old groups passed before consumer_progress was kept, and the
+        records stats ignores). A fixed target, met once: what came after it the
+        progress rule follows, so a steady stream of events cannot keep it out of reach."""
+        build = self.build
+        if build is None:
+            return False
+        if build.history_read:
+            return True
         # Each ask starts a client per group: not at every poll.
         if time.monotonic() - self.committed_asked < COMMITTED_EVERY_SECONDS:
             return False
@@ -519,7 +534,10 @@ class Rebuilds:
         for (group, topic, partition), offset in committed.items():
             generation, consumer = groups[group]
             sides[generation][(consumer, topic, partition)] = offset
-        return caught_up(sides[old], sides[new])
+        if build.history is None:
+            build.history = sides[old]
+        build.history_read = caught_up(build.history, sides[new])
+        return build.history_read
 
     async def _switch(self, runtime: Runtime, new: int) -> None:
         async with runtime.sessionmaker() as session, session.begin():
