@@ -76,6 +76,9 @@ COMMITTED_EVERY_SECONDS = 2.0
 # How long the switch waits for readers' locks on the tables it moves (under
 # PostgreSQL's deadlock_timeout, 1 s, so it is the one that gives up).
 SWITCH_LOCK_TIMEOUT = "500ms"
+# How long the switch, holding the generation in use still, waits for the build to
+# draw level with it before it gives up until the next look.
+SWITCH_WAIT_SECONDS = 2.0
 # A (consumer, topic, partition) and the offset after the newest record applied there.
 Offsets = Mapping[tuple[str, str, int], int]
 
@@ -161,7 +164,8 @@ async def _state_row(session: AsyncSession) -> ProjectionState:
 
 async def _locked_state(session: AsyncSession) -> tuple[int, int | None]:
     # FOR KEY SHARE: batches do not wait for each other, yet the switch's FOR UPDATE
-    # waits for every batch in flight, and every later batch waits for the switch.
+    # waits for every batch in flight of the generation in use, and every later one
+    # waits for the switch.
     row = (
         await session.execute(
             select(ProjectionState.generation, ProjectionState.building)
@@ -170,6 +174,11 @@ async def _locked_state(session: AsyncSession) -> tuple[int, int | None]:
         )
     ).one_or_none()
     return (row.generation, row.building) if row else (1, None)
+
+
+async def _current_state(session: AsyncSession) -> tuple[int, int | None]:
+    state = await read_state(session)
+    return state.generation, state.building
 
 
 def writes_for(generation: int) -> Guard:
@@ -184,10 +193,13 @@ def writes_for(generation: int) -> Guard:
 
 
 def builds(generation: int) -> Guard:
-    """The guard of the consumers building `generation`."""
+    """The guard of the consumers building `generation`. It takes no lock: the switch
+    lets build batches go on while it waits for the build to draw level, and one that
+    writes while the switch moves the tables waits for it, then writes the same tables
+    (the table a statement names is found when it is planned), in `public`."""
 
     async def guard(session: AsyncSession) -> None:
-        current, building = await _locked_state(session)
+        current, building = await _current_state(session)
         if building != generation:
             raise Retired(f"generation {generation} is no longer being built ({current} is used)")
 
@@ -280,7 +292,8 @@ def behind(active: Offsets, building: Offsets) -> int:
 async def switch(session: AsyncSession, runtime: Runtime, new: int) -> bool:
     """Put generation `new` in use if it has caught up, in this one transaction.
 
-    The row lock waits for every batch in flight; `ALTER TABLE … SET SCHEMA` moves the
+    The row lock waits for the batches in flight of the generation in use, and holds
+    the later ones; `ALTER TABLE … SET SCHEMA` moves the
     tables in use to `stats_retired_g<old>` and the build's into `public`. Rows of the
     messaging tables that belong to no generation of ours (other consumers') go along.
     """
@@ -288,11 +301,19 @@ async def switch(session: AsyncSession, runtime: Runtime, new: int) -> bool:
     if state.building != new:
         return False
     old = state.generation
-    active, built = await both_progress(
-        session, group_ids(runtime, old), group_ids(runtime, new), build_schema(new)
-    )
-    if not caught_up(_offsets(active), _offsets(built)):
-        return False
+    # The generation in use stands still now (its batches wait for this lock); the
+    # build goes on, and draws level within moments if it was just behind.
+    waited = 0.0
+    while True:
+        active, built = await both_progress(
+            session, group_ids(runtime, old), group_ids(runtime, new), build_schema(new)
+        )
+        if caught_up(_offsets(active), _offsets(built)):
+            break
+        if waited >= SWITCH_WAIT_SECONDS:
+            return False
+        await asyncio.sleep(0.1)
+        waited += 0.1
     # Every table at once, or not at all within the timeout: a reader holding one table
     # while waiting for another is never caught in a deadlock with the switch, which
     # gives up first and is tried again at the next poll.
