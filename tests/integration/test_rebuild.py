@@ -6,6 +6,7 @@ migrations'."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -261,3 +262,65 @@ async def test_sqlite_rebuilds_in_place(stack: Stack, community: str, tmp_path: 
         assert lag["generation"] == 2 and lag["building"] is None
     finally:
         await stats.stop()
+
+
+async def test_the_others_take_over_the_share_of_a_replica_that_stops(
+    stack: Stack, community: str, three: list[RunningService]
+) -> None:
+    await busy_community(stack, community)
+    sessionmaker = three[0].runtime.sessionmaker
+    held = f"{three[0].settings.group_id}-g1-requests"
+
+    async def old_generation_agrees() -> None:
+        assert headline(await overview(three[0].client, community)) == await truth(stack, community)
+        assert await rows(
+            sessionmaker, "SELECT 1 FROM consumer_progress WHERE group_id = :g", g=held
+        )
+
+    await eventually(old_generation_agrees, timeout=60)
+    await execute(
+        sessionmaker,
+        "UPDATE consumer_progress SET next_offset = next_offset + :held WHERE group_id = :g",
+        held=HELD,
+        g=held,
+    )
+    assert (await three[0].client.post("/admin/rebuild", headers=ADMIN)).status_code == 202
+
+    async def all_three_build() -> None:
+        for replica in three:
+            assert (await status(replica))["replica"]["building"]
+
+    await eventually(all_three_build, timeout=60, interval=0.3)
+    gone = three.pop()
+    with contextlib.suppress(TimeoutError):
+        await gone.stop()
+
+    every = {
+        (consumer, f"qise.{consumer}.events", partition)
+        for consumer in ("registry", "activities", "requests")
+        for partition in range(3)
+    }
+
+    async def two_build_everything() -> None:
+        shares = [await status(replica) for replica in three]
+        built = {tuple(p) for share in shares for p in share["replica"]["building"]}
+        assert built == every and all(s["building"] == 2 for s in shares)
+
+    await eventually(two_build_everything, timeout=60, interval=0.3)
+    await execute(
+        sessionmaker,
+        "UPDATE consumer_progress SET next_offset = next_offset - :held WHERE group_id = :g",
+        held=HELD,
+        g=held,
+    )
+
+    async def switched() -> None:
+        expected = await truth(stack, community)
+        for replica in three:
+            assert ((await status(replica))["active"], (await status(replica))["building"]) == (
+                2,
+                None,
+            )
+            assert headline(await overview(replica.client, community)) == expected
+
+    await eventually(switched, timeout=60, interval=0.3)
