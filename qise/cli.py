@@ -9,7 +9,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -555,16 +555,29 @@ def stats_rebuild(
         BarColumn(),
         TextColumn("{task.completed:.0f} events applied"),
     ]
+    generation = rebuilt.json()["generation"]
     deadline = time.monotonic() + timeout
+
+    def get(path: str) -> Any:
+        if time.monotonic() > deadline:
+            typer.echo("not finished in time; it goes on in the background", err=True)
+            raise typer.Exit(1)
+        time.sleep(0.5)
+        return httpx.get(f"{urls['stats']}{path}", headers=headers, timeout=30).json()
+
     with Progress(*columns) as progress:
         task = progress.add_task("rebuild", total=total)
+        # PostgreSQL: every replica builds beside the generation in use, until the switch.
+        while (state := get("/admin/rebuild"))["building"] == generation:
+            built = sum(p["building_applied"] or 0 for p in state["partitions"])
+            progress.update(task, completed=built)
+        if state["active"] != generation:
+            typer.echo(f"generation {generation} was abandoned", err=True)
+            raise typer.Exit(1)
+        # SQLite rebuilds in place: until the events applied stop growing.
         previous, steady = -1, 0
         while steady < 4:
-            if time.monotonic() > deadline:
-                typer.echo("not finished in time; it goes on in the background", err=True)
-                raise typer.Exit(1)
-            time.sleep(0.5)
-            lag = httpx.get(f"{urls['stats']}/stats/lag", headers=headers, timeout=30).json()
+            lag = get("/stats/lag")
             applied = sum(c["applied"] for c in lag["consumers"])
             behind = any(c["lag"] for c in lag["consumers"])
             progress.update(task, completed=applied)
@@ -573,7 +586,7 @@ def stats_rebuild(
         progress.update(task, completed=total)
     overview = httpx.get(f"{urls['stats']}/stats/overview", headers=headers, timeout=30).json()
     typer.echo(
-        f"rebuilt (generation {rebuilt.json()['generation']}): {overview['volunteers']} volunteers,"
+        f"rebuilt (generation {generation}): {overview['volunteers']} volunteers,"
         f" {overview['teams']} teams, {overview['activities']} activities,"
         f" {overview['requests']['submitted']} orders"
     )

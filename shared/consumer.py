@@ -64,6 +64,13 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[Event[Any]]], Awaitable[None]]
+# Run first in every batch's transaction; raises `Retired` when this consumer must not
+# write any more (stats: its projections' generation was replaced).
+Guard = Callable[[AsyncSession], Awaitable[None]]
+
+
+class Retired(Exception):
+    """The consumer's guard refused a batch: it stops, applying and committing nothing more."""
 
 
 def one_by_one(handlers: Mapping[str, Handler]) -> BatchHandler:
@@ -145,6 +152,7 @@ class EventConsumer:
         session_timeout_ms: int = 10000,
         before_offset_commit: Hook | None = None,
         fetch_max_wait_ms: int = 100,
+        guard: Guard | None = None,
         dedupe: Dedupe = "claims",
     ) -> None:
         unknown = [t for t in types if t not in catalog]
@@ -166,6 +174,7 @@ class EventConsumer:
         self.session_timeout_ms = session_timeout_ms
         self.before_offset_commit = before_offset_commit
         self.fetch_max_wait_ms = fetch_max_wait_ms
+        self.guard = guard
         self.dedupe: Dedupe = dedupe
         self.dead_letters = DeadLetters(producer, service=service, group_id=group_id)
         self.parking = ParkingLot(name, sessionmaker, self.policy)
@@ -173,7 +182,7 @@ class EventConsumer:
     # -- the loop ---------------------------------------------------------------
 
     async def run(self) -> None:
-        """Consume until cancelled; reconnect after broker or database failures."""
+        """Consume until cancelled or retired; reconnect after broker or database failures."""
         while True:
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=self.bootstrap_servers,
@@ -196,6 +205,9 @@ class EventConsumer:
                 await self._consume(consumer, commits, cluster)
             except asyncio.CancelledError:
                 raise
+            except Retired:
+                log.info("consumer %s/%s (%s) retired", self.service, self.name, self.group_id)
+                return
             except Exception as error:
                 log.warning("consumer %s/%s failed, restarting: %r", self.service, self.name, error)
                 CONSUMER_RESTARTS.labels(self.service, self.name).inc()
@@ -321,6 +333,8 @@ class EventConsumer:
             return
         try:
             await self._apply_together(deliveries)
+        except Retired:
+            raise
         except Exception as error:
             # One bad event must not hold back the others: apply them one by one.
             log.info("batch of %d failed (%r); applying one by one", len(deliveries), error)
@@ -340,6 +354,8 @@ class EventConsumer:
                 try:
                     await self._apply_together([delivery])
                     return
+                except Retired:
+                    raise
                 except Exception as error:
                     failure = classify(error)
                     if failure is Failure.NOT_YET_KNOWN:
@@ -375,6 +391,8 @@ class EventConsumer:
 
     async def _apply_together(self, deliveries: list[Delivery]) -> None:
         async with self.sessionmaker() as session, session.begin():
+            if self.guard is not None:
+                await self.guard(session)
             claiming = [d for d in deliveries if needs_claim(d.event, self.dedupe)]
             claimed = await self._claim(session, claiming) if claiming else set()
             applied: list[Delivery] = []
@@ -453,6 +471,8 @@ class EventConsumer:
         try:
             event = parse_message(self.catalog, parked.message.value)
             await self._apply_together([Delivery(parked.message, event)])
+        except Retired:
+            raise
         except Exception as error:
             failure = classify(error)
             if failure is Failure.TRANSIENT:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
@@ -101,3 +101,27 @@ class ClusterId:
                 await admin.close()
             except Exception as error:
                 log.debug("cluster id client close: %r", error)
+
+
+async def committed_offsets(
+    bootstrap_servers: str, group_ids: list[str], topics: list[str]
+) -> dict[tuple[str, str, int], int]:
+    """The offset each consumer group committed, by (group, topic, partition); a partition
+    the group never committed is not there. Asked as a member that joins nothing (the
+    admin client's OffsetFetch is not understood by every broker we run on)."""
+    committed: dict[tuple[str, str, int], int] = {}
+    for group in group_ids:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            await consumer.topics()  # the partitions of every topic
+            for topic in topics:
+                for partition in sorted(consumer.partitions_for_topic(topic) or ()):
+                    offset = await consumer.committed(TopicPartition(topic, partition))
+                    if offset is not None and offset >= 0:
+                        committed[(group, topic, partition)] = offset
+        finally:
+            await consumer.stop()
+    return committed

@@ -69,3 +69,15 @@ BAD_TOKENS = Counter(
     "Requests with a token that was refused (401), as the per-address limit counts them.",
     ["service"],
 )
+PROJECTION_GENERATION = Gauge(
+    "qise_projection_generation",
+    "The generation of the projections in use (state=active) and the one being built"
+    " beside it (state=building; 0: none).",
+    ["service", "state"],
+)
+REBUILD_BEHIND = Gauge(
+    "qise_rebuild_behind",
+    "Records the generation being built is behind the one in use, over all partitions"
+    " (0 when none is being built).",
+    ["service"],
+)

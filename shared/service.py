@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.asyncapi import service_asyncapi
 from shared.audit import router as audit_router
 from shared.auth import CurrentUser, TokenVerifier, check_jwt_secret
-from shared.consumer import BatchHandler, Dedupe, EventConsumer, Handler, one_by_one
+from shared.consumer import BatchHandler, Dedupe, EventConsumer, Guard, Handler, one_by_one
 from shared.db import create_engine, create_sessionmaker, database_answers
 from shared.errors import install_problem_handlers
 from shared.events import EventCatalog
@@ -89,6 +89,9 @@ class Runtime:
     # Consumer groups are named `<group_prefix>-<subscription>`; a projection
     # rebuild changes the prefix so a new group reads the topics from the start.
     group_prefix: str = ""
+    # Run first in each batch of the consumers `start_consumers` starts (stats: that
+    # the generation they write for is still the one in use).
+    consumer_guard: Guard | None = None
 
 
 async def _start_messaging(runtime: Runtime) -> None:
@@ -137,43 +140,72 @@ async def _start_messaging(runtime: Runtime) -> None:
 
 
 def start_consumers(runtime: Runtime) -> None:
-    settings = runtime.settings
+    """Run the service's consumers, in the groups of `runtime.group_prefix`."""
     for subscription in runtime.subscriptions:
-        consumer = EventConsumer(
-            service=settings.service,
-            name=subscription.name,
-            topics=subscription.topics,
-            types=subscription.types,
-            apply=subscription.apply,
-            catalog=subscription.catalog,
+        consumer = new_consumer(
+            runtime,
+            subscription,
+            group_prefix=runtime.group_prefix or runtime.settings.group_id,
             sessionmaker=runtime.sessionmaker,
-            producer=runtime.producer,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            group_id=f"{runtime.group_prefix or settings.group_id}-{subscription.name}",
-            batch_size=settings.consumer_batch_size,
-            policy=RetryPolicy(
-                poison_after_seconds=settings.consumer_poison_after_seconds,
-                park_horizon_seconds=settings.consumer_park_horizon_seconds,
-            ),
-            session_timeout_ms=settings.consumer_session_timeout_ms,
-            before_offset_commit=crash_before_offset_commit(settings.fault_crash_after_commit),
-            fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
-            dedupe=subscription.dedupe,
+            guard=runtime.consumer_guard,
         )
         runtime.consumers.append(consumer)
-        runtime.consumer_tasks.append(
-            asyncio.create_task(consumer.run(), name=f"{settings.service}-{subscription.name}")
-        )
+        runtime.consumer_tasks.append(run_consumer(runtime, consumer))
+
+
+def new_consumer(
+    runtime: Runtime,
+    subscription: Subscription,
+    *,
+    group_prefix: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    guard: Guard | None,
+) -> EventConsumer:
+    """A consumer of `subscription` in group `<group_prefix>-<name>`, writing through
+    `sessionmaker`; stats' rebuild runs a second set on another schema."""
+    settings = runtime.settings
+    return EventConsumer(
+        service=settings.service,
+        name=subscription.name,
+        topics=subscription.topics,
+        types=subscription.types,
+        apply=subscription.apply,
+        catalog=subscription.catalog,
+        sessionmaker=sessionmaker,
+        producer=runtime.producer,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=f"{group_prefix}-{subscription.name}",
+        batch_size=settings.consumer_batch_size,
+        policy=RetryPolicy(
+            poison_after_seconds=settings.consumer_poison_after_seconds,
+            park_horizon_seconds=settings.consumer_park_horizon_seconds,
+        ),
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+        before_offset_commit=crash_before_offset_commit(settings.fault_crash_after_commit),
+        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+        guard=guard,
+        dedupe=subscription.dedupe,
+    )
+
+
+def run_consumer(runtime: Runtime, consumer: EventConsumer) -> asyncio.Task[None]:
+    return asyncio.create_task(
+        consumer.run(), name=f"{runtime.settings.service}-{consumer.group_id}"
+    )
 
 
 async def stop_consumers(runtime: Runtime) -> None:
-    for task in runtime.consumer_tasks:
+    """Stop the consumers running now. Those started meanwhile are not waited for, and
+    a cancellation of the caller is not swallowed."""
+    tasks, runtime.consumer_tasks, runtime.consumers = runtime.consumer_tasks, [], []
+    await stop_tasks(tasks)
+
+
+async def stop_tasks(tasks: Sequence[asyncio.Task[None]]) -> None:
+    """Cancel the tasks and wait until they ended, whatever they raise."""
+    for task in tasks:
         task.cancel()
-    for task in runtime.consumer_tasks:
-        with suppress(asyncio.CancelledError, Exception):
-            await task
-    runtime.consumer_tasks.clear()
-    runtime.consumers.clear()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def create_service_app(
@@ -224,13 +256,9 @@ def create_service_app(
         try:
             yield
         finally:
-            starter.cancel()
+            # The background jobs first: one may start consumers (stats after a rebuild).
+            await stop_tasks([starter, *runtime.tasks])
             await stop_consumers(runtime)
-            for task in [starter, *runtime.tasks]:
-                task.cancel()
-            for task in [starter, *runtime.tasks]:
-                with suppress(asyncio.CancelledError, Exception):
-                    await task
             if runtime.producer_started:
                 with suppress(Exception):
                     await runtime.producer.stop()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.types import DecoratedCallable
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.stats import domain, personal_data, rebuild
 from services.stats.public_page import PublicAnswers, render_public_html
@@ -28,15 +29,19 @@ from services.stats.schemas import (
     PublicPage,
     RankBy,
     Ranked,
+    Rebuild,
+    RebuildPartition,
+    RebuildReplica,
     Scope,
     StatsPersonalData,
 )
 from services.stats.settings import StatsSettings
 from shared.auth import CurrentUser
-from shared.db import utcnow
+from shared.db import on_postgresql, utcnow
 from shared.openapi import too_many_response
 from shared.schemas import End, PathId, Start
-from shared.service import RuntimeDep, SessionDep
+from shared.service import Runtime, RuntimeDep, SessionDep
+from shared.uow import unit_of_work
 
 router = APIRouter()
 
@@ -164,19 +169,79 @@ async def lag(session: SessionDep, runtime: RuntimeDep, user: CurrentUser) -> La
         for consumer in runtime.consumers
         for topic in consumer.topics
     ]
+    state = await rebuild.read_state(session)
     return Lag(
         as_of=await domain.as_of(session),
-        generation=await rebuild.generation(session),
+        generation=state.generation,
+        building=state.building,
         consumers=consumers,
     )
 
 
-@router.post("/admin/rebuild", tags=["operations"])
-async def rebuild_projections(runtime: RuntimeDep, user: CurrentUser) -> dict[str, int]:
-    """Empty the projections and build them again from the topics (a county_admin over all
-    communities)."""
+def _rebuilds(request: Request) -> rebuild.Rebuilds:
+    rebuilds: rebuild.Rebuilds = request.app.state.rebuilds
+    return rebuilds
+
+
+REBUILD_ANSWERS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "A rebuild is under way already"}
+}
+
+
+@router.post("/admin/rebuild", tags=["operations"], status_code=202, responses=REBUILD_ANSWERS)
+async def rebuild_projections(
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: CurrentUser
+) -> dict[str, int]:
+    """Build the projections again from the topics, as a new generation (a county_admin
+    over all communities). On PostgreSQL every replica builds its share of the partitions
+    beside the generation in use, which answers until the new one has caught up; GET
+    /admin/rebuild follows it. SQLite (one process) empties the projections in place."""
     user.require_county_wide()
-    return {"generation": await rebuild.rebuild(runtime)}
+    rebuilds = _rebuilds(request)
+    if not on_postgresql(session):
+        return {"generation": await rebuild.rebuild_in_place(runtime, rebuilds)}
+    async with unit_of_work(session):
+        building = await rebuild.start_build(session)
+    rebuilds.wake()
+    return {"generation": building}
+
+
+@router.get("/admin/rebuild", tags=["operations"])
+async def rebuild_progress(
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: CurrentUser
+) -> Rebuild:
+    """The generation in use, the one being built (null: none), each partition's offset
+    and events applied in both, and what this replica builds. Done when `building` is null
+    and `active` is the generation POST answered."""
+    user.require_county_wide()
+    return await _rebuild_status(request, session, runtime)
+
+
+@router.delete("/admin/rebuild", tags=["operations"])
+async def abandon_rebuild(
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: CurrentUser
+) -> Rebuild:
+    """Abandon the generation being built, if any: every replica stops building it and its
+    tables are dropped; the generation in use goes on."""
+    user.require_county_wide()
+    if on_postgresql(session):
+        async with unit_of_work(session):
+            abandoned = await rebuild.abandon_build(session)
+        _rebuilds(request).wake()
+        if abandoned is not None:
+            await rebuild.drop_schema(runtime.engine, rebuild.build_schema(abandoned))
+    return await _rebuild_status(request, session, runtime)
+
+
+async def _rebuild_status(request: Request, session: AsyncSession, runtime: Runtime) -> Rebuild:
+    rebuilds = _rebuilds(request)
+    state, partitions = await rebuild.progress_report(session, runtime)
+    return Rebuild(
+        active=state.generation,
+        building=state.building,
+        partitions=[RebuildPartition.model_validate(p, from_attributes=True) for p in partitions],
+        replica=RebuildReplica(replica=rebuilds.replica, building=rebuilds.building_here()),
+    )
 
 
 @router.get(

@@ -344,10 +344,16 @@ class CareVisit(Base):
 
 
 class ProjectionState(Base):
-    """Which generation of the projections this is: a rebuild starts a new one,
-    read from the start of the topics by a new consumer group."""
+    """Which generation of the projections the API answers from, and which one is being
+    built: a rebuild builds a new one, read from the start of the topics by new consumer
+    groups (`services/stats/rebuild.py`)."""
 
     __tablename__ = "projection_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=1)
+    # The generation being built beside it (PostgreSQL), or None.
+    building: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The newest generation ever started: an abandoned build's consumer groups still hold
+    # their offsets in Kafka, so its number is never used again.
+    newest: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

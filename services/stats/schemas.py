@@ -192,7 +192,40 @@ class ConsumerLag(BaseModel):
 class Lag(BaseModel):
     as_of: datetime | None
     generation: int
+    # The generation being built beside it (GET /admin/rebuild tells its progress).
+    building: int | None = None
     consumers: list[ConsumerLag]
+
+
+class RebuildPartition(BaseModel):
+    """A partition's progress in the generation in use and in the one being built: the
+    offset after the newest record applied, and the events applied."""
+
+    consumer: str
+    topic: str
+    partition: int
+    active_offset: int | None
+    building_offset: int | None
+    active_applied: int | None
+    building_applied: int | None
+
+
+class RebuildReplica(BaseModel):
+    """The replica that answered and the partitions its build consumers read now."""
+
+    replica: str
+    building: list[tuple[str, str, int]] = Field(
+        description="(consumer, topic, partition) this replica builds"
+    )
+
+
+class Rebuild(BaseModel):
+    """The generation in use, the one being built (null: none), and how far each got."""
+
+    active: int
+    building: int | None
+    partitions: list[RebuildPartition]
+    replica: RebuildReplica
 
 
 # -- the public page (公示栏): figures and titles only, never a person ----------------------

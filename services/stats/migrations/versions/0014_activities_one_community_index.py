@@ -7,8 +7,8 @@ new activity.
 
 from shared import migration_helpers as common
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 
 
 def upgrade() -> None:
