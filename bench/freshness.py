@@ -55,12 +55,15 @@ async def catch_up(
     stats: Process,
     preloaded: Expected | None,
     timeout: float,
+    also: int = 0,
 ) -> float:
-    """Until stats applied everything published so far; the seconds it took."""
+    """Until stats applied everything published so far (`also`: activity events
+    published by another activities process); the seconds it took."""
     expected = {
         "registry": (preloaded.registry_events if preloaded else 0)
         + await _outbox_rows(cluster, "registry", registry_events.TOPIC),
         "activities": (preloaded.activity_events if preloaded else 0)
+        + also
         + await _outbox_rows(cluster, "activities", activities_events.TOPIC),
     }
     caught_up = await wait_applied(client, stats, expected, timeout=timeout)
