@@ -203,9 +203,10 @@ class ServiceSettings(TokenClaims):
         description="Kafka consumer session timeout: how soon a dead consumer's work moves on.",
     )
     consumer_fetch_max_wait_ms: int = Field(
-        100,
+        50,
         description="Longest a consumer's fetch waits for new events (Tansu answers only at"
-        " this deadline, so it bounds end-to-end latency).",
+        " this deadline, so it bounds end-to-end latency). Each idle consumer fetches"
+        " 1000/this times a second: 50 ms costs it and the broker about 1 % of a core each.",
     )
     fault_crash_after_commit: float = Field(
         0.0,
