@@ -31,6 +31,9 @@ class Settings:
     fresh_rate: float = field(
         default=500.0, metadata={"help": "writes/s during freshness (capped at 50%% sustained)"}
     )
+    fresh_high_rate: float = field(
+        default=500.0, metadata={"help": "writes/s of the second freshness point (no target)"}
+    )
     fresh_seconds: float = field(default=60.0, metadata={"help": "seconds of freshness load"})
     fresh_samples: int = field(default=200, metadata={"help": "freshness probes"})
     query_activities: int = field(
@@ -90,6 +93,7 @@ QUICK: dict[str, Any] = {
     "write_seconds": 1.0,
     "relay_rows": 1_000,
     "fresh_rate": 20.0,
+    "fresh_high_rate": 40.0,
     "fresh_seconds": 2.0,
     "fresh_samples": 5,
     "query_activities": 20_000,

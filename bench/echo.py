@@ -29,21 +29,24 @@ def create_app() -> FastAPI:
     return app
 
 
-def main() -> None:
+def serve(app: FastAPI, name: str, port: int) -> None:
+    """The same as qise.cli.serve: one process, uvicorn's default loop and HTTP
+    implementation (uvloop, httptools), access log through structlog."""
     import uvicorn
 
-    port = int(sys.argv[1])
-    # The same as qise.cli.serve: one process, uvicorn's default loop and HTTP
-    # implementation (uvloop, httptools), access log through structlog.
-    configure_logging("echo", os.environ.get("QISE_LOG_FORMAT", "json"))
+    configure_logging(name, os.environ.get("QISE_LOG_FORMAT", "json"))
     uvicorn.run(
-        create_app(),
+        app,
         host="127.0.0.1",
         port=port,
         log_level="info",
         log_config=None,
-        proxy_headers=True,
+        proxy_headers=False,
     )
+
+
+def main() -> None:
+    serve(create_app(), "echo", int(sys.argv[1]))
 
 
 if __name__ == "__main__":

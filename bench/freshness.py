@@ -16,18 +16,21 @@ from dataclasses import dataclass
 
 import asyncpg
 import httpx
+import orjson
 
 from bench.cluster import Cluster, Process
 from bench.dataset import Expected
 from bench.live import LiveWorld, activity_body, activity_requests
 from bench.loadgen import Connection, LoadResult, open_loop, request_bytes
 from bench.projection import wait_applied
-from bench.results import Row, latency_summary
+from bench.results import Row, at_most, latency_summary
 from services.activities import events as activities_events
 from services.registry import events as registry_events
 
-TARGET_P95_MS = 250.0
+TARGET_P95_MS = 150.0
+TARGET_P99_MS = 250.0
 PROBE_TIMEOUT = 10.0
+POLL_PAUSE = 0.005
 
 
 @dataclass
@@ -36,6 +39,7 @@ class FreshLoad:
     seconds: float
     samples: int
     rate_note: str
+    targeted: bool = True  # the issue's targets hold at this rate (50 % of sustained)
 
 
 async def _outbox_rows(cluster: Cluster, service: str, topic: str) -> int:
@@ -55,12 +59,15 @@ async def catch_up(
     stats: Process,
     preloaded: Expected | None,
     timeout: float,
+    also: int = 0,
 ) -> float:
-    """Until stats applied everything published so far; the seconds it took."""
+    """Until stats applied everything published so far (`also`: activity events
+    published by another activities process); the seconds it took."""
     expected = {
         "registry": (preloaded.registry_events if preloaded else 0)
         + await _outbox_rows(cluster, "registry", registry_events.TOPIC),
         "activities": (preloaded.activity_events if preloaded else 0)
+        + also
         + await _outbox_rows(cluster, "activities", activities_events.TOPIC),
     }
     caught_up = await wait_applied(client, stats, expected, timeout=timeout)
@@ -92,17 +99,26 @@ async def _count(connection: Connection, raw: bytes) -> int:
     return int(document["activities"])
 
 
+@dataclass
+class Probe:
+    """One probe write: its activity, when its 201 came and when the overview showed it
+    (wall clock, comparable with the databases' timestamps)."""
+
+    activity_id: str
+    answered: float
+    seen: float | None = None
+
+
 async def _probes(
     activities: Process, stats: Process, world: LiveWorld, token: str, load: FreshLoad
-) -> tuple[list[float], int]:
+) -> list[Probe]:
     headers = {"Authorization": f"Bearer {token}"}
     query = request_bytes(
         "GET", f"/stats/overview?scope=community&id={world.probe}", headers=headers
     )
     writer = Connection("127.0.0.1", activities.port)
     reader = Connection("127.0.0.1", stats.port)
-    delays: list[float] = []
-    timeouts = 0
+    probes: list[Probe] = []
     spacing = load.seconds / load.samples
     started = time.perf_counter()
     try:
@@ -117,26 +133,90 @@ async def _probes(
             response = await writer.send(
                 request_bytes("POST", "/activities", body=body, headers=headers)
             )
-            answered = time.perf_counter()
+            answered = time.time()
             if response.status != 201:
                 raise RuntimeError(f"probe write answered {response.status}")
+            document = response.json()
+            assert isinstance(document, dict)
+            probe = Probe(str(document["id"]), answered)
+            probes.append(probe)
             while await _count(reader, query) <= before:
-                if time.perf_counter() - answered > PROBE_TIMEOUT:
-                    timeouts += 1
+                if time.time() - answered > PROBE_TIMEOUT:
                     break
+                # Not back to back: stats answers on the event loop its consumers run on,
+                # and a poll in a tight loop would slow the very apply it waits for.
+                await asyncio.sleep(POLL_PAUSE)
             else:
-                delays.append(time.perf_counter() - answered)
+                probe.seen = time.time()
     finally:
         await writer.close()
         await reader.close()
-    return delays, timeouts
+    return probes
+
+
+# Where a probe's delay goes, from the timestamps the services write anyway: the
+# outbox row's `published_at` (the relay marks it once the broker acknowledged),
+# and stats' claim of the event (`processed_events.processed_at`, in the batch
+# transaction, before its commit).
+LEGS = (
+    ("201 -> relay marked it published", "published"),
+    ("published -> stats claimed it (broker, fetch wait)", "claimed"),
+    ("claimed -> overview shows it (apply, commit, query)", "seen"),
+)
+
+
+async def legs(cluster: Cluster, world: LiveWorld, probes: list[Probe]) -> dict[str, list[float]]:
+    """Each leg's durations in seconds, for the probes whose timestamps were all found."""
+    activities = await asyncpg.connect(cluster.databases.dsn("activities"))
+    try:
+        rows = await activities.fetch(
+            "SELECT event_id, payload, published_at FROM outbox WHERE key = $1 AND topic = $2",
+            world.probe,
+            activities_events.TOPIC,
+        )
+    finally:
+        await activities.close()
+    events = {orjson.loads(r["payload"])["subject"]: r for r in rows}
+    stats = await asyncpg.connect(cluster.databases.dsn("stats"))
+    try:
+        claims = {
+            r["event_id"]: r["claimed"].timestamp()
+            for r in await stats.fetch(
+                "SELECT event_id, min(processed_at) AS claimed FROM processed_events"
+                " WHERE event_id = any($1::uuid[]) GROUP BY event_id",
+                [r["event_id"] for r in rows],
+            )
+        }
+    except asyncpg.PostgresError:
+        claims = {}  # no claims table: the leg through stats is not split
+    finally:
+        await stats.close()
+    found: dict[str, list[float]] = {name: [] for name, _ in LEGS}
+    for probe in probes:
+        event = events.get(probe.activity_id)
+        if probe.seen is None or event is None or event["published_at"] is None:
+            continue
+        claimed = claims.get(event["event_id"])
+        if claimed is None:
+            continue
+        published = event["published_at"].timestamp()
+        marks = [probe.answered, published, claimed, probe.seen]
+        for (name, _), start, end in zip(LEGS, marks, marks[1:], strict=False):
+            found[name].append(end - start)
+    return found
 
 
 async def run(
-    activities: Process, stats: Process, world: LiveWorld, token: str, load: FreshLoad
+    cluster: Cluster,
+    activities: Process,
+    stats: Process,
+    world: LiveWorld,
+    token: str,
+    load: FreshLoad,
+    label: str = "freshness",
 ) -> list[Row]:
     requests = itertools.cycle(activity_requests(world, token, 256))
-    background, (delays, timeouts) = await asyncio.gather(
+    background, probes = await asyncio.gather(
         open_loop(
             "127.0.0.1",
             activities.port,
@@ -148,8 +228,12 @@ async def run(
         _probes(activities, stats, world, token, load),
     )
     assert isinstance(background, LoadResult)
+    delays = [p.seen - p.answered for p in probes if p.seen is not None]
+    timeouts = len(probes) - len(delays)
+    split = await legs(cluster, world, probes)
     summary = latency_summary(delays)
-    achieved = (background.ok + len(delays)) / background.seconds
+    # Probes are writes too: the rate done counts them with the background.
+    achieved = (background.ok + len(probes)) / background.seconds
     note = (
         f"{load.rate_note}: {load.rate:.0f}/s asked, {achieved:.0f}/s done, "
         f"{load.seconds:.0f} s, {len(delays)} probes"
@@ -168,16 +252,30 @@ async def run(
             "write_p99_ms": round(latency_summary(background.latencies)["p99_ms"], 1),
         },
         "timeouts": timeouts,
+        "legs_ms": {
+            name: {k: round(v, 1) for k, v in latency_summary(values).items()}
+            for name, values in split.items()
+        },
     }
-    return [
-        Row("freshness p50", summary["p50_ms"], "ms", note=note, extra=extra),
-        Row(
-            "freshness p95",
-            summary["p95_ms"],
-            "ms",
-            target=f"≤ {TARGET_P95_MS:.0f} ms",
-            met=summary["p95_ms"] <= TARGET_P95_MS and not timeouts and bool(delays),
-            note=note,
-        ),
-        Row("freshness p99", summary["p99_ms"], "ms", note=note),
+    seen = not timeouts and bool(delays)
+    rows = [
+        Row(f"{label} p50", summary["p50_ms"], "ms", note=note, extra=extra),
+        Row(f"{label} p95", summary["p95_ms"], "ms", note=note),
+        Row(f"{label} p99", summary["p99_ms"], "ms", note=note),
     ]
+    if load.targeted:
+        for row, target in ((rows[1], TARGET_P95_MS), (rows[2], TARGET_P99_MS)):
+            row.target = f"≤ {target:.0f} ms"
+            row.met = at_most(row.value, target) and seen
+    for name, values in split.items():
+        leg = latency_summary(values)
+        rows.append(
+            Row(
+                f"{label} leg {name}",
+                leg["p50_ms"],
+                "ms",
+                note=f"p50; p95 {leg['p95_ms']:.0f} ms, p99 {leg['p99_ms']:.0f} ms,"
+                f" {len(values)} probes",
+            )
+        )
+    return rows

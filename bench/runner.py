@@ -65,6 +65,7 @@ class Run:
     consume_rate: float = 0.0
     produce_rate: float = 0.0
     write_rate: float = 0.0
+    published_elsewhere: int = 0  # activity events the SQLite write path published
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -133,17 +134,20 @@ async def _write_side(run: Run, client: httpx.AsyncClient, selected: list[str]) 
         await live.wait_known(client, activities, world, settings.timeout)
     if "write" in selected:
         with run.phase("write path"):
-            rows, run.write_rate, summary = await write_path.run(
+            outcome = await write_path.run(
                 cluster,
+                client,
                 activities,
                 world,
                 run.token,
                 write_path.WriteLoad(settings.write_seconds, settings.concurrency),
                 run.sampler,
                 cluster.logs.parent / "profiles" if settings.profile else None,
+                settings.timeout,
             )
-            run.rows += rows
-            run.profiled("activities-write", summary)
+            run.rows += outcome.rows
+            run.write_rate, run.published_elsewhere = outcome.rate, outcome.published_elsewhere
+            run.profiled("activities-write", outcome.profile)
     if "relay" in selected:
         with run.phase("outbox relay"):
             source = run.dataset.world if run.dataset else build(100, communities=2).world
@@ -156,13 +160,34 @@ async def _write_side(run: Run, client: httpx.AsyncClient, selected: list[str]) 
             run.sampler.watch("stats", stats.pid)
             await cluster.wait_ready(stats)
             base = run.dataset.expected if run.dataset else None
-            await freshness.catch_up(cluster, client, stats, base, settings.timeout)
+            await freshness.catch_up(
+                cluster, client, stats, base, settings.timeout, also=run.published_elsewhere
+            )
             rate, why = settings.fresh_rate, "asked rate"
             if run.write_rate and FRESH_SHARE * run.write_rate < rate:
                 rate, why = FRESH_SHARE * run.write_rate, "50% of the sustained write rate"
             load = freshness.FreshLoad(rate, settings.fresh_seconds, settings.fresh_samples, why)
-            rows = await freshness.run(activities, stats, world, run.token, load)
+            rows = await freshness.run(cluster, activities, stats, world, run.token, load)
             run.rows += annotate(rows, settings.shrunk("fresh_seconds"))
+            if settings.fresh_high_rate > rate:
+                # The other point: what 500 writes/s asked gets (no target).
+                high = freshness.FreshLoad(
+                    settings.fresh_high_rate,
+                    settings.fresh_seconds,
+                    settings.fresh_samples,
+                    "fixed rate",
+                    targeted=False,
+                )
+                rows = await freshness.run(
+                    cluster,
+                    activities,
+                    stats,
+                    world,
+                    run.token,
+                    high,
+                    f"freshness at {high.rate:.0f}/s",
+                )
+                run.rows += annotate(rows, settings.shrunk("fresh_seconds"))
             cluster.stop("stats")
 
 

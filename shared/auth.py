@@ -11,6 +11,7 @@ not exist); writing into such a community answers 403.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import timedelta
@@ -40,6 +41,10 @@ ALL_COMMUNITIES = "*"
 ADMINS: tuple[Role, ...] = ("county_admin", "community_admin")
 
 MIN_SECRET_BYTES = 32
+# How long a checked token counts as checked (at most: never beyond its expiry), and
+# how many such tokens a service remembers.
+TOKEN_CACHE_SECONDS = 60.0
+TOKEN_CACHE_SIZE = 10_000
 GENERATE_SECRET = "openssl rand -base64 48"
 
 # Who is making the current change: set with the caller's token, read by the outbox so
@@ -204,10 +209,50 @@ class TokenVerifier:
                 f"QISE_JWT_ALGORITHMS has {','.join(asymmetric)}: set QISE_OIDC_ISSUER (or"
                 " QISE_JWT_PUBLIC_KEY) for the keys that check those tokens"
             )
+        # Tokens checked a moment ago: token -> (its caller, until when that holds, the
+        # issuer's key that checked it).
+        self._checked: dict[str, tuple[Principal, float, tuple[str, VerificationKey] | None]] = {}
+        self._cache_seconds = TOKEN_CACHE_SECONDS
+        if self.issuer_keys is not None:
+            # Not beyond the issuer's keys' own cache: a key it withdrew stops counting then.
+            self._cache_seconds = min(TOKEN_CACHE_SECONDS, settings.jwks_cache_seconds)
 
     async def verify(self, token: str) -> Principal:
         """The caller of a valid token; Unauthorized (401) for any other token, and
-        Unavailable (503) when the issuer's keys cannot be had."""
+        Unavailable (503) when the issuer's keys cannot be had.
+
+        A client sends the same token with every request until it expires: a token
+        checked a moment ago is not checked again (signature, claims) until the
+        earliest of its expiry, `TOKEN_CACHE_SECONDS` later, and (for an issuer's
+        token) the issuer's keys being due for a new fetch.
+        """
+        known = self._checked.get(token)
+        if known is not None:
+            principal, until, issuer_key = known
+            if time.time() < until and self._still_held(issuer_key):
+                return principal
+            del self._checked[token]
+        principal, expires, issuer_key = await self._verify(token)
+        until = min(expires, time.time() + self._cache_seconds)
+        if until > time.time():
+            if len(self._checked) >= TOKEN_CACHE_SIZE:
+                # Cheaper than an LRU and enough: live tokens come back in the next request.
+                self._checked.clear()
+            self._checked[token] = (principal, until, issuer_key)
+        return principal
+
+    def _still_held(self, issuer_key: tuple[str, VerificationKey] | None) -> bool:
+        """A token of the issuer counts only while the key that checked it is the issuer's:
+        once the keys rotated, the tokens of the key that left are refused at once."""
+        if issuer_key is None:
+            return True
+        return self.issuer_keys is not None and self.issuer_keys.holds(*issuer_key)
+
+    async def _verify(
+        self, token: str
+    ) -> tuple[Principal, float, tuple[str, VerificationKey] | None]:
+        """`verify`, with the time (epoch seconds) from which the token is refused, and
+        the issuer's key (by `kid`) that checked it."""
         algorithm, kid = _header(token)
         if algorithm not in self.algorithms:
             raise Unauthorized(
@@ -215,7 +260,7 @@ class TokenVerifier:
                 f" (QISE_JWT_ALGORITHMS={','.join(self.algorithms)})"
             )
         if algorithm == "HS256" or self.issuer_keys is None:
-            return self.decode(token)
+            return (*self._decode_at_hand(token), None)
         if kid is None:
             raise Unauthorized("invalid token: no `kid` names the issuer's key that signed it")
         try:
@@ -224,10 +269,14 @@ class TokenVerifier:
             raise Unauthorized(f"invalid token: {error}") from None
         except IssuerUnavailable as error:
             raise Unavailable(f"tokens cannot be checked now: {error}") from None
-        return self._decode(token, algorithm, key.key, issuer=self.issuer_keys.issuer)
+        checked = self._decode(token, algorithm, key.key, issuer=self.issuer_keys.issuer)
+        return (*checked, (kid, key))
 
     def decode(self, token: str) -> Principal:
         """`verify` for the keys at hand: the secret and the static public key."""
+        return self._decode_at_hand(token)[0]
+
+    def _decode_at_hand(self, token: str) -> tuple[Principal, float]:
         algorithm, _ = _header(token)
         if algorithm not in self.algorithms:
             raise Unauthorized(f"invalid token: algorithm {algorithm} is not accepted")
@@ -239,9 +288,10 @@ class TokenVerifier:
 
     def _decode(
         self, token: str, algorithm: str, key: Any, *, issuer: str | None = None
-    ) -> Principal:
-        """The claims of a token checked with `key`, and with `iss` when it came from an
-        issuer (HS256 tokens beside an issuer are the secret's, not the issuer's)."""
+    ) -> tuple[Principal, float]:
+        """The caller of a token checked with `key`, and with `iss` when it came from an
+        issuer (HS256 tokens beside an issuer are the secret's, not the issuer's); and
+        from when (epoch seconds) it is refused as expired."""
         settings = self.settings
         required = ["exp", "sub", *(["iss"] if issuer else [])]
         try:
@@ -265,7 +315,8 @@ class TokenVerifier:
             raise Unauthorized(f"invalid token: {error}") from None
         if ALL_COMMUNITIES in principal.communities and principal.role != "county_admin":
             raise Unauthorized('invalid token: only county_admin may hold communities ["*"]')
-        return principal
+        # PyJWT refuses a token once now > exp + leeway.
+        return principal, float(claims["exp"]) + settings.jwt_leeway_seconds
 
 
 def _put_claim(claims: dict[str, Any], path: str, value: Any) -> None:

@@ -6,16 +6,18 @@ Each service owns one database. PostgreSQL in production (asyncpg); SQLite
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, Table, and_, event, or_, text
+from sqlalchemy import JSON, DateTime, MetaData, Table, and_, bindparam, event, insert, or_, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -96,8 +98,46 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    # The connection used last is used next: at a low rate one stays warm (no ping)
+    # while the others idle, rather than each being pinged in turn.
+    kwargs.setdefault("pool_use_lifo", True)
+    engine = create_async_engine(url, **kwargs)
+    ping_when_idle(engine, IDLE_BEFORE_PING_SECONDS)
+    return engine
+
+
+# A pooled connection idle longer than this is pinged before use (see ping_when_idle).
+IDLE_BEFORE_PING_SECONDS = 1.0
+_CHECKED_IN_AT = "qise_checked_in_at"
+
+
+def ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only when it sat idle for `idle_seconds`.
+
+    `pool_pre_ping` pings at every checkout, and asyncpg's ping is three round trips
+    (BEGIN, an empty query, ROLLBACK): more than the one INSERT of a small write.
+    A connection that was in use a moment ago is as good as a ping; one that sat
+    idle (the server restarted meanwhile, a firewall dropped it) is pinged, and a
+    dead one replaced before anyone uses it. A connection that dies between two
+    uses anyway fails its statement as a disconnect, on which SQLAlchemy discards
+    it and every pooled connection older than the failure; the request answers 503
+    (`shared.failures.is_transient`), as one running at the moment of a restart does.
+    """
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in = record.info.get(_CHECKED_IN_AT)
+        if checked_in is None or time.monotonic() - checked_in < idle_seconds:
+            return  # new, or in use a moment ago
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            # The pool discards this connection and checks out another (a new one).
+            raise DisconnectionError(f"a pooled connection is gone: {error!r}") from error
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -232,6 +272,56 @@ def _array_insert(
         old, new = f"{name}.{quote(newer_than)}", f"excluded.{quote(newer_than)}"
         sql += f" WHERE {old} < {new} OR ({old} = {UNVERSIONED} AND {new} = {UNVERSIONED})"
     return text(sql)
+
+
+async def insert_together(
+    session: AsyncSession, parts: Sequence[tuple[Table, list[dict[str, Any]]]]
+) -> None:
+    """Insert rows into several tables, in the order given.
+
+    On PostgreSQL in one statement, one round trip: each INSERT but the last a
+    data-modifying CTE of the last (they run with one snapshot, and foreign keys
+    are checked at the statement's end, so a child row may name a parent inserted
+    beside it). Elsewhere one INSERT per table. A table's rows must all have its
+    first row's columns; columns not given get their server default, not a
+    Python-side one.
+    """
+    parts = [(table, rows) for table, rows in parts if rows]
+    if not on_postgresql(session):
+        for table, rows in parts:
+            await session.execute(insert(table), rows)
+        return
+    shape = tuple((table, tuple(rows[0]), len(rows)) for table, rows in parts)
+    values = {
+        f"p{i}_{j}_{k}": row[column]
+        for i, (table, rows) in enumerate(parts)
+        for j, row in enumerate(rows)
+        for k, column in enumerate(shape[i][1])
+    }
+    await session.execute(_inserts_together(shape), values)
+
+
+@lru_cache(maxsize=512)
+def _inserts_together(shape: tuple[tuple[Table, tuple[str, ...], int], ...]) -> TextClause:
+    """The statement for tables of these columns and row counts: compiled once, and a
+    prepared statement of the driver's from then on."""
+    quote = postgresql.dialect().identifier_preparer.quote  # type: ignore[no-untyped-call]
+    statements, binds = [], []
+    for i, (table, columns, count) in enumerate(shape):
+        listed = ", ".join(quote(c) for c in columns)
+        rows = []
+        for j in range(count):
+            names = [f"p{i}_{j}_{k}" for k in range(len(columns))]
+            rows.append("(" + ", ".join(f":{name}" for name in names) + ")")
+            binds += [
+                bindparam(name, type_=table.c[column].type)
+                for name, column in zip(names, columns, strict=True)
+            ]
+        statements.append(f"INSERT INTO {quote(table.name)} ({listed}) VALUES {', '.join(rows)}")
+    *before, last = statements
+    if before:
+        last = "WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(before)) + " " + last
+    return text(last).bindparams(*binds)
 
 
 async def take_turns(session: AsyncSession, space: str, keys: Iterable[str]) -> None:

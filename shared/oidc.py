@@ -150,6 +150,11 @@ class JwksCache:
             raise UnknownKey(f"key {kid!r} checks {found.algorithm}, not {algorithm}")
         return found
 
+    def holds(self, kid: str, key: VerificationKey) -> bool:
+        """Whether `key` is still the issuer's key `kid` as last fetched and not due for a
+        new fetch: a token it checked a moment ago still counts as checked."""
+        return self._fresh(kid) is key
+
     def _fresh(self, kid: str) -> VerificationKey | None:
         with self._guard:
             if self._fetched_at is None or self._age(self._fetched_at) >= self.cache_seconds:

@@ -49,6 +49,10 @@ from shared.tracing import TRACE_KEYS, span_from, trace_headers, tracing_enabled
 log = logging.getLogger(__name__)
 
 _WAKE_KEY = "qise.outbox.wake"
+# The backlog gauge is counted at most this often while the relay is busy: a count of
+# the unpublished rows after every round is a query more per round, and a round
+# carries only a few events at a moderate write rate.
+BACKLOG_SECONDS = 1.0
 _RECORD = insert(outbox)
 
 
@@ -65,6 +69,16 @@ class Outbox:
         self, session: AsyncSession, data: EventData, *, community: str, subject: str
     ) -> CloudEvent:
         """Add an event to the current transaction; it is published once that commits."""
+        envelope, row = self.entry(session, data, community=community, subject=subject)
+        # The row as parameters, not .values(): one cached statement for every event.
+        await session.execute(_RECORD, row)
+        return envelope
+
+    def entry(
+        self, session: AsyncSession, data: EventData, *, community: str, subject: str
+    ) -> tuple[CloudEvent, dict[str, Any]]:
+        """An event and its outbox row, for the caller to insert in the current transaction
+        with rows of its own (`shared.db.insert_together`); published once that commits."""
         envelope = new_event(
             data,
             source=self.source,
@@ -73,20 +87,16 @@ class Outbox:
             actor=ACTOR.get(),
             trace=trace_headers() if tracing_enabled() else None,
         )
-        # The row as parameters, not .values(): one cached statement for every event.
-        await session.execute(
-            _RECORD,
-            {
-                "event_id": envelope.id,
-                "topic": self.topic,
-                "key": community,
-                "event_type": envelope.type,
-                "payload": envelope.to_json().decode(),
-                "created_at": envelope.time,
-            },
-        )
+        row = {
+            "event_id": envelope.id,
+            "topic": self.topic,
+            "key": community,
+            "event_type": envelope.type,
+            "payload": envelope.to_json().decode(),
+            "created_at": envelope.time,
+        }
         session.sync_session.info[_WAKE_KEY] = self._wake
-        return envelope
+        return envelope, row
 
     def wake(self) -> None:
         self._wake.set()
@@ -205,6 +215,7 @@ class OutboxRelay:
         self.lock = lock or PublisherLock(_engine_of(sessionmaker), outbox.service)
         self.positions = PublishedPositions()
         self._cluster_asked_at = -float("inf")
+        self._backlog_counted_at = -float("inf")
         self._partitioner = DefaultPartitioner()
 
     async def run(self) -> None:
@@ -261,7 +272,8 @@ class OutboxRelay:
             published = await self._mark(session, cluster, landings)
         for topic, count in published.items():
             EVENTS_PUBLISHED.labels(self.outbox.service, topic).inc(count)
-        await self._update_backlog()
+        if time.monotonic() - self._backlog_counted_at >= BACKLOG_SECONDS:
+            await self._update_backlog()
         if failure is not None:
             raise failure
         return sum(published.values())
@@ -409,6 +421,7 @@ class OutboxRelay:
         return published
 
     async def _update_backlog(self) -> None:
+        self._backlog_counted_at = time.monotonic()
         async with self.sessionmaker() as session:
             backlog = await session.scalar(
                 select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))

@@ -8,7 +8,10 @@ its prefix, e.g. `REGISTRY_DATABASE_URL`, `STATS_PORT`.
 from __future__ import annotations
 
 import ipaddress
+import os
+from datetime import date, datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -46,6 +49,19 @@ TRUSTED_PROXIES_HELP = (
     " header is ignored and the client is the connection's peer. In Kubernetes: the"
     " cluster's pod network (the ingress controller and the console run there)."
 )
+
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def county_today() -> date:
+    """Today in the county's time zone (`QISE_TIMEZONE`).
+
+    For checks that run where no settings object is at hand, such as a request body's
+    validator refusing a date in the future: from 16:00 UTC it is already tomorrow in
+    China, and the machine's UTC date would refuse what a user rightly calls today.
+    """
+    return datetime.now(ZoneInfo(os.environ.get("QISE_TIMEZONE", DEFAULT_TIMEZONE))).date()
 
 
 class TokenClaims(BaseSettings):
@@ -151,7 +167,7 @@ class ServiceSettings(TokenClaims):
         description="Longest wait for the issuer's discovery document or JWKS.",
     )
     timezone: str = Field(
-        "Asia/Shanghai",
+        DEFAULT_TIMEZONE,
         validation_alias=AliasChoices("QISE_TIMEZONE"),
         description="Time zone in which dates (days, periods, reports) are counted.",
     )
@@ -203,9 +219,10 @@ class ServiceSettings(TokenClaims):
         description="Kafka consumer session timeout: how soon a dead consumer's work moves on.",
     )
     consumer_fetch_max_wait_ms: int = Field(
-        100,
+        50,
         description="Longest a consumer's fetch waits for new events (Tansu answers only at"
-        " this deadline, so it bounds end-to-end latency).",
+        " this deadline, so it bounds end-to-end latency). Each idle consumer fetches"
+        " 1000/this times a second: 50 ms costs it and the broker about 1 % of a core each.",
     )
     fault_crash_after_commit: float = Field(
         0.0,

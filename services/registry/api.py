@@ -61,6 +61,7 @@ from shared.pagination import Page, Paging, SortBy, paginate, sort_by
 from shared.phones import mask_phone
 from shared.schemas import Id, PathId, PathSlug, Slug
 from shared.service import RuntimeDep, SessionDep
+from shared.settings import county_today
 from shared.uow import unit_of_work
 
 router = APIRouter()
@@ -134,7 +135,7 @@ def branch_out(branch: Branch, principal: Principal, community_ids: list[str]) -
 
 
 def agreement_out(agreement: UnitAgreement) -> AgreementOut:
-    today = utcnow().date()
+    today = county_today()
     return AgreementOut(
         id=str(agreement.id),
         resident_unit_id=str(agreement.resident_unit_id),

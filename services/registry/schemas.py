@@ -15,9 +15,9 @@ from pydantic import (
     field_validator,
 )
 
-from shared.db import utcnow
 from shared.personal_data import ErasureReason
 from shared.schemas import NEVER_NULL, Id, Name, Phone, ShortText, Slug
+from shared.settings import county_today
 
 Gender = Literal["male", "female"]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
@@ -231,7 +231,7 @@ def _check_party_fields(
         return
     if is_party_member is False:
         raise ValueError("party_joined_on is only for party members")
-    if joined > utcnow().date():
+    if joined > county_today():
         raise ValueError("party_joined_on is in the future")
     if birth_year is not None and joined.year < birth_year + 18:
         raise ValueError("party_joined_on is before the volunteer turned 18")
@@ -257,7 +257,7 @@ class VolunteerIn(Strict):
     @field_validator("birth_year")
     @classmethod
     def _born(cls, year: int | None) -> int | None:
-        if year is not None and year > utcnow().year:
+        if year is not None and year > county_today().year:
             raise ValueError("birth_year is in the future")
         return year
 
@@ -345,7 +345,7 @@ class LifeEventIn(Strict):
     @field_validator("occurred_on")
     @classmethod
     def _not_future(cls, occurred_on: date) -> date:
-        if occurred_on > utcnow().date():
+        if occurred_on > county_today():
             raise ValueError("occurred_on is in the future")
         return occurred_on
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.async_api import BrowserContext, Page, expect
 
@@ -17,6 +17,7 @@ from tests.api import create, create_branch, create_team, create_volunteer, orde
 from tests.browser.conftest import CONSOLE_TEST
 from tests.browser.pages import open_page, snap
 from tests.conftest import ADMIN, Stack, auth, eventually, token
+from tests.dates import county_today
 from tests.integration.test_escalation import community_of_branch
 from tests.integration.test_requests import order, submit
 from tests.security.world import known, slug
@@ -117,7 +118,7 @@ async def test_a_hard_order_goes_through_the_branch_to_a_resident_units_team(
     await expect(form).to_contain_text("请至少选择一项")
     await form.get_by_text("志愿者", exact=True).click()
     await form.get_by_text("车辆", exact=True).click()
-    today = date.today()
+    today = county_today()
     await page.get_by_label("开始日期").fill(today.isoformat())
     await page.get_by_label("开始日期").press("Enter")
     await page.get_by_label("结束日期").fill((today + timedelta(days=365)).isoformat())

@@ -6,7 +6,6 @@ of the team. Each workflow ends with a check of the services' APIs."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 from playwright.async_api import BrowserContext, Page, expect
@@ -15,6 +14,7 @@ from tests.api import create_volunteer, join_team
 from tests.browser.conftest import CONSOLE_TEST
 from tests.browser.pages import only, open_page, rows_of, snap
 from tests.conftest import ADMIN, Stack, eventually, token
+from tests.dates import county_today
 from tests.integration.test_activities import activity_body, log, when
 from tests.integration.test_requests import order, submit, team_known
 
@@ -108,7 +108,7 @@ async def test_an_admin_previews_issues_and_downloads_a_certificate(
     dialog = page.get_by_role("dialog", name="出具证明")
     await expect(dialog).to_contain_text("已核实 2 小时")
     await dialog.get_by_role("button", name="出具").click()
-    prefix = f"QS-{community}-{date.today().year}-"
+    prefix = f"QS-{community}-{county_today().year}-"
     await expect(page.locator(".el-message--success")).to_contain_text(f"已出具证明，编号 {prefix}")
     shown = card.get_by_test_id("certificate-number")
     await expect(shown).to_contain_text(prefix)
@@ -182,7 +182,7 @@ async def test_a_volunteer_and_a_team_leader_on_their_phones(
     number = issued.json()["number"]
     event = await registry.post(
         f"/volunteers/{member['id']}/life-events",
-        json={"kind": "hospitalized", "occurred_on": date.today().isoformat()},
+        json={"kind": "hospitalized", "occurred_on": county_today().isoformat()},
         headers=ADMIN,
     )
     assert event.status_code == 201, event.text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +23,7 @@ from tests.api import create_team, create_volunteer, next_phone, order_of
 from tests.browser.conftest import CONSOLE_TEST, ZONE
 from tests.browser.pages import only, open_page, rows_of, snap
 from tests.conftest import ADMIN, Stack, eventually, token
+from tests.dates import county_today
 from tests.integration.test_requests import community_known, order, submit
 
 pytestmark = CONSOLE_TEST
@@ -288,7 +289,7 @@ async def test_care_tasks_from_life_events_are_completed_with_a_note(
     member = await create_volunteer(
         registry, community, name="陈建国", is_party_member=True, party_joined_on="1985-07-01"
     )
-    today = date.today().isoformat()
+    today = county_today().isoformat()
     for kind in ("hospitalized", "retired"):
         recorded = await registry.post(
             f"/volunteers/{member['id']}/life-events",
@@ -313,7 +314,7 @@ async def test_care_tasks_from_life_events_are_completed_with_a_note(
         await session.execute(
             update(CareTask)
             .where(CareTask.id == uuid.UUID(talk["id"]))
-            .values(due_on=date.today() - timedelta(days=3))
+            .values(due_on=county_today() - timedelta(days=3))
         )
     async with sessionmaker() as session, unit_of_work(session):
         await domain.mark_overdue(session, utcnow(), ZONE)

@@ -51,7 +51,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import hypothesis
@@ -72,6 +72,7 @@ from services import SERVICE_NAMES
 from shared.broker import free_port, start_embedded_broker, stop_process
 from shared.errors import PROBLEM_JSON
 from tests.conftest import ADMIN, RunningService, Stack, eventually, token
+from tests.dates import county_today
 from tests.infra import Broker, new_databases
 
 pytestmark = [
@@ -163,7 +164,7 @@ async def _seed(services: Mapping[str, RunningService]) -> dict[str, Known]:
         registry, "/volunteers", {"community_id": COMMUNITY, "name": "王芳", **member}
     )
     await _post(registry, f"/teams/{team['id']}/members", {"volunteer_id": volunteer["id"]})
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = county_today() - timedelta(days=1)
     await _post(
         registry,
         f"/volunteers/{volunteer['id']}/life-events",

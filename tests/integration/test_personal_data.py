@@ -8,7 +8,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -40,6 +40,7 @@ from shared.tables import outbox
 from shared.uow import unit_of_work
 from tests.api import create_team, create_volunteer, next_phone, published_events
 from tests.conftest import ADMIN, Stack, auth, eventually, new_community
+from tests.dates import county_today
 from tests.integration.test_activities import activity_body, log
 from tests.integration.test_requests import add_community_with_orange_team, order, submit
 
@@ -124,7 +125,7 @@ async def person(stack: Stack, community: str) -> Person:
         assert joined.status_code == 201, joined.text
     recorded = await registry.post(
         f"/volunteers/{volunteer['id']}/life-events",
-        json={"kind": "hospitalized", "occurred_on": str(date.today()), "note": NOTE},
+        json={"kind": "hospitalized", "occurred_on": str(county_today()), "note": NOTE},
         headers=ADMIN,
     )
     assert recorded.status_code == 201, recorded.text
@@ -394,7 +395,7 @@ async def test_an_erased_volunteer_is_not_written_back(stack: Stack, person: Per
     assert patched.status_code == 409, patched.text
     recorded = await registry.post(
         f"/volunteers/{person.id}/life-events",
-        json={"kind": "ill", "occurred_on": str(date.today())},
+        json={"kind": "ill", "occurred_on": str(county_today())},
         headers=ADMIN,
     )
     assert recorded.status_code == 409, recorded.text
@@ -463,7 +464,7 @@ async def resident(stack: Stack, community: str) -> dict[str, Any]:
             "address": "幸福小区3号楼",
             "kind": "elderly_alone",
             "consent": True,
-            "consent_on": str(date.today() - timedelta(days=10)),
+            "consent_on": str(county_today() - timedelta(days=10)),
             "plan_days": 7,
             "team_id": team["id"],
             "notes": "糖尿病，独居",
@@ -474,7 +475,7 @@ async def resident(stack: Stack, community: str) -> dict[str, Any]:
     recipient = registered.json()
     visited = await requests.post(
         f"/care-recipients/{recipient['id']}/visits",
-        json={"visited_on": str(date.today()), "note": "血糖偏高"},
+        json={"visited_on": str(county_today()), "note": "血糖偏高"},
         headers=ADMIN,
     )
     assert visited.status_code == 201, visited.text
@@ -617,7 +618,7 @@ async def own_requests(stack: Stack) -> AsyncIterator[Runtime]:
 
 async def seed_closed_and_open(runtime: Runtime) -> dict[str, Any]:
     community = f"r{uuid.uuid4().hex[:12]}"
-    today = date.today()
+    today = county_today()
     async with runtime.sessionmaker() as session, unit_of_work(session):
         add_community_with_orange_team(session, community, f"留存社区 {community}")
         await session.flush()

@@ -33,6 +33,7 @@ from shared.tables import outbox
 from shared.uow import unit_of_work
 from tests.api import create, create_team, create_volunteer, event_types, published_events, send_raw
 from tests.conftest import ADMIN, Stack, auth, eventually
+from tests.dates import county_today
 from tests.integration.test_event_pipeline import _dead_letters
 
 
@@ -270,7 +271,7 @@ async def test_life_events_become_care_tasks(stack: Stack, community: str) -> No
         "retired",
     )
     assert visit["owner"] == "community_admins" and visit["status"] == "open"
-    assert date.fromisoformat(visit["due_on"]) >= date.today() + timedelta(days=6)
+    assert date.fromisoformat(visit["due_on"]) >= county_today() + timedelta(days=6)
     done = await requests.post(
         f"/care-tasks/{visit['id']}/complete", json={"note": "已到医院探望"}, headers=ADMIN
     )
@@ -299,7 +300,7 @@ async def test_life_events_become_care_tasks(stack: Stack, community: str) -> No
 async def test_a_political_birthday_brings_a_talk_ahead_of_time(
     stack: Stack, community: str
 ) -> None:
-    soon = date.today() + timedelta(days=3)
+    soon = county_today() + timedelta(days=3)
     joined = (
         soon.replace(year=soon.year - 30)
         if not (soon.month == 2 and soon.day == 29)
@@ -316,7 +317,7 @@ async def test_a_political_birthday_brings_a_talk_ahead_of_time(
 
     async def created() -> None:
         async with sessionmaker() as session, unit_of_work(session):
-            await domain.create_birthday_talks(session, date.today(), lead_days=7)
+            await domain.create_birthday_talks(session, county_today(), lead_days=7)
         listed = await stack["requests"].get(
             "/care-tasks",
             params={"community_id": community, "volunteer_id": member["id"]},
@@ -330,7 +331,7 @@ async def test_a_political_birthday_brings_a_talk_ahead_of_time(
 
     await eventually(created)
     async with sessionmaker() as session, unit_of_work(session):
-        assert await domain.create_birthday_talks(session, date.today(), lead_days=7) == 0
+        assert await domain.create_birthday_talks(session, county_today(), lead_days=7) == 0
 
 
 def county_event(community: str, **fields: Any) -> bytes:

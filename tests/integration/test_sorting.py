@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, get_args
 
@@ -23,6 +23,7 @@ from shared.errors import PROBLEM_JSON
 from shared.uow import unit_of_work
 from tests.api import create_team, create_volunteer, join_team
 from tests.conftest import ADMIN, Stack
+from tests.dates import county_today
 from tests.integration.test_activities import activity_body, log
 from tests.integration.test_requests import ALREADY_DUE, order
 
@@ -282,7 +283,7 @@ async def test_orders_sort_by_due_and_submitted(stack: Stack) -> None:
 async def test_care_tasks_sort_by_due_day_completion_and_name(stack: Stack) -> None:
     community = await requests_community(stack)
     sessionmaker = stack.services["requests"].runtime.sessionmaker
-    today = date.today()
+    today = county_today()
     done_at = utcnow().replace(microsecond=0)
     # (name, due in days, completed hours ago or None): open tasks have no completed_at.
     tasks = [
