@@ -9,18 +9,22 @@ consumer does (500 records a poll) but applies nothing and commits nothing.
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.dataset import Message
 from bench.results import Row
 from services.activities import events as activities
 from services.registry import events as registry
 from services.requests import events as requests
+from shared.broker import free_port, start_embedded_broker, stop_process
 from shared.consumer import parse_message
 from shared.events import EventCatalog
 from shared.kafka import create_producer, dlq_topic, ensure_topics
@@ -39,22 +43,76 @@ async def create_topics(bootstrap: str, extra: Sequence[str] = ()) -> None:
     await ensure_topics(bootstrap, sorted({*names, *(dlq_topic(t) for t in names)}))
 
 
-async def produce(bootstrap: str, messages: Sequence[Message]) -> float:
+@dataclass
+class Produced:
+    """Seconds until every message was acknowledged, and each partition's end offset."""
+
+    seconds: float
+    ends: dict[TopicPartition, int] = field(default_factory=dict)
+
+
+async def produce(bootstrap: str, messages: Sequence[Message]) -> Produced:
     """Send every message, keyed as the relay keys it; seconds until all are acknowledged."""
     producer = create_producer(bootstrap, "bench-produce")
     await producer.start()
+    produced = Produced(0.0)
+
+    def note(results: Sequence[Any]) -> None:
+        for sent in results:
+            tp = TopicPartition(sent.topic, sent.partition)
+            produced.ends[tp] = max(produced.ends.get(tp, 0), sent.offset + 1)
+
     try:
         started = time.perf_counter()
-        pending: list[asyncio.Future[object]] = []
+        pending: list[asyncio.Future[Any]] = []
         for message in messages:
             pending.append(await producer.send(message.topic, value=message.value, key=message.key))
             if len(pending) >= 5000:
-                await asyncio.gather(*pending)
+                note(await asyncio.gather(*pending))
                 pending.clear()
-        await asyncio.gather(*pending)
-        return time.perf_counter() - started
+        note(await asyncio.gather(*pending))
+        produced.seconds = time.perf_counter() - started
+        return produced
     finally:
         await producer.stop()
+
+
+async def commit_offsets(bootstrap: str, group: str, offsets: dict[TopicPartition, int]) -> None:
+    """Record `offsets` as consumer group `group`'s position, as if it had read that far:
+    a service that joins the group later starts there, not at the beginning."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        consumer.assign(list(offsets))
+        await consumer.commit(dict(offsets))
+    finally:
+        await consumer.stop()
+
+
+@dataclass
+class Preloaded:
+    """A broker of its own holding `messages`, for a benchmark that needs other events."""
+
+    process: subprocess.Popen[bytes]
+    bootstrap: str
+    produced: Produced
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+async def preloaded_broker(logs: Path, name: str, messages: Sequence[Message]) -> Preloaded:
+    port = free_port()
+    process = start_embedded_broker(port, log_file=logs / f"{name}.log")
+    bootstrap = f"127.0.0.1:{port}"
+    try:
+        await create_topics(bootstrap)
+        return Preloaded(process, bootstrap, await produce(bootstrap, messages))
+    except BaseException:
+        stop_process(process)
+        raise
 
 
 @dataclass(frozen=True)
@@ -121,7 +179,7 @@ async def run(bootstrap: str, messages: Sequence[Message]) -> tuple[list[Row], f
     """
     await create_topics(bootstrap)
     count = len(messages)
-    produce_rate = count / await produce(bootstrap, messages)
+    produce_rate = count / (await produce(bootstrap, messages)).seconds
     raw = await consume(bootstrap, TOPICS, count)
     parsed = await consume(bootstrap, TOPICS, count, parse=True)
     note = f"{count:,} CloudEvents, ~{sum(len(m.value) for m in messages) // count} B each"

@@ -45,11 +45,22 @@ class Databases:
 
     def dsn(self, name: str) -> str:
         """The asyncpg DSN of one of our databases."""
-        return make_url(self.server).set(database=f"{self.prefix}_{name}").render_as_string(False)
+        return self.dsn_of(f"{self.prefix}_{name}")
 
     def url(self, name: str) -> str:
         """Its SQLAlchemy URL, as a service's settings take it."""
-        return make_url(self.dsn(name)).set(drivername="postgresql+asyncpg").render_as_string(False)
+        return self.url_of(f"{self.prefix}_{name}")
+
+    def dsn_of(self, database: str) -> str:
+        """The asyncpg DSN of any database on the server (a cached one)."""
+        return make_url(self.server).set(database=database).render_as_string(False)
+
+    def url_of(self, database: str) -> str:
+        return (
+            make_url(self.dsn_of(database))
+            .set(drivername="postgresql+asyncpg")
+            .render_as_string(False)
+        )
 
     async def create(self, name: str, service: str) -> str:
         """Create a database and bring it to the newest schema of `service`."""
