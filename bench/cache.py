@@ -16,13 +16,14 @@ import json
 import pickle
 import sys
 import time
+from array import array
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
 
-from bench.dataset import Dataset, build
+from bench.dataset import Dataset, Message, build
 from services.stats.app import MIGRATIONS as STATS_MIGRATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,12 +87,70 @@ def communities_for(events: int) -> int:
 
 
 def cached_events(events: int, communities: int) -> Dataset:
-    """The dataset of `events` events, made once and cached."""
-    return cached_file(
-        f"events_{events}_{communities}",
-        EVENT_SOURCES,
-        lambda: build(events, communities=communities),
+    """The dataset of `events` events, made once and cached as one blob of the messages'
+    bytes with their lengths beside it: a million read back in a few seconds (pickling
+    the million message objects took 18 s to read)."""
+    tag = version(EVENT_SOURCES)
+    path = FILES / f"events_{events}_{communities}_{tag}.bin"
+    started = time.perf_counter()
+    if path.exists():
+        dataset = _read_events(path)
+        say(f"cache used: {path.name} ({time.perf_counter() - started:.1f} s to read)")
+        return dataset
+    say(f"cache cold: building {path.name} (kept for the next runs)")
+    dataset = build(events, communities=communities)
+    FILES.mkdir(parents=True, exist_ok=True)
+    for stale in FILES.glob(f"events_{events}_{communities}_*"):
+        stale.unlink()
+    _write_events(path, dataset)
+    say(f"cache built: {path.name} in {time.perf_counter() - started:.1f} s")
+    return dataset
+
+
+def _write_events(path: Path, dataset: Dataset) -> None:
+    messages = dataset.messages
+    names = sorted({(m.topic, m.type) for m in messages})
+    index = {name: i for i, name in enumerate(names)}
+    kinds = array("H", (index[(m.topic, m.type)] for m in messages))
+    keys = [m.key for m in messages]
+    key_names = sorted(set(keys))
+    key_index = {key: i for i, key in enumerate(key_names)}
+    head = pickle.dumps(
+        (
+            dataset.world,
+            dataset.expected,
+            len(dataset.registry),
+            names,
+            key_names,
+            kinds,
+            array("I", (key_index[k] for k in keys)),
+            array("I", (len(m.value) for m in messages)),
+        ),
+        protocol=pickle.HIGHEST_PROTOCOL,
     )
+    partial = path.with_suffix(".partial")
+    with partial.open("wb") as file:
+        file.write(len(head).to_bytes(8, "big"))
+        file.write(head)
+        for message in messages:
+            file.write(message.value)
+    partial.rename(path)
+
+
+def _read_events(path: Path) -> Dataset:
+    data = memoryview(path.read_bytes())
+    size = int.from_bytes(data[:8], "big")
+    world, expected, registry, names, key_names, kinds, keys, lengths = pickle.loads(
+        data[8 : 8 + size]
+    )
+    position = 8 + size
+    messages = []
+    for kind, key, length in zip(kinds, keys, lengths, strict=True):
+        topic, type_ = names[kind]
+        end = position + length
+        messages.append(Message(topic, type_, key_names[key], bytes(data[position:end])))
+        position = end
+    return Dataset(world, messages[:registry], messages[registry:], expected)
 
 
 def database_name(what: str, size: int, tag: str) -> str:

@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import NamedTuple
 
 from services.activities import events as activities
 from services.registry import events as registry
@@ -33,9 +34,9 @@ KINDS = {
 HOURS = (1.0, 1.5, 2.0, 2.5, 3.0)
 
 
-@dataclass(frozen=True)
-class Message:
-    """One Kafka message as the outbox relay sends it: keyed by community."""
+class Message(NamedTuple):
+    """One Kafka message as the outbox relay sends it: keyed by community. A tuple: a
+    million of them are made in half a second when read back from the cache."""
 
     topic: str
     type: str

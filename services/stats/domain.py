@@ -376,8 +376,15 @@ async def _branch_work(session: AsyncSession, area: Area, when: Period) -> Branc
             SERVED_ACROSS, area.restrict(Request.serving_community_id), in_period
         )
     )
-    received = await session.scalar(
-        select(func.count()).where(SERVED_ACROSS, area.restrict(Request.community_id), in_period)
+    # Over the whole county, what its teams gave is what its communities received.
+    received = (
+        given
+        if area.communities is None
+        else await session.scalar(
+            select(func.count()).where(
+                SERVED_ACROSS, area.restrict(Request.community_id), in_period
+            )
+        )
     )
     escalated_here = and_(Request.escalated_at.is_not(None), area.restrict(Request.community_id))
     escalated = await session.scalar(select(func.count()).where(escalated_here, in_period))

@@ -208,6 +208,13 @@ class VolunteerHours(Base):
 
 # 服务难题联解: an order served by a team of another community than its own.
 SERVED_ACROSS = "serving_community_id <> community_id"
+# The county overview counts these over every community: covering partial indexes
+# (migration 0012), read without the table.
+COMPLETED_ACROSS = f"status = 'completed' AND {SERVED_ACROSS}"
+ESCALATIONS_WAITING = (
+    "escalated_at IS NOT NULL AND status IN ('submitted', 'assigned', 'accepted')"
+    " AND branch_assigned IS false"
+)
 
 
 class Request(Base):
@@ -232,6 +239,27 @@ class Request(Base):
             "community_id",
             postgresql_where=text("escalated_at IS NOT NULL"),
             sqlite_where=text("escalated_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_requests_served_across",
+            "submitted_at",
+            postgresql_include=["community_id", "serving_community_id"],
+            postgresql_where=text(COMPLETED_ACROSS),
+            sqlite_where=text(COMPLETED_ACROSS),
+        ),
+        Index(
+            "ix_requests_escalated_by_day",
+            "submitted_at",
+            postgresql_include=["community_id"],
+            postgresql_where=text("escalated_at IS NOT NULL"),
+            sqlite_where=text("escalated_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_requests_escalations_waiting",
+            "community_id",
+            postgresql_include=["escalation_overdue"],
+            postgresql_where=text(ESCALATIONS_WAITING),
+            sqlite_where=text(ESCALATIONS_WAITING),
         ),
     )
 
