@@ -53,7 +53,8 @@ lint: $(VENV)/.installed
 unit: $(VENV)/.installed
 	$(BIN)/pytest tests/unit
 
-## bench: benchmarks against baselines of the same run: a table, bench/results/latest.json (< 10 min)
+## bench: benchmarks against baselines of the same run: a table, bench/results/latest.json (< 10 min;
+## the first run builds the 1M events and the 100k/1M/10M query databases it caches: longer)
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench
 

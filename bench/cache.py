@@ -182,14 +182,14 @@ async def drop_other_versions(server: str, what: str, size: int, keep: str) -> N
     """Older versions of the same cached database: they would only fill the disk."""
     connection = await asyncpg.connect(server)
     try:
-        names = await connection.fetch(
-            "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2",
-            f"{PREFIX}_{what}_{size}_%",
-            keep,
-        )
+        # By prefix in Python: in LIKE, `_` matches any character (100000_ would match 1000000).
+        same = f"{PREFIX}_{what}_{size}_"
+        names = await connection.fetch("SELECT datname FROM pg_database")
         for row in names:
-            say(f"cache {row['datname']} is stale: dropped")
-            await connection.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+            name = row["datname"]
+            if name.startswith(same) and name != keep and "_" not in name[len(same) :]:
+                say(f"cache {name} is stale: dropped")
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
 

@@ -39,6 +39,9 @@ class Settings:
         default=1_000_000, metadata={"help": "events rebuilt (a broker of their own)"}
     )
     rebuild_replicas: int = field(default=3, metadata={"help": "stats replicas that rebuild"})
+    rebuild_timeout: float = field(
+        default=600.0, metadata={"help": "longest wait for the rebuild to switch, in seconds"}
+    )
     sqlite_events: int = field(
         default=50_000, metadata={"help": "events projected with stats on SQLite"}
     )
@@ -59,7 +62,7 @@ class Settings:
     )
     query_repeats: int = field(default=300, metadata={"help": "requests per query measured"})
     query_seconds: float = field(
-        default=4.0, metadata={"help": "at most this long per query (at least 20 requests)"}
+        default=3.0, metadata={"help": "at most this long per query (at least 20 requests)"}
     )
     timeout: float = field(
         default=300.0, metadata={"help": "longest wait for a catch-up, in seconds"}

@@ -173,6 +173,7 @@ async def run_sqlite(
     preloaded = await broker_baseline.preloaded_broker(
         cluster.logs, "broker-sqlite", dataset.messages
     )
+    sampler.watch("broker-sqlite", preloaded.process.pid)
     try:
         rows, _, _ = await run(
             cluster,

@@ -73,6 +73,7 @@ async def run(
     messages = dataset.messages
     say(f"rebuild: pre-loading {len(messages):,} events in a broker of its own")
     preloaded = await broker_baseline.preloaded_broker(cluster.logs, "broker-rebuild", messages)
+    sampler.watch("broker-rebuild", preloaded.process.pid)
     replicas: list[Process] = []
     try:
         raw = await broker_baseline.consume(
@@ -110,18 +111,19 @@ async def run(
         seconds = time.perf_counter() - started
         shown = await overview(client, replicas[0])
         exact = figures_match(shown, expected)
+        done = expected.events if complete else sum((await applied(client, replicas[0])).values())
     finally:
         for process in replicas:
             cluster.stop(process.name)
         preloaded.stop()
-    rate = expected.events / seconds
+    rate = done / seconds
     note = (
         f"{expected.events:,} events, measured; {load.replicas} replicas"
         f" ({'group rebuild' if how == 'group' else 'one replica rebuilds: no group route'});"
         f" baseline on the same events"
     )
     if not complete:
-        note += f", INCOMPLETE after {seconds:.0f} s"
+        note += f", INCOMPLETE: {done:,} applied after {seconds:.0f} s"
     if not exact:
         note += ", FIGURES DIFFER"
     row = Row(

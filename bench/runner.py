@@ -139,7 +139,7 @@ async def _rebuild_and_sqlite(run: Run, client: httpx.AsyncClient, selected: lis
     if "rebuild" in selected:
         with run.phase("rebuild"):
             load = rebuild.RebuildLoad(
-                settings.rebuild_events, settings.rebuild_replicas, settings.timeout
+                settings.rebuild_events, settings.rebuild_replicas, settings.rebuild_timeout
             )
             rows = await rebuild.run(cluster, client, load, run.sampler)
             run.rows += annotate(rows, settings.shrunk("rebuild_events"))
