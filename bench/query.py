@@ -4,13 +4,14 @@ Pushing millions of events through the projection would take the whole time
 budget, so each stats database is filled directly, in SQL, with the rows that
 so many activities over three years leave behind: `daily_figures` per
 community, category and day, `volunteer_hours` and `volunteers`, teams and
-their members, requests, care tasks, and the `processed_events` rows the
-consumers keep (the `as_of` of every answer reads them). The rollups the
+their members, requests, care tasks, the `processed_events` claims and the
+`consumer_progress` rows the consumers keep (the `as_of` of every answer reads
+the latter). The rollups the
 projection keeps beside them (`monthly_figures`, `community_volunteers`,
 `category_members`, `request_counts`, `request_days`, `request_months`) are
 worked out from those rows, as migrations 0003 and 0004 do. The per-activity
 rows (`activities`, `activity_hours`) are left out: no query reads them. Then
-`ANALYZE`, as autovacuum would have done.
+`VACUUM ANALYZE`, as autovacuum would have done.
 
 How a county grows (issue 18): a bigger county is more communities and more
 volunteers, not only more days. Issue 18's province, 10,000 communities with

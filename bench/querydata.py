@@ -149,6 +149,18 @@ def _statements(size: QuerySize, today: date, now: datetime) -> list[str]:
             )
             for kept in [max(1, round(total * RETENTION_DAYS / DAYS))]
         ),
+        # Each consumer's progress: one row a partition, as a consumer group keeps it.
+        *(
+            "INSERT INTO consumer_progress (consumer, group_id, topic, partition,"
+            " next_offset, applied, newest_event_time, updated_at)"
+            f" SELECT '{consumer}', 'qise-stats-g1-{consumer}', '{topic}', p, {total} / 3,"
+            f" {total} / 3, {now_sql}, {now_sql} FROM generate_series(0, 2) AS p"
+            for consumer, topic, total in (
+                ("activities", "qise.activities.events", size.activities * 8 // 5),
+                ("registry", "qise.registry.events", size.volunteers * 2),
+                ("requests", "qise.requests.events", size.requests * 3),
+            )
+        ),
         *ROLLUPS,
         # As autovacuum would have left them: statistics, and the visibility map that
         # lets the covering indexes answer without the table.
