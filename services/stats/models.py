@@ -209,7 +209,7 @@ class VolunteerHours(Base):
 # 服务难题联解: an order served by a team of another community than its own.
 SERVED_ACROSS = "serving_community_id <> community_id"
 # The county overview counts these over every community: covering partial indexes
-# (migration 0013), read without the table.
+# (migration 0015), read without the table.
 COMPLETED_ACROSS = f"status = 'completed' AND {SERVED_ACROSS}"
 ESCALATIONS_WAITING = (
     "escalated_at IS NOT NULL AND status IN ('submitted', 'assigned', 'accepted')"

@@ -11,8 +11,8 @@ index-only scans of a few thousand entries.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0015"
+down_revision = "0014"
 
 SERVED_ACROSS = "status = 'completed' AND serving_community_id <> community_id"
 ESCALATED = "escalated_at IS NOT NULL"
