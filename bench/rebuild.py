@@ -30,7 +30,7 @@ from bench.cluster import Cluster, Process
 from bench.memory import RssSampler
 from bench.projection import applied, expected_counts, figures_match, overview, wait_applied
 from bench.results import Row
-from services.stats.handlers import CONSUMERS
+from services.stats.handlers import subscriptions
 from services.stats.settings import StatsSettings
 
 TARGET_RATIO = 0.20
@@ -81,11 +81,19 @@ async def run(
         )
         url = await cluster.databases.create("rebuild", "stats")
         # A fresh database is generation 1; its groups start where the topics end.
-        group = StatsSettings().group_id
-        for name in CONSUMERS:
-            await broker_baseline.commit_offsets(
-                preloaded.bootstrap, f"{group}-g1-{name}", preloaded.produced.ends
-            )
+        # Each group only on its own topics: a group with offsets on a topic it does not
+        # read would hold a group rebuild's switch back (its new group never gets there).
+        settings = StatsSettings()
+        for subscription in subscriptions(settings):
+            ends = {
+                tp: end
+                for tp, end in preloaded.produced.ends.items()
+                if tp.topic in subscription.topics
+            }
+            if ends:
+                await broker_baseline.commit_offsets(
+                    preloaded.bootstrap, f"{settings.group_id}-g1-{subscription.name}", ends
+                )
         for number in range(1, load.replicas + 1):
             process = cluster.start(
                 "stats",
