@@ -63,7 +63,7 @@ def _statements(size: QuerySize, today: date, now: datetime) -> list[str]:
     """The fill, in SQL on the server: millions of rows in seconds, seeded (repeatable)."""
     colors = ", ".join(f"('{code}', {i})" for i, (code, _, _) in enumerate(SEVEN_COLORS))
     categories = ", ".join(
-        f"('{c}', '{n}', '{d}', {i})" for i, (c, n, d) in enumerate(SEVEN_COLORS)
+        f"('{c}', '{n}', '{d}', {i}, 1)" for i, (c, n, d) in enumerate(SEVEN_COLORS)
     )
     keys = size.communities * len(SEVEN_COLORS) * DAYS
     mean = size.activities / keys
@@ -73,10 +73,10 @@ def _statements(size: QuerySize, today: date, now: datetime) -> list[str]:
     today_sql, now_sql = f"DATE '{today.isoformat()}'", f"TIMESTAMPTZ '{now.isoformat()}'"
     return [
         "SELECT setseed(0.5)",
-        f"INSERT INTO categories (code, name, description, position) VALUES {categories}",
-        "INSERT INTO communities (id, name, branch)"
+        f"INSERT INTO categories (code, name, description, position, version) VALUES {categories}",
+        "INSERT INTO communities (id, name, branch, version)"
         " SELECT 'q' || lpad(i::text, 4, '0'), '社区q' || lpad(i::text, 4, '0'),"
-        f" '第' || (i % {size.branches} + 1) || '大支部'"
+        f" '第' || (i % {size.branches} + 1) || '大支部', 1"
         f" FROM generate_series(0, {size.communities - 1}) AS i",
         # floor(2·mean·u + v) with u, v uniform on [0, 1) has mean `mean` exactly.
         "INSERT INTO daily_figures (community_id, category, day, activities, people_served,"
@@ -102,7 +102,8 @@ def _statements(size: QuerySize, today: date, now: datetime) -> list[str]:
         " JOIN numbered_teams t ON t.n = i % (SELECT count(*) FROM numbered_teams)",
         "INSERT INTO volunteers (id, community_id, name, is_party_member, active, version)"
         " SELECT id, community_id, '志愿者' || i, i % 3 = 0, i % 20 <> 0, 1 FROM new_volunteers",
-        "INSERT INTO team_members (team_id, volunteer_id) SELECT team_id, id FROM new_volunteers",
+        "INSERT INTO team_members (team_id, volunteer_id, member, version)"
+        " SELECT team_id, id, true, 1 FROM new_volunteers",
         "INSERT INTO volunteer_hours (volunteer_id, community_id, hours, certified_hours)"
         " SELECT id, community_id, hours, hours / 2 FROM new_volunteers",
         # Served by a team of their own community once assigned; one in twenty by
@@ -180,7 +181,7 @@ ROLLUPS = (
     " FROM volunteers WHERE active GROUP BY community_id",
     "INSERT INTO category_members (community_id, category, members)"
     " SELECT t.community_id, t.category, count(DISTINCT m.volunteer_id)"
-    " FROM teams t JOIN team_members m ON m.team_id = t.id"
+    " FROM teams t JOIN team_members m ON m.team_id = t.id AND m.member"
     " JOIN volunteers v ON v.id = m.volunteer_id"
     " WHERE t.status = 'active' AND v.active GROUP BY t.community_id, t.category",
     "INSERT INTO request_counts"
