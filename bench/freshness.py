@@ -154,14 +154,14 @@ async def _probes(
     return probes
 
 
-# Where a probe's delay goes, from the timestamps the services write anyway: the
-# outbox row's `published_at` (the relay marks it once the broker acknowledged),
-# and stats' claim of the event (`processed_events.processed_at`, in the batch
-# transaction, before its commit).
+# Where a probe's delay goes, from the timestamp the activities service writes anyway:
+# the outbox row's `published_at` (the relay marks it once the broker acknowledged).
+# Stats keeps no per-event timestamp (its consumers dedupe by version and claim no
+# ids), so what follows publication is one leg: broker, fetch wait, apply, commit and
+# the overview's answer.
 LEGS = (
     ("201 -> relay marked it published", "published"),
-    ("published -> stats claimed it (broker, fetch wait)", "claimed"),
-    ("claimed -> overview shows it (apply, commit, query)", "seen"),
+    ("published -> overview shows it (broker, fetch, apply, commit, query)", "seen"),
 )
 
 
@@ -170,37 +170,19 @@ async def legs(cluster: Cluster, world: LiveWorld, probes: list[Probe]) -> dict[
     activities = await asyncpg.connect(cluster.databases.dsn("activities"))
     try:
         rows = await activities.fetch(
-            "SELECT event_id, payload, published_at FROM outbox WHERE key = $1 AND topic = $2",
+            "SELECT payload, published_at FROM outbox WHERE key = $1 AND topic = $2",
             world.probe,
             activities_events.TOPIC,
         )
     finally:
         await activities.close()
     events = {orjson.loads(r["payload"])["subject"]: r for r in rows}
-    stats = await asyncpg.connect(cluster.databases.dsn("stats"))
-    try:
-        claims = {
-            r["event_id"]: r["claimed"].timestamp()
-            for r in await stats.fetch(
-                "SELECT event_id, min(processed_at) AS claimed FROM processed_events"
-                " WHERE event_id = any($1::uuid[]) GROUP BY event_id",
-                [r["event_id"] for r in rows],
-            )
-        }
-    except asyncpg.PostgresError:
-        claims = {}  # no claims table: the leg through stats is not split
-    finally:
-        await stats.close()
     found: dict[str, list[float]] = {name: [] for name, _ in LEGS}
     for probe in probes:
         event = events.get(probe.activity_id)
         if probe.seen is None or event is None or event["published_at"] is None:
             continue
-        claimed = claims.get(event["event_id"])
-        if claimed is None:
-            continue
-        published = event["published_at"].timestamp()
-        marks = [probe.answered, published, claimed, probe.seen]
+        marks = [probe.answered, event["published_at"].timestamp(), probe.seen]
         for (name, _), start, end in zip(LEGS, marks, marks[1:], strict=False):
             found[name].append(end - start)
     return found

@@ -209,8 +209,12 @@ async def _write_side(run: Run, client: httpx.AsyncClient, selected: list[str]) 
                 # The other point: what 500 writes/s asked gets (no target).
                 high = freshness.FreshLoad(
                     settings.fresh_high_rate,
-                    settings.fresh_seconds,
-                    settings.fresh_samples,
+                    settings.fresh_high_seconds,
+                    round(
+                        settings.fresh_samples
+                        * settings.fresh_high_seconds
+                        / settings.fresh_seconds
+                    ),
                     "fixed rate",
                     targeted=False,
                 )
@@ -223,7 +227,7 @@ async def _write_side(run: Run, client: httpx.AsyncClient, selected: list[str]) 
                     high,
                     f"freshness at {high.rate:.0f}/s",
                 )
-                run.rows += annotate(rows, settings.shrunk("fresh_seconds"))
+                run.rows += annotate(rows, "")
             cluster.stop("stats")
 
 
