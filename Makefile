@@ -42,7 +42,7 @@ run: $(VENV)/.installed web
 ## test: ruff, mypy, the web app's build, type check and unit tests, then the whole pytest
 ## suite on the real PostgreSQL and broker
 test: lint web web-check
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=20
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
